@@ -1,0 +1,3 @@
+from w3py.cli.main import main
+
+main()
