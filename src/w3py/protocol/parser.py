@@ -54,7 +54,8 @@ from w3py.protocol.messages import Request
 # Content-Length or chunking.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-# Bytes on the wire around the parts llhttp hands us: " " + " HTTP/1.1\r\n" on the request line,
+# Bytes on the wire around the parts llhttp hands us: " HTTP/1.1\r\n" on the request line (plus the space
+# after the method),
 # ": " + "\r\n" per header line, and the blank line that ends the head.
 _REQUEST_LINE_OVERHEAD = 11
 _HEADER_LINE_OVERHEAD = 4
@@ -236,11 +237,11 @@ class RequestParser:
     def on_headers_complete(self) -> None:
         parser = self._parser
         target = self._url[0] if len(self._url) == 1 else b"".join(self._url)
-        self._head_exact += self._url_len + _REQUEST_LINE_OVERHEAD + 2
+        raw_method = parser.get_method()
+        self._head_exact += len(raw_method) + 1 + self._url_len + _REQUEST_LINE_OVERHEAD + 2
         if self._head_exact > MAX_REQUEST_BYTES:
             raise ProtocolError("request head too long", (400, 0), "RequestLength")
 
-        raw_method = parser.get_method()
         method = _METHODS.get(raw_method)
         if method is None:
             method = raw_method.decode("ascii", "replace")

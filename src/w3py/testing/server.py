@@ -87,6 +87,29 @@ class FixedResponseApp:
                         substatus=substatus)
 
 
+class HandlerApp:
+    """An Application made of one ``async def handler(request) -> Response`` (tests). It records the requests
+    it saw, and the results ``on_complete`` reported for its responses, in order."""
+
+    def __init__(self, handler: Any) -> None:
+        self.handler = handler
+        self.requests: list[Request] = []
+        self.results: list[Any] = []
+        self.rejected: list[tuple[int, int]] = []
+
+    async def handle(self, request: Request) -> Response:
+        self.requests.append(request)
+        response = await self.handler(request)
+        if response.on_complete is None:
+            response.on_complete = self.results.append
+        return response
+
+    def reject(self, request: Request, status: int, substatus: int) -> Response:
+        self.rejected.append((status, substatus))
+        return Response(status, body=f"{status}.{substatus}".encode(), substatus=substatus,
+                        on_complete=self.results.append)
+
+
 class RunningServer:
     """A ``Server`` on its own event loop thread. ``port`` is the first endpoint's port."""
 
@@ -181,3 +204,105 @@ def running_server(root: Path, sites: Any = None, app: Any = None) -> Iterator[R
         yield server
     finally:
         server.stop()
+
+
+# --- raw socket helpers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RawResponse:
+    """A response as read off a raw socket: status, lower-cased header names, de-chunked body."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+class ResponseReader:
+    """Reads consecutive responses from a socket (pipelined responses included)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(65536)
+        if not data:
+            return False
+        self.buffer += data
+        return True
+
+    def _read_until(self, marker: bytes) -> bytes:
+        while marker not in self.buffer:
+            if not self._fill():
+                raise EOFError(f"connection closed; got {self.buffer[:200]!r}")
+        head, self.buffer = self.buffer.split(marker, 1)
+        return head
+
+    def _read_exactly(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            if not self._fill():
+                raise EOFError("connection closed in a body")
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def read(self, head_only: bool = False) -> RawResponse:
+        head = self._read_until(b"\r\n\r\n").decode("latin-1")
+        status_line, *lines = head.split("\r\n")
+        _, code, *reason = status_line.split(" ", 2)
+        headers = []
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers.append((name.strip().lower(), value.strip()))
+        response = RawResponse(int(code), reason[0] if reason else "", headers, b"")
+        status = response.status
+        if head_only or status < 200 or status in (204, 304):
+            return response
+        if response.header("transfer-encoding") == "chunked":
+            body = b""
+            while True:
+                size = int(self._read_until(b"\r\n").split(b";")[0], 16)
+                if size == 0:
+                    self._read_until(b"\r\n")
+                    break
+                body += self._read_exactly(size)
+                self._read_exactly(2)
+            response.body = body
+        elif response.header("content-length") is not None:
+            response.body = self._read_exactly(int(response.header("content-length") or 0))
+        else:
+            while self._fill():
+                pass
+            response.body, self.buffer = self.buffer, b""
+        return response
+
+    def at_eof(self, timeout: float = 5.0) -> bool:
+        """True when the server has closed the connection (after any bytes still buffered)."""
+        if self.buffer:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            return not self._fill()
+        except ConnectionResetError:
+            return True
+        except TimeoutError:
+            return False
+
+
+def exchange(
+    server: RunningServer, data: bytes, count: int = 1, check_close: bool = False
+) -> tuple[list[RawResponse], bool | None]:
+    """Send ``data`` on a new connection and read ``count`` responses; with ``check_close``, also wait to see
+    whether the server then closes the connection (True) or keeps it (False, after a 2 s wait)."""
+    with server.connect() as sock:
+        sock.sendall(data)
+        reader = ResponseReader(sock)
+        responses = [reader.read() for _ in range(count)]
+        return responses, (reader.at_eof(2.0) if check_close else None)
