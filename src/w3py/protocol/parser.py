@@ -108,6 +108,7 @@ class RequestParser:
         "_has_cl",
         "_received_at",
         "_received_wall",
+        "_request_line",
     )
 
     def __init__(self) -> None:
@@ -132,6 +133,7 @@ class RequestParser:
         self._has_cl = False
         self._received_at = 0.0
         self._received_wall = 0.0
+        self._request_line: tuple[str, str, bytes] | None = None
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -182,6 +184,9 @@ class RequestParser:
 
     def _poison(self, error: ProtocolError) -> None:
         error.events = self._events  # type: ignore[attr-defined]  # the good events before the error
+        # (method, version, target) when the refused head got that far: HTTPERR's cs-method, cs-version
+        # and cs-uri, and whether the answer may carry a body (not to HEAD).
+        error.request_line = self._request_line if self._in_head else None  # type: ignore[attr-defined]
         self._error = error
         self._events = []
         raise error
@@ -248,6 +253,7 @@ class RequestParser:
             if len(_METHODS) < 64:
                 _METHODS[raw_method] = method
         version = parser.get_http_version()
+        self._request_line = (method, version, target)
         if version != "1.1" and version != "1.0":
             raise ProtocolError("HTTP version not supported", (505, 0), "Version_N/S")
 

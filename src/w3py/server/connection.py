@@ -87,14 +87,24 @@ MIN_BYTES = "Timer_MinBytesPerSecond"
 class _Refusal:
     """A request the listener answers itself: status and HTTPERR s-reason."""
 
-    __slots__ = ("status", "substatus", "reason", "site_id", "logged")
+    __slots__ = ("status", "substatus", "reason", "site_id", "logged", "request_line")
 
-    def __init__(self, status: int, substatus: int, reason: str, site_id: str = "-", logged: bool = False):
+    def __init__(
+        self,
+        status: int,
+        substatus: int,
+        reason: str,
+        site_id: str = "-",
+        logged: bool = False,
+        request_line: tuple[str, str, bytes] | None = None,
+    ) -> None:
         self.status = status
         self.substatus = substatus
         self.reason = reason
         self.site_id = site_id
         self.logged = logged
+        # (method, version, target) of a head refused before it became a Request
+        self.request_line = request_line
 
 
 class _Cycle:
@@ -352,7 +362,8 @@ class HTTPConnection(asyncio.Protocol):
             if receiving.body.discard:  # already answered, only draining
                 self._abort()
             return
-        self._enqueue(_Cycle(None, _Refusal(code, substatus, exc.reason)))
+        request_line = getattr(exc, "request_line", None)
+        self._enqueue(_Cycle(None, _Refusal(code, substatus, exc.reason, request_line=request_line)))
 
     def _after_read(self) -> None:
         if self._lost:
@@ -766,7 +777,7 @@ class HTTPConnection(asyncio.Protocol):
         request = cycle.request
         self._closing = True
         if not refusal.logged:
-            self._log_httperr(refusal.reason, str(refusal.status), request, refusal.site_id)
+            self._log_httperr(refusal.reason, str(refusal.status), request, refusal.site_id, refusal.request_line)
         if cycle.started or self._lost:
             self._abort()
             if response is not None:
@@ -783,7 +794,8 @@ class HTTPConnection(asyncio.Protocol):
                 b"Content-Length: %d\r\n\r\n" % len(body),
             )
         )
-        is_head = request is not None and request.method == "HEAD"
+        method = request.method if request is not None else refusal.request_line and refusal.request_line[0]
+        is_head = method == "HEAD"
         data = head if is_head else head + body
         cycle.started = True
         self._transport.write(data)  # type: ignore[union-attr]
@@ -810,10 +822,20 @@ class HTTPConnection(asyncio.Protocol):
         self._timer_kind = None
         self._timer = self._loop.call_later(min(LINGER_S, self._timeout), self._abort)
 
-    def _log_httperr(self, reason: str, status: str, request: Request | None, site_id: str = "-") -> None:
+    def _log_httperr(
+        self,
+        reason: str,
+        status: str,
+        request: Request | None,
+        site_id: str = "-",
+        request_line: tuple[str, str, bytes] | None = None,
+    ) -> None:
         date, time = clock.CLOCK.w3c()
         if request is not None:
             version, method, uri = "HTTP/" + request.http_version, request.method, log_uri(request.target)
+        elif request_line is not None:
+            method, version, target = request_line
+            version, uri = "HTTP/" + version, log_uri(target)
         else:
             version = method = uri = "-"
         entry = HTTPERREntry(

@@ -121,6 +121,8 @@ class RunningServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        # Errors the event loop caught outside any handler (a callback that raised): a listener bug.
+        self.loop_errors: list[dict[str, Any]] = []
 
     # --- lifecycle --------------------------------------------------------------------------------------
 
@@ -137,6 +139,7 @@ class RunningServer:
 
         loop = self.loop = uvloop.new_event_loop()
         asyncio.set_event_loop(loop)
+        loop.set_exception_handler(lambda _loop, context: self.loop_errors.append(context))
         try:
             loop.run_until_complete(self.server.start())
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
@@ -204,6 +207,8 @@ def running_server(root: Path, sites: Any = None, app: Any = None) -> Iterator[R
         yield server
     finally:
         server.stop()
+    if server.loop_errors:
+        raise AssertionError(f"the listener's event loop caught errors: {server.loop_errors!r}")
 
 
 # --- raw socket helpers ---------------------------------------------------------------------------------
