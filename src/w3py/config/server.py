@@ -263,8 +263,9 @@ class ServerConfig:
                 mapped = None
             if mapped is not None and (mapped.vdir.allow_sub_dir_config or _is_vdir_root(mapped, vpath)):
                 wc = os.path.join(str(mapped.physical_path), WEB_CONFIG)
-                doc, stamp = self._document(wc, level.extra_decls)
-                level.deps = level.deps + ((wc, stamp),)
+                stamp = _stamp(wc)
+                level.deps = level.deps + ((wc, stamp),)  # recorded first: a broken file must be re-checked
+                doc = self._document(wc, stamp, level.extra_decls)
                 if doc is not None:
                     own = frozenset(p for p, d in doc.declarations.items() if d.cls is None) - \
                         frozenset(self.declarations)
@@ -306,10 +307,9 @@ class ServerConfig:
         if entry.override_mode == "Deny":
             modes[decl.path] = "Deny"
 
-    def _document(self, path: str, extra: frozenset[str]) -> tuple[ConfigDocument | None, _Stamp]:
-        stamp = _stamp(path)
+    def _document(self, path: str, stamp: _Stamp, extra: frozenset[str]) -> ConfigDocument | None:
         if stamp is None:
-            return None, None
+            return None
         key = (path, extra)
         cached = self._docs.get(key)
         if cached is not None and cached[0] == stamp:
@@ -321,7 +321,7 @@ class ServerConfig:
                 self._docs.popitem(last=False)
         if isinstance(value, ConfigError):
             raise value
-        return value, stamp
+        return value
 
     def _read_web_config(self, path: str, stamp: _Stamp, extra: frozenset[str]) -> ConfigDocument | ConfigError:
         try:
