@@ -154,7 +154,7 @@ class _Reader:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                                  huge_tree=False, remove_comments=True, remove_pis=True)
         try:
-            root = etree.fromstring(text_probe, parser)
+            root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:
             line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
             raise self.error(f"the configuration file is not well-formed XML ({exc.msg})", line) from None
@@ -162,6 +162,9 @@ class _Reader:
             raise self.error(f"the configuration file cannot be parsed ({exc})", None) from None
         if root is None:
             raise self.error("the configuration file is empty", None)
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. a BOM-less UTF-16 file the probe missed
+            raise self.error("DTDs and entity declarations are not allowed in configuration files", 1)
         return root
 
     def read(self, data: bytes) -> ConfigDocument:

@@ -100,11 +100,8 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
     added: list[ConfigElement] = []
     default_item = coll.item.default
     for op, key, item_node, origin in node.ops:
-        xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else item_node.schema.xml \
-            if item_node is not None else coll.add[0]
-        if op == "add":
-            xml_name = coll.add[0]
-        if _elem_locked(base, xml_name if op != "add" else _add_name(coll, xml_name)):
+        xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else coll.add[0]
+        if _elem_locked(base, xml_name):
             raise _lock_error(f"<{xml_name}> cannot be used at this path: it is locked at a parent level "
                               "(lockElements)", origin, section)
         if op == "clear":
@@ -138,10 +135,6 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
     if coll.merge_append:
         return tuple(inherited + added)
     return tuple(added + inherited)
-
-
-def _add_name(coll: Any, xml_name: str) -> str:
-    return xml_name
 
 
 __all__ = ["apply"]

@@ -30,6 +30,7 @@ lookup and one clock read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -58,6 +59,10 @@ MAX_CACHED_DOCUMENTS = 4096
 DEFAULT_POLL_INTERVAL_S = 1.0
 WEB_CONFIG = "web.config"
 
+# A file modified less than this long before we stat it may be modified again within the same timestamp
+# tick (file systems stamp with a coarse clock); its content digest is kept too ("racy git" problem).
+RACY_WINDOW_NS = 2_000_000_000
+
 _Stamp = tuple[int, int, int] | None
 
 
@@ -69,6 +74,43 @@ def _stamp(path: str) -> _Stamp:
     except PermissionError:
         return (-1, -1, -1)
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _digest(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.blake2b(fh.read(MAX_DIGEST_BYTES), digest_size=16).digest()
+    except OSError:
+        return None
+
+
+MAX_DIGEST_BYTES = 2 * 1024 * 1024
+
+
+class _Dep:
+    """A web.config path some cached level depends on, present or not, with what it looked like."""
+
+    __slots__ = ("path", "stamp", "digest")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.stamp = _stamp(path)
+        self.digest = _digest(path) if self._racy(self.stamp) else None
+
+    @staticmethod
+    def _racy(stamp: _Stamp) -> bool:
+        return stamp is not None and time.time_ns() - stamp[0] < RACY_WINDOW_NS
+
+    def changed(self) -> bool:
+        stamp = _stamp(self.path)
+        if stamp != self.stamp:
+            return True
+        if self.digest is not None:
+            if _digest(self.path) != self.digest:
+                return True
+            if not self._racy(stamp):
+                self.digest = None  # settled: the timestamp alone is reliable from now on
+        return False
 
 
 class EffectiveConfig(dict):
@@ -97,7 +139,7 @@ class _Level:
         self.sections: dict[type[Section], ConfigElement] = {}
         self.modes: dict[str, str] = {}                           # section path -> "Allow"/"Deny"
         self.pending: tuple[tuple[str, SectionEntry, ConfigDocument], ...] = ()  # (target level, entry, doc)
-        self.deps: tuple[tuple[str, _Stamp], ...] = ()
+        self.deps: tuple[_Dep, ...] = ()
         self.error: ConfigError | None = None
         self.extra_decls: frozenset[str] = frozenset()
         self.config: EffectiveConfig | None = None
@@ -116,7 +158,7 @@ class ServerConfig:
         self.declarations: dict[str, Declaration] = doc.declarations
         self._levels: OrderedDict[tuple[int, str], _Level] = OrderedDict()
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
-        self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[_Stamp, Any]] = OrderedDict()
+        self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[Any, Any]] = OrderedDict()
         self._last_poll = time.monotonic()
         self._server = self._build_server_level()
         self.sites: tuple[Site, ...] = build_sites(self._server.sections[SitesSection], env.to_path)
@@ -155,14 +197,14 @@ class ServerConfig:
     def check_for_changes(self) -> bool:
         """Re-stat every web.config the caches depend on; drop the caches if any changed. True if so."""
         self._last_poll = time.monotonic()
-        seen: dict[str, _Stamp] = {}
+        seen: set[int] = set()
         for level in self._levels.values():
-            for path, stamp in level.deps:
-                current = seen.get(path, ...)
-                if current is ...:
-                    current = seen[path] = _stamp(path)
-                if current != stamp:
-                    log.info("configuration file changed: %s", path)
+            for dep in level.deps:
+                if id(dep) in seen:
+                    continue
+                seen.add(id(dep))
+                if dep.changed():
+                    log.info("configuration file changed: %s", dep.path)
                     self._levels.clear()
                     self._paths.clear()
                     return True
@@ -263,9 +305,9 @@ class ServerConfig:
                 mapped = None
             if mapped is not None and (mapped.vdir.allow_sub_dir_config or _is_vdir_root(mapped, vpath)):
                 wc = os.path.join(str(mapped.physical_path), WEB_CONFIG)
-                stamp = _stamp(wc)
-                level.deps = level.deps + ((wc, stamp),)  # recorded first: a broken file must be re-checked
-                doc = self._document(wc, stamp, level.extra_decls)
+                dep = _Dep(wc)
+                level.deps = level.deps + (dep,)  # recorded first: a broken file must be re-checked too
+                doc = self._document(wc, dep, level.extra_decls)
                 if doc is not None:
                     own = frozenset(p for p, d in doc.declarations.items() if d.cls is None) - \
                         frozenset(self.declarations)
@@ -307,12 +349,13 @@ class ServerConfig:
         if entry.override_mode == "Deny":
             modes[decl.path] = "Deny"
 
-    def _document(self, path: str, stamp: _Stamp, extra: frozenset[str]) -> ConfigDocument | None:
-        if stamp is None:
+    def _document(self, path: str, dep: _Dep, extra: frozenset[str]) -> ConfigDocument | None:
+        if dep.stamp is None:
             return None
+        stamp = (dep.stamp, dep.digest)
         key = (path, extra)
         cached = self._docs.get(key)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == stamp and dep.digest is None:
             value = cached[1]
         else:
             value = self._read_web_config(path, stamp, extra)
@@ -323,7 +366,7 @@ class ServerConfig:
             raise value
         return value
 
-    def _read_web_config(self, path: str, stamp: _Stamp, extra: frozenset[str]) -> ConfigDocument | ConfigError:
+    def _read_web_config(self, path: str, stamp: Any, extra: frozenset[str]) -> ConfigDocument | ConfigError:
         try:
             with open(path, "rb") as fh:
                 data = fh.read(2 * 1024 * 1024)

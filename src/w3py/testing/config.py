@@ -60,11 +60,16 @@ class ConfigTree:
         self.apphost_path.write_text(text, encoding="utf-8")
         return self.apphost_path
 
-    def web_config(self, rel: str, body: str, raw: bool = False) -> Path:
+    def web_config(self, rel: str, body: str | bytes, raw: bool = False) -> Path:
+        """Write ``<rel>/web.config`` under wwwroot: ``body`` wrapped in <configuration>, or as is when
+        ``raw`` (bytes are always written as is)."""
         folder = self.wwwroot / rel if rel not in ("", "/") else self.wwwroot
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "web.config"
-        path.write_text(body if raw else web_config_xml(body), encoding="utf-8")
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(body if raw else web_config_xml(body), encoding="utf-8")
         return path
 
     def load(self, poll_interval: float = 0.0) -> ServerConfig:
