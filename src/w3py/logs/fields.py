@@ -44,6 +44,7 @@ __all__ = [
     "decode_value",
     "sql_column",
     "parse_fields_directive",
+    "field_for_name",
 ]
 
 #: ``#Software`` of the files HttpLoggingModule writes. Kept as IIS 10 writes it: log tools that check the
