@@ -22,14 +22,18 @@ See ``Module`` for the flow of a request and the rules; ``docs/pipeline.md`` for
 from __future__ import annotations
 
 from w3py.errors import ConfigError, HTTPError
+from w3py.pipeline.cache import CacheCandidate, file_signature
 from w3py.pipeline.context import WEB_CORE, HTTPContext, HTTPResponse
+from w3py.pipeline.files import FileInfo, SiteOptions
 from w3py.pipeline.module import Module, ModuleDeclarationError
 from w3py.pipeline.notifications import Notification, NotificationStatus, Priority
 from w3py.protocol.messages import FileBody
 from w3py.status import Status
 
 __all__ = [
+    "CacheCandidate",
     "ConfigError",
+    "FileInfo",
     "FileBody",
     "HTTPContext",
     "HTTPError",
@@ -39,6 +43,8 @@ __all__ = [
     "Notification",
     "NotificationStatus",
     "Priority",
+    "SiteOptions",
     "Status",
     "WEB_CORE",
+    "file_signature",
 ]

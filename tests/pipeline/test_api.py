@@ -5,8 +5,10 @@ import w3py.api
 
 def test_public_names() -> None:
     assert sorted(w3py.api.__all__) == [
+        "CacheCandidate",
         "ConfigError",
         "FileBody",
+        "FileInfo",
         "HTTPContext",
         "HTTPError",
         "HTTPResponse",
@@ -15,8 +17,10 @@ def test_public_names() -> None:
         "Notification",
         "NotificationStatus",
         "Priority",
+        "SiteOptions",
         "Status",
         "WEB_CORE",
+        "file_signature",
     ]
     for name in w3py.api.__all__:
         assert getattr(w3py.api, name) is not None

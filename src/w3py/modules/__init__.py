@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from w3py.pipeline.module import Module
 
 _IMPLEMENTED: dict[str, str] = {
+    "AnonymousAuthenticationModule": "w3py.modules.anonymous_authentication:AnonymousAuthenticationModule",
     "DefaultDocumentModule": "w3py.modules.default_document:DefaultDocumentModule",
     "DirectoryListingModule": "w3py.modules.directory_listing:DirectoryListingModule",
+    "HttpCacheModule": "w3py.modules.http_cache:HttpCacheModule",
     "HttpRedirectionModule": "w3py.modules.http_redirection:HttpRedirectionModule",
     "ProtocolSupportModule": "w3py.modules.protocol_support:ProtocolSupportModule",
     "StaticFileModule": "w3py.modules.static_file:StaticFileModule",

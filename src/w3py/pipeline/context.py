@@ -173,6 +173,7 @@ class HTTPContext:
         "file_info",
         "user",
         "cache_state",
+        "cache_depends",
         "_server_variables",
     )
 
@@ -205,6 +206,8 @@ class HTTPContext:
         self.file_info: Any = None
         self.user = ""  # cs-username: set by authentication modules; "" is anonymous
         self.cache_state: Any = None  # the response cache's note about this request
+        # (path, signature) pairs a cacheable output depends on beyond the served file (see pipeline/cache.py)
+        self.cache_depends: list[tuple[str, tuple[int, int, int, int]]] | None = None
         self._server_variables: dict[str, str] | None = None
 
     # --- status -------------------------------------------------------------------------------------------

@@ -193,3 +193,83 @@ def write_tree(root: str | os.PathLike[str], files: dict[str, bytes | str]) -> N
         data = content.encode("utf-8") if isinstance(content, str) else content
         with open(path, "wb") as f:
             f.write(data)
+
+
+# --- a whole site on the embedded default configuration ------------------------------------------------------
+def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bool = True) -> str:
+    """The embedded default applicationHost.config, with ``locations`` (``<location>`` elements) appended
+    and ``webserver`` (elements) inserted at the top of its ``<system.webServer>``. With
+    ``only_implemented``, ``<modules>`` entries w3py does not implement in this checkout are dropped, so the
+    stock pipeline runs with what exists."""
+    import re
+
+    from w3py.config import default_config_path
+    from w3py.modules import MODULES
+
+    text = default_config_path().read_text(encoding="utf-8")
+    if only_implemented:
+        start = text.index("<modules")
+        end = text.index("</modules>", start)
+        block = text[start:end]
+        block = re.sub(
+            r'\s*<add name="([^"]+)"[^>]*/>',
+            lambda m: m.group(0) if m.group(1) in MODULES else "",
+            block,
+        )
+        text = text[:start] + block + text[end:]
+    if webserver:
+        text = text.replace("<system.webServer>", "<system.webServer>\n" + webserver, 1)
+    return text.replace("</configuration>", locations + "\n</configuration>")
+
+
+class SiteHarness:
+    """A server root in ``root`` (wwwroot = ``root/inetpub/wwwroot``) served by a real PipelineApplication.
+
+    ``request(raw)`` runs ``Application.handle`` and plays the listener (body read, HEAD/304 bodies dropped,
+    ``on_complete`` called)."""
+
+    def __init__(self, root: str | os.PathLike[str], files: dict[str, bytes | str] | None = None,
+                 locations: str = "", webserver: str = "", apphost: str | None = None, options: Any = None) -> None:
+        from pathlib import Path
+
+        from w3py.config import load_server_config
+        from w3py.pipeline.application import PipelineApplication
+
+        self.root = Path(root)
+        self.wwwroot = self.root / "inetpub" / "wwwroot"
+        self.wwwroot.mkdir(parents=True, exist_ok=True)
+        (self.root / "config").mkdir(exist_ok=True)
+        self.apphost_path = self.root / "config" / "applicationHost.config"
+        text = apphost if apphost is not None else stock_apphost(locations, webserver)
+        self.apphost_path.write_text(text, encoding="utf-8")
+        if files:
+            write_tree(self.wwwroot, files)
+        self.config = load_server_config(self.apphost_path, poll_interval=0, root=self.root)
+        self.site = self.config.sites[0]
+        self.app = PipelineApplication(self.config, options=options)
+
+    def web_config(self, rel: str, body: str) -> None:
+        """Write ``<rel>/web.config`` below wwwroot with ``body`` inside ``<configuration>``."""
+        folder = self.wwwroot / rel.strip("/")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "web.config").write_text(
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<configuration>\n{body}\n</configuration>\n', encoding="utf-8"
+        )
+
+    async def request_async(self, raw: bytes | str, **kwargs: Any) -> HarnessResult:
+        request = make_request(raw, site=self.site, **kwargs)
+        ctx = await self.app.run_context(request)
+        return await finish(ctx, self.app.finish(ctx), request)
+
+    def request(self, raw: bytes | str, **kwargs: Any) -> HarnessResult:
+        return asyncio.run(self.request_async(raw, **kwargs))
+
+    def get(self, path: str, headers: str = "", method: str = "GET", **kwargs: Any) -> HarnessResult:
+        """Shorthand: ``get("/a.txt", "Range: bytes=0-1\\r\\n")``."""
+        return self.request(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n{headers}\r\n", **kwargs)
+
+
+def pipeline_harness(root: str | os.PathLike[str], files: dict[str, bytes | str] | None = None,
+                     **kwargs: Any) -> SiteHarness:
+    """A ``SiteHarness`` (see there): the real engine and configuration on in-memory requests."""
+    return SiteHarness(root, files, **kwargs)
