@@ -57,9 +57,9 @@ def section(
         origin=("applicationHost.config", 10),
         file_extensions=coll(
             *(NS(file_extension=e, allowed=a, origin=("applicationHost.config", 20 + i)) for i, (e, a) in enumerate(extensions)),
-            allow_unlisted=extensions_allow_unlisted, apply_to_webdav=extensions_apply_to_webdav),
-        hidden_segments=coll(*(NS(segment=s, origin=("applicationHost.config", 80)) for s in hidden), apply_to_webdav=True),
-        verbs=coll(*(NS(verb=v, allowed=a) for v, a in verbs), allow_unlisted=verbs_allow_unlisted, apply_to_webdav=True),
+            allow_unlisted=extensions_allow_unlisted, apply_to_web_dav=extensions_apply_to_webdav),
+        hidden_segments=coll(*(NS(segment=s, origin=("applicationHost.config", 80)) for s in hidden), apply_to_web_dav=True),
+        verbs=coll(*(NS(verb=v, allowed=a) for v, a in verbs), allow_unlisted=verbs_allow_unlisted, apply_to_web_dav=True),
         request_limits=NS(
             max_allowed_content_length=max_allowed_content_length, max_url=max_url, max_query_string=max_query_string,
             header_limits=coll(*(NS(header=h, size_limit=n) for h, n in header_limits))),
@@ -82,10 +82,11 @@ def frule(name="r", *, scan_url=False, scan_query_string=False, scan_all_raw=Fal
     )
 
 
-def judge(target: bytes, method="GET", headers=(), content_length=None, max_url_segments=32, iis10=False, **cfg):
+def judge(target: bytes, method="GET", headers=(), content_length=None, max_url_segments=32, iis10=False,
+          webdav=False, **cfg):
     rules = compile_rules(section(**cfg), max_url_segments=max_url_segments, iis10_status_codes=iis10)
     path, _, query = target.partition(b"?")
-    return rules.check(method, path, query, list(headers), content_length)
+    return rules.check(method, path, query, list(headers), content_length, webdav=webdav)
 
 
 def code(target: bytes, **kw) -> str:
@@ -364,6 +365,12 @@ def test_extension_allow_list_mode() -> None:
     assert code(b"/", **cfg) == "404.7"
     cfg["extensions"] += ((".", True),)
     assert code(b"/extensionless", **cfg) == "pass"
+
+
+def test_apply_to_webdav() -> None:
+    assert code(b"/x.mdb", webdav=True) == "404.7"
+    assert code(b"/x.mdb", webdav=True, extensions_apply_to_webdav=False) == "pass"
+    assert code(b"/x.mdb", webdav=False, extensions_apply_to_webdav=False) == "404.7"
 
 
 def test_allowed_row_overrides_nothing_else() -> None:

@@ -321,7 +321,7 @@ class _FilteringRule:
         self.scan_url = bool(entry.scan_url)
         self.scan_query = bool(entry.scan_query_string)
         self.scan_all_raw = bool(entry.scan_all_raw)
-        self.deny_percent = bool(getattr(entry, "deny_unescaped_percent", True))
+        self.deny_percent = bool(entry.deny_unescaped_percent)
         origin = _origin(entry)
         self.headers = tuple(
             _nonempty(h.request_header, "requestHeader", h, origin).lower().encode("latin-1")
@@ -374,7 +374,7 @@ class RuleSet:
         so = _origin(section)
         self.allow_double_escaping = bool(section.allow_double_escaping)
         self.allow_high_bit_characters = bool(section.allow_high_bit_characters)
-        self.unescape_query_string = bool(getattr(section, "unescape_query_string", True))
+        self.unescape_query_string = bool(section.unescape_query_string)
         self.iis10_status_codes = iis10_status_codes
 
         limits = section.request_limits
@@ -406,7 +406,7 @@ class RuleSet:
                 f"requestFiltering/requestLimits/headerLimits/add[@header='{header}']", origin=eo))
 
         verbs = section.verbs
-        self.verbs_apply_to_webdav = bool(getattr(verbs, "apply_to_webdav", True))
+        self.verbs_apply_to_webdav = bool(verbs.apply_to_web_dav)
         self.verb_rows: dict[str, Denial | None] = {}
         for entry in _items(verbs):
             verb = _nonempty(entry.verb, "verb", entry, _origin(verbs) or so)
@@ -416,7 +416,7 @@ class RuleSet:
             VERB_DENIED, "verbs", "requestFiltering/verbs/@allowUnlisted", origin=_origin(verbs) or so)
 
         hidden = section.hidden_segments
-        self.hidden_apply_to_webdav = bool(getattr(hidden, "apply_to_webdav", True))
+        self.hidden_apply_to_webdav = bool(hidden.apply_to_web_dav)
         self.hidden_segments: dict[str, Denial] = {}
         multi: list[tuple[tuple[str, ...], Denial]] = []
         for entry in _items(hidden):
@@ -431,7 +431,7 @@ class RuleSet:
         self.hidden_multi = tuple(multi)
 
         extensions = section.file_extensions
-        self.extensions_apply_to_webdav = bool(getattr(extensions, "apply_to_webdav", True))
+        self.extensions_apply_to_webdav = bool(extensions.apply_to_web_dav)
         self.extension_rows: dict[str, Denial | None] = {}
         for entry in _items(extensions):
             raw = _nonempty(entry.file_extension, "fileExtension", entry, _origin(extensions) or so)
