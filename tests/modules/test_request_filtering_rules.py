@@ -441,3 +441,19 @@ def test_config_error_carries_file_and_line() -> None:
     with pytest.raises(ConfigError) as info:
         compile_rules(section(extensions=((".ok", False), ("", False))))
     assert info.value.file == "applicationHost.config" and info.value.line == 21
+
+
+# --- the decoded-path cache -------------------------------------------------------------------------------
+
+
+def test_path_cache_gives_the_same_answer_twice_and_stays_bounded() -> None:
+    from w3py.modules.request_filtering import rules as rules_module
+
+    rules = compile_rules(section())
+    for _ in range(2):
+        assert str(rules.check("GET", b"/a%zz").status) == "400.0"
+        assert str(rules.check("GET", b"/db.mdb").status) == "404.7"
+        assert rules.check("GET", b"/ok.txt") is None
+    for i in range(rules_module.PATH_CACHE_ENTRIES + 10):
+        rules.check("GET", b"/p%d" % i)
+    assert len(rules_module._path_cache) <= rules_module.PATH_CACHE_ENTRIES

@@ -64,6 +64,7 @@ SECTION = "system.webServer/security/requestFiltering"
 # sites/site/limits/@maxUrlSegments (IIS 8.0+): how many path segments a URL may have before 404.20.
 DEFAULT_MAX_URL_SEGMENTS = 32
 # A bare '%' that starts no escape: what a filtering rule's denyUnescapedPercent refuses.
+_TRAILING = (".", " ")
 _BARE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})")
 
 
@@ -98,8 +99,51 @@ class Denial:
         return Denial(self.status, self.rule, self.setting, value, self.origin, self.close)
 
 
+class _PathFacts:
+    """What the rules need from a raw path, which depends on nothing else: the decoded URL, its segments
+    (compare form) and the extension of the last one. Shared by every rule set through ``_path_facts``."""
+
+    __slots__ = ("url", "segments", "extension", "path_lower")
+
+    def __init__(self, raw_path: bytes) -> None:
+        self.url = url = decode_path(raw_path)  # raises URLError (Rule 3)
+        low = url.path.lower()
+        self.path_lower = low
+        if low.endswith(_TRAILING) or "./" in low or " /" in low:
+            # Windows drops trailing dots and spaces from names: compare without them (segment_key)
+            self.segments = tuple(segment_key(s) for s in low.split("/") if s)
+            last = segment_key(low[low.rfind("/") + 1 :])
+        else:
+            self.segments = tuple(s for s in low.split("/") if s)
+            last = low[low.rfind("/") + 1 :]
+        dot = last.rfind(".")
+        self.extension = last[dot:] if dot >= 0 else ""
+
+
+# Decoding a path is pure, and the same paths come back again and again: remember the last few thousand
+# (a URLError is remembered too). Bounded so that a client sending endless distinct URLs costs only time.
+PATH_CACHE_ENTRIES = 4096
+_path_cache: dict[bytes, "_PathFacts | URLError"] = {}
+
+
+def _path_facts(raw_path: bytes) -> "_PathFacts | URLError":
+    """The facts for ``raw_path``, or the URLError that refuses it (returned, not raised: a cached
+    exception raised again would grow its traceback on every request)."""
+    facts = _path_cache.get(raw_path)
+    if facts is None:
+        try:
+            facts = _PathFacts(raw_path)
+        except URLError as exc:
+            exc.__traceback__ = None
+            facts = exc
+        if len(_path_cache) >= PATH_CACHE_ENTRIES:
+            _path_cache.clear()
+        _path_cache[raw_path] = facts
+    return facts
+
+
 class _View:
-    """The request head as the checks read it: raw parts plus the once-decoded URL (built per request)."""
+    """The request head as the checks read it: raw parts plus the path facts (built per request)."""
 
     __slots__ = (
         "method",
@@ -124,6 +168,7 @@ class _View:
         headers: Sequence[tuple[bytes, bytes]],
         content_length: int | None,
         webdav: bool,
+        facts: _PathFacts,
     ) -> None:
         self.method = method
         self.raw_path = raw_path
@@ -131,12 +176,9 @@ class _View:
         self.headers = headers
         self.content_length = content_length
         self.webdav = webdav
-        self.url = decode_path(raw_path)  # raises URLError (Rule 3)
-        path = self.url.path
-        self.segments = tuple(segment_key(s) for s in path.split("/") if s)
-        last = segment_key(path[path.rfind("/") + 1 :])
-        dot = last.rfind(".")
-        self.extension = last[dot:] if dot >= 0 else ""
+        self.url = facts.url
+        self.segments = facts.segments
+        self.extension = facts.extension
         self.url_allowed = False
         self.query_allowed = False
         self._unescaped_query: str | None = None
@@ -498,11 +540,11 @@ class RuleSet:
         Returns None to let the request through, else the first ``Denial`` in ``CHECK_ORDER`` order.
         ``webdav`` marks a request the WebDAV module will handle (for the ``applyToWebDAV`` switches).
         """
-        try:
-            view = _View(method, raw_path, raw_query, headers, content_length, webdav)
-        except URLError as exc:
-            return Denial(BAD_REQUEST, "urlCanonicalization", "HTTP.sys URL canonicalisation", str(exc))
-        if self.always_allowed_urls and view.url.path.lower() in self.always_allowed_urls:
+        facts = _path_facts(raw_path)
+        if facts.__class__ is not _PathFacts:
+            return Denial(BAD_REQUEST, "urlCanonicalization", "HTTP.sys URL canonicalisation", str(facts))
+        view = _View(method, raw_path, raw_query, headers, content_length, webdav, facts)
+        if self.always_allowed_urls and facts.path_lower in self.always_allowed_urls:
             view.url_allowed = True
         if self.always_allowed_queries and raw_query and (
             raw_query.decode("latin-1").lower() in self.always_allowed_queries

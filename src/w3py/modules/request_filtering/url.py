@@ -30,6 +30,7 @@ __all__ = ["DecodedURL", "URLError", "decode_path", "unescape_query", "second_pa
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 # A control character that HTTP.sys refuses when it arrives escaped (and that httptools refuses raw).
 _RESTRICTED = frozenset(range(0x20)) | {0x7F}
+_RAW_RESTRICTED = re.compile(rb"[\x00-\x1f\x7f]")
 # What a second decoding pass would act on: a %XX or %uXXXX escape, or a '+' (read as a space by the
 # form-style decoders the double-escaping rule guards against; IIS refuses a '+' in the path for it).
 _SECOND_PASS = re.compile(r"%[0-9A-Fa-f]{2}|%[uU][0-9A-Fa-f]{4}|\+")
@@ -67,9 +68,9 @@ def decode_path(raw: bytes) -> DecodedURL:
     if b"%" in raw:
         data = _percent_decode_strict(raw)
     else:
-        for byte in raw:  # the fast path: nothing escaped, only raw control bytes to refuse
-            if byte in _RESTRICTED:
-                raise URLError(f"control character 0x{byte:02x} in the URL")
+        bad = _RAW_RESTRICTED.search(raw)  # the fast path: nothing escaped, only raw control bytes to refuse
+        if bad is not None:
+            raise URLError(f"control character 0x{raw[bad.start()]:02x} in the URL")
         data = raw
     try:
         text = data.decode("utf-8")
@@ -83,11 +84,11 @@ def decode_path(raw: bytes) -> DecodedURL:
 
 
 def _percent_decode_strict(raw: bytes) -> bytes:
+    bad = _RAW_RESTRICTED.search(raw)
+    if bad is not None:
+        raise URLError(f"control character 0x{raw[bad.start()]:02x} in the URL")
     parts = raw.split(b"%")
     out = bytearray(parts[0])
-    for byte in parts[0]:
-        if byte in _RESTRICTED:
-            raise URLError(f"control character 0x{byte:02x} in the URL")
     for part in parts[1:]:
         if len(part) >= 2 and part[0] in _HEX and part[1] in _HEX:
             value = int(part[:2], 16)
@@ -104,9 +105,6 @@ def _percent_decode_strict(raw: bytes) -> bytes:
         else:
             shown = part[:2].decode("latin-1")
             raise URLError(f"'%{shown}' is not a valid escape in the URL")
-        for byte in rest:
-            if byte in _RESTRICTED:
-                raise URLError(f"control character 0x{byte:02x} in the URL")
         out += rest
     return bytes(out)
 
