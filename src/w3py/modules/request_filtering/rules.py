@@ -103,12 +103,14 @@ class _PathFacts:
     """What the rules need from a raw path, which depends on nothing else: the decoded URL, its segments
     (compare form) and the extension of the last one. Shared by every rule set through ``_path_facts``."""
 
-    __slots__ = ("url", "segments", "extension", "path_lower")
+    __slots__ = ("url", "segments", "extension", "path_lower", "raw_path", "_sequence_texts")
 
     def __init__(self, raw_path: bytes) -> None:
+        self.raw_path = raw_path
         self.url = url = decode_path(raw_path)  # raises URLError (Rule 3)
         low = url.path.lower()
         self.path_lower = low
+        self._sequence_texts: tuple[str, ...] | None = None
         if low.endswith(_TRAILING) or "./" in low or " /" in low:
             # Windows drops trailing dots and spaces from names: compare without them (segment_key)
             self.segments = tuple(segment_key(s) for s in low.split("/") if s)
@@ -118,6 +120,16 @@ class _PathFacts:
             last = low[low.rfind("/") + 1 :]
         dot = last.rfind(".")
         self.extension = last[dot:] if dot >= 0 else ""
+
+    def sequence_texts(self) -> tuple[str, ...]:
+        """The forms ``denyUrlSequences`` scans: decoded, canonical and raw, lower-cased. A '..' or '\\'
+        rule fires on what the client sent although canonicalisation removes it (IIS only sees the
+        canonical form; reference S10 #299)."""
+        texts = self._sequence_texts
+        if texts is None:
+            texts = self._sequence_texts = (
+                self.url.decoded.lower(), self.path_lower, self.raw_path.decode("latin-1").lower())
+        return texts
 
 
 # Decoding a path is pure, and the same paths come back again and again: remember the last few thousand
@@ -152,6 +164,7 @@ class _View:
         "headers",
         "content_length",
         "webdav",
+        "facts",
         "url",
         "segments",
         "extension",
@@ -176,6 +189,7 @@ class _View:
         self.headers = headers
         self.content_length = content_length
         self.webdav = webdav
+        self.facts = facts
         self.url = facts.url
         self.segments = facts.segments
         self.extension = facts.extension
@@ -268,9 +282,7 @@ def _high_bit(rs: "RuleSet", v: _View) -> Denial | None:
 def _deny_url_sequences(rs: "RuleSet", v: _View) -> Denial | None:
     if v.url_allowed:
         return None
-    # The decoded URL, its canonical form and the raw bytes: a '..' or '\' rule fires on what the client
-    # sent even though canonicalisation removes it (IIS only sees the canonical form; reference S10 #299).
-    texts = (v.url.decoded.lower(), v.url.path.lower(), v.raw_path.decode("latin-1").lower())
+    texts = v.facts.sequence_texts()
     for sequence, denial in rs.url_sequences:
         for text in texts:
             if sequence in text:
@@ -384,7 +396,7 @@ class _FilteringRule:
         if self.scan_url and not v.url_allowed:
             if self.deny_percent and b"%" in v.raw_path and _BARE_PERCENT.search(v.raw_path):
                 return self.denial.with_value("unescaped '%' in the URL")
-            texts.append(v.url.path.lower())
+            texts.append(v.facts.path_lower)
         if self.scan_query and not v.query_allowed and v.raw_query:
             if self.deny_percent and b"%" in v.raw_query and _BARE_PERCENT.search(v.raw_query):
                 return self.denial.with_value("unescaped '%' in the query string")
