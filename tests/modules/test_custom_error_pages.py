@@ -11,11 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from w3py.modules import custom_error as ce
-from w3py.modules.custom_error import Action
+from w3py.modules import custom_error_pages as ce
+from w3py.modules.custom_error_pages import Action
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-CUSTERR = pathlib.Path(ce.__file__).resolve().parents[1] / "config" / "default" / "custerr"
+CUSTERR = pathlib.Path(ce.__file__).resolve().parents[2] / "config" / "default" / "custerr"
 STOCK_CODES = (401, 403, 404, 405, 406, 412, 500, 501, 502)
 
 
@@ -88,7 +88,7 @@ def test_choose_error_page_row_default_path_and_builtin() -> None:
                                           origin=("/srv/site/web.config", 3)),),
                               default_path="", default_response_mode="File", origin=None)
     choice = ce.choose_error_page(section, 404, 2)
-    assert choice == ce.ErrorPageChoice("File", "404.htm", "%SystemDrive%\\inetpub\\custerr", "/srv/site")
+    assert choice == ce.ErrorPageChoice("File", "404.htm", "%SystemDrive%\\inetpub\\custerr", "/srv/site", True)
     assert ce.choose_error_page(section, 500, 0) is None
     with_default = SimpleNamespace(items=(), default_path="/errors/all.html", default_response_mode="ExecuteURL",
                                    origin=None)
@@ -330,3 +330,19 @@ def test_shipped_custerr_files(code, lang, html_lang) -> None:
 def test_custerr_ships_the_same_codes_in_both_languages() -> None:
     names = {lang: sorted(p.name for p in (CUSTERR / lang).glob("*.htm")) for lang in ("en-US", "ja-JP")}
     assert names["en-US"] == names["ja-JP"] == sorted(f"{c}.htm" for c in STOCK_CODES)
+
+
+def test_rows_from_applicationhost_are_not_delegated() -> None:
+    section = SimpleNamespace(items=(_row(404, origin=("/root/config/applicationHost.config", 9)),
+                                     _row(500, origin=("/srv/www/web.config", 2)), _row(403)),
+                              default_path="", default_response_mode="File", origin=None)
+    assert ce.choose_error_page(section, 404, 0).delegated is False
+    assert ce.choose_error_page(section, 500, 0).delegated is True
+    assert ce.choose_error_page(section, 403, 0).delegated is False  # schema default: no origin
+
+
+def test_detail_line_is_shown_only_when_set() -> None:
+    plain = ce.render_detailed(ce.DetailFacts(status=500), TEXTS).decode()
+    assert "<th>Detail</th>" not in plain
+    page = ce.render_detailed(ce.DetailFacts(status=500, detail="ValueError in X (error id ab12)"), TEXTS)
+    assert "<th>Detail</th><td>&nbsp;&nbsp;&nbsp;ValueError in X (error id ab12)</td>" in page.decode()
