@@ -276,7 +276,11 @@ class CustomErrorModule(Module):
 
 
 def _texts(code: int, substatus: int, lang: str) -> pages.PageTexts:
-    entry = catalog.lookup(code, substatus) or catalog.lookup(code, 0)
+    try:
+        entry = catalog.lookup(code, substatus) or catalog.lookup(code, 0)
+    except Exception:  # a broken catalog must not turn an error page into a crash
+        log.exception("status catalog unavailable for %s.%s", code, substatus)
+        entry = None
     if entry is None:
         reason = status.reason_phrase(code) or "Error"
         return pages.PageTexts(reason, reason)
