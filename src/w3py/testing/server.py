@@ -87,6 +87,11 @@ class FixedResponseApp:
                         substatus=substatus)
 
 
+def fixed_response_app(server_config: Any = None) -> FixedResponseApp:
+    """App factory for ``w3py serve --app w3py.testing.server:fixed_response_app`` (the benchmark)."""
+    return FixedResponseApp()
+
+
 class HandlerApp:
     """An Application made of one ``async def handler(request) -> Response`` (tests). It records the requests
     it saw, and the results ``on_complete`` reported for its responses, in order."""
@@ -188,6 +193,8 @@ class RunningServer:
     def httperr_lines(self) -> list[str]:
         """The HTTPERR log's entry lines (header lines left out)."""
         directory = self.server.httperr_dir
+        if self.server._httperr is not None:
+            self.server._httperr.flush()  # the writer buffers; tests read what was logged so far
         if directory is None or not directory.exists():
             return []
         lines: list[str] = []
