@@ -125,7 +125,7 @@ def test_wildcard_binding_listens_on_ipv6_too(serve) -> None:
         assert ResponseReader(sock).read().body == b"Site 1"
     with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock4:
         sock4.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        request_count = len(srv.app.requests)
         assert ResponseReader(sock4).read().status == 200
     # IPv4 clients on the dual-stack socket are seen as plain IPv4 addresses (not ::ffff:...)
-    assert srv.app.requests[request_count - 1].client[0] == "127.0.0.1"
+    assert [r.client[0] for r in srv.app.requests] == ["::1", "127.0.0.1"]
+    assert srv.app.requests[1].server[0] == "127.0.0.1"
