@@ -100,7 +100,9 @@ def group_arguments(args: Sequence[str]) -> list[str]:
             parts = [arg]
             while len(parts) < 3 and i + len(parts) < len(args):
                 nxt = args[i + len(parts)].strip()
-                if not (nxt.isdigit() or _is_hex(nxt)) or (nxt.isdigit() and int(nxt) in _STATUS_RANGE):
+                # a substatus is decimal; only the win32 part may be an HRESULT in hex
+                numeric = nxt.isdigit() or (len(parts) == 2 and _is_hex(nxt))
+                if not numeric or (nxt.isdigit() and int(nxt) in _STATUS_RANGE):
                     break
                 parts.append(nxt)
             grouped.append(" ".join(parts))
