@@ -31,6 +31,7 @@ __all__ = [
     "entries",
     "layer_names",
     "lookup",
+    "preload",
     "substatuses",
     "win32",
     "win32_entries",
@@ -162,6 +163,15 @@ def win32(code: int) -> Win32Entry | None:
 def win32_entries() -> tuple[Win32Entry, ...]:
     """Every Win32/HRESULT entry, ordered by value."""
     return tuple(sorted(_catalog().win32.values(), key=lambda w: w.code))
+
+
+def preload() -> None:
+    """Read the data file now rather than on first use.
+
+    Parsing takes tens of milliseconds; a worker process calls this at start-up so that its first error page
+    does not pay for it. Calling it again costs nothing.
+    """
+    _catalog()
 
 
 def layer_names() -> tuple[str, ...]:
