@@ -239,3 +239,36 @@ def test_produced_by_w3py_flags() -> None:
         assert status in produced
     for status in ("401.1", "502.3", "500.50", "404.2", "404.16", "404.17"):
         assert status not in produced
+
+
+def test_lookup_fallback_gives_the_general_entry() -> None:
+    assert catalog.lookup(404, 99) is None
+    assert catalog.lookup(404, 99, fallback=True) is catalog.lookup(404, 0)
+    assert catalog.lookup(404, 13, fallback=True) is catalog.lookup(404, 13)
+    assert catalog.lookup(418, 0, fallback=True) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        pytest.param(None, "en", id="absent"),
+        pytest.param("", "en", id="empty"),
+        pytest.param("ja", "ja", id="ja"),
+        pytest.param("ja-JP,ja;q=0.9,en-US;q=0.8,en;q=0.7", "ja", id="japanese-browser"),
+        pytest.param("en-US,en;q=0.9,ja;q=0.8", "en", id="english-browser"),
+        pytest.param("fr-FR,fr;q=0.9,ja;q=0.5", "ja", id="first-supported"),
+        pytest.param("fr-FR,de", "en", id="none-supported"),
+        pytest.param("en;q=0.2, ja;q=0.9", "ja", id="by-quality"),
+        pytest.param("ja;q=0", "en", id="q-zero-refuses"),
+        pytest.param("ja;q=abc, en;q=2, ;;;, =, ja;x=1", "en", id="garbage"),
+        pytest.param("*", "en", id="wildcard"),
+        pytest.param("JA-jp", "ja", id="case"),
+        pytest.param("de," * 100 + "ja", "en", id="too-many-ranges"),
+    ],
+)
+def test_negotiate_language(header: str | None, lang: str) -> None:
+    assert catalog.negotiate_language(header) == lang
+
+
+def test_negotiate_language_default() -> None:
+    assert catalog.negotiate_language("fr", default="ja") == "ja"

@@ -307,3 +307,40 @@ def test_installed_command_piped_has_no_escape_codes() -> None:
     assert not any(line != line.rstrip() for line in out.splitlines())
     bad = subprocess.run([sys.executable, "-m", "w3py", "explain", "999"], capture_output=True, env=env, check=False)
     assert bad.returncode == 1 and b"999" in bad.stderr
+
+
+# --- robustness ----------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"\A[0-9x. -]{0,20}\Z")))
+def test_any_query_either_explains_or_raises_query_error(query: str) -> None:
+    try:
+        exp = tool.explain(query)
+    except tool.QueryError as exc:
+        assert exc.message
+        return
+    assert exp.entries or exp.win32 is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789x .", max_size=8), max_size=6))
+def test_grouping_never_loses_arguments(args: list[str]) -> None:
+    grouped = tool.group_arguments(args)
+    assert " ".join(grouped).split() == " ".join(a.strip() for a in args).split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_negotiate_language_never_raises(header: str) -> None:
+    assert catalog.negotiate_language(header) in catalog.LANGUAGES
+
+
+@pytest.mark.parametrize("query", ["404 1" + "1" * 5000, "404.13." + "9" * 20, "0x" + "f" * 20, "²", "x" * 100_000])
+def test_hostile_queries_are_refused_briefly(query: str) -> None:
+    with pytest.raises(tool.QueryError) as info:
+        tool.explain(query)
+    assert len(info.value.message) < 200

@@ -41,18 +41,20 @@ __all__ = [
 _STATUS_RANGE = range(100, 600)
 # How many near matches to offer for a code the catalog does not know.
 _MAX_SUGGESTIONS = 4
+# Characters of an unparseable query repeated in the error message.
+_MAX_QUERY_ECHO = 40
 
 # "HTTP Error 404.13 - Not Found", "404.13", "404 13 0", "404.13.0", "404 13", "500 19 0x8007000d"
 _STATUS_QUERY = re.compile(
     r"""^(?:http\s+)?(?:error\s+)?             # pasted from a browser: "HTTP Error 404.13"
         (?P<code>\d{3})
-        (?:[.\s]+(?P<sub>\d+))?
-        (?:[.\s]+(?P<win32>0x[0-9a-f]+|\d+))?
+        (?:[.\s]+(?P<sub>\d{1,10}))?
+        (?:[.\s]+(?P<win32>0x[0-9a-f]{1,8}|\d{1,10}))?
         (?:\s*[-–—:].*)?$                       # " - Not Found" after the number
     """,
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.ASCII,
 )
-_WIN32_QUERY = re.compile(r"^(?:win32[:=\s]*)?(?P<value>0x[0-9a-f]{1,8}|\d+)$", re.IGNORECASE)
+_WIN32_QUERY = re.compile(r"^(?:win32[:=\s]*)?(?P<value>0x[0-9a-f]{1,8}|\d{1,10})$", re.IGNORECASE | re.ASCII)
 
 
 class QueryError(Exception):
@@ -96,13 +98,13 @@ def group_arguments(args: Sequence[str]) -> list[str]:
     i = 0
     while i < len(args):
         arg = args[i].strip()
-        if arg.isdigit() and int(arg) in _STATUS_RANGE:
+        if _is_decimal(arg) and int(arg) in _STATUS_RANGE:
             parts = [arg]
             while len(parts) < 3 and i + len(parts) < len(args):
                 nxt = args[i + len(parts)].strip()
                 # a substatus is decimal; only the win32 part may be an HRESULT in hex
-                numeric = nxt.isdigit() or (len(parts) == 2 and _is_hex(nxt))
-                if not numeric or (nxt.isdigit() and int(nxt) in _STATUS_RANGE):
+                numeric = _is_decimal(nxt) or (len(parts) == 2 and _is_hex(nxt))
+                if not numeric or (_is_decimal(nxt) and int(nxt) in _STATUS_RANGE):
                     break
                 parts.append(nxt)
             grouped.append(" ".join(parts))
@@ -117,6 +119,16 @@ def _is_hex(text: str) -> bool:
     return bool(re.fullmatch(r"0x[0-9a-fA-F]{1,8}", text))
 
 
+def _is_decimal(text: str) -> bool:
+    # str.isdigit() accepts "²" and other digits int() refuses
+    return bool(re.fullmatch(r"[0-9]{1,10}", text))
+
+
+def _number(text: str) -> int:
+    """A decimal or 0x-prefixed hexadecimal number as typed ("02" is 2, not an error)."""
+    return int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
+
+
 def explain(query: str) -> Explanation:
     """Resolve one query; raise :class:`QueryError` (with suggestions) if the catalog knows no such code."""
     text = " ".join(query.split())
@@ -127,7 +139,7 @@ def explain(query: str) -> Explanation:
         return _explain_status(query, int(match["code"]), match["sub"], match["win32"])
     match = _WIN32_QUERY.match(text)
     if match:
-        value = int(match["value"], 0)
+        value = _number(match["value"])
         entry = catalog.win32(value)
         if entry is None:
             raise QueryError(query, f"no description for Win32 code / HRESULT {_format_win32(value)}",
@@ -135,7 +147,7 @@ def explain(query: str) -> Explanation:
         return Explanation(query, "win32", win32=entry, win32_value=value)
     raise QueryError(
         query,
-        f"{query!r} is not a status code; use CODE, CODE.SUBSTATUS or the log's 'STATUS SUBSTATUS WIN32'",
+        f"{_shorten(text)!r} is not a status code; use CODE, CODE.SUBSTATUS or the log's 'STATUS SUBSTATUS WIN32'",
         _nearest_strings(text),
     )
 
@@ -165,7 +177,7 @@ def _explain_status(query: str, code: int, sub: str | None, win32_text: str | No
                          _nearest_substatuses(family, substatus))
     if win32_text is None:
         return Explanation(query, "status", entries=(entry,))
-    value = int(win32_text, 0)
+    value = _number(win32_text)
     w32 = _win32_for(entry, value)
     notes = () if w32 is not None else (f"sc-win32-status {_format_win32(value)}: not in the catalog",)
     return Explanation(query, "log", entries=(entry,), win32=w32, win32_value=value, notes=notes)
@@ -198,7 +210,12 @@ def _nearest_substatuses(family: Sequence[catalog.Entry], substatus: int) -> lis
     return [e.status for e in nearest[: _MAX_SUGGESTIONS - 1]] + [str(family[0].code)]
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_QUERY_ECHO else text[: _MAX_QUERY_ECHO - 1] + "…"
+
+
 def _nearest_strings(text: str) -> list[str]:
+    text = text[:_MAX_QUERY_ECHO]  # a typo'd code is short; do not compare megabytes of pasted text
     known = [e.status for e in catalog.entries()] + sorted({str(e.code) for e in catalog.entries()})
     known += [w.hex.lower() for w in catalog.win32_entries()]
     return difflib.get_close_matches(text.lower(), known, n=_MAX_SUGGESTIONS, cutoff=0.6)
