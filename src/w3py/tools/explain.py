@@ -41,6 +41,9 @@ __all__ = [
 _STATUS_RANGE = range(100, 600)
 # How many near matches to offer for a code the catalog does not know.
 _MAX_SUGGESTIONS = 4
+# Column widths (terminal cells) of the substatus table shown for a bare code.
+_MEANING_MIN_WIDTH = 34
+_MODULE_MAX_WIDTH = 26
 # Characters of an unparseable query repeated in the error message.
 _MAX_QUERY_ECHO = 40
 
@@ -351,7 +354,7 @@ def _render(console: Console, found: Sequence[Explanation], lang: str, expand_al
             if len(exp.entries) > 1:
                 console.print()
                 console.print(_family_table(exp.entries, lang, labels))
-                console.print(Text(labels["full"].format(code=head.code), style="dim"))
+                console.print(_Wrapped(labels["full"].format(code=head.code), style="dim"))
             continue
         for n, entry in enumerate(exp.entries):
             if n:
@@ -438,8 +441,9 @@ def _family_table(entries: Sequence[catalog.Entry], lang: str, labels: dict[str,
     table = Table(title=labels["family"].format(code=entries[0].code), title_justify="left", box=None,
                   show_edge=False, pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("", style="cyan", no_wrap=True)
-    table.add_column(labels["meaning"])
-    table.add_column(labels["module"], style="dim")
+    # the meaning is what the reader came for: it keeps its width and long module names fold instead
+    table.add_column(labels["meaning"], min_width=_MEANING_MIN_WIDTH)
+    table.add_column(labels["module"], style="dim", max_width=_MODULE_MAX_WIDTH)
     table.add_column("w3py", no_wrap=True)
     for entry in entries:
         table.add_row(entry.status, _Wrapped(entry.one_line(lang)), _Wrapped(entry.module or "-"),
