@@ -272,3 +272,20 @@ def test_negotiate_language(header: str | None, lang: str) -> None:
 
 def test_negotiate_language_default() -> None:
     assert catalog.negotiate_language("fr", default="ja") == "ja"
+
+
+def test_every_named_status_has_an_entry() -> None:
+    # code that raises status.NOT_FOUND etc. must find its text here (DESIGN.md: texts live only in the catalog)
+    from w3py import status
+
+    named = {name: value for name, value in vars(status).items() if isinstance(value, status.Status)}
+    assert named
+    missing = [f"{name} ({value})" for name, value in named.items() if catalog.lookup(value.code, value.substatus) is None]
+    assert not missing
+
+
+def test_reason_phrases_agree_with_the_status_line_table() -> None:
+    from w3py import status
+
+    for entry in catalog.entries():
+        assert entry.reason == status.reason_phrase(entry.code), entry.status
