@@ -14,7 +14,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len, chop_cells
@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from w3py import catalog
+from w3py.status import CONFIG_DATA_INVALID
 
 __all__ = [
     "Explanation",
@@ -84,7 +85,6 @@ class Explanation:
     entries: tuple[catalog.Entry, ...] = ()
     win32: catalog.Win32Entry | None = None
     win32_value: int | None = None
-    notes: tuple[str, ...] = field(default=())
 
 
 # --- parsing -----------------------------------------------------------------------------------------------
@@ -181,15 +181,13 @@ def _explain_status(query: str, code: int, sub: str | None, win32_text: str | No
     if win32_text is None:
         return Explanation(query, "status", entries=(entry,))
     value = _number(win32_text)
-    w32 = _win32_for(entry, value)
-    notes = () if w32 is not None else (f"sc-win32-status {_format_win32(value)}: not in the catalog",)
-    return Explanation(query, "log", entries=(entry,), win32=w32, win32_value=value, notes=notes)
+    return Explanation(query, "log", entries=(entry,), win32=_win32_for(entry, value), win32_value=value)
 
 
 def _win32_for(entry: catalog.Entry, value: int) -> catalog.Win32Entry | None:
     # The log keeps only the low word of a config HRESULT (0x80070021 -> 33); beside 500.19 the HRESULT's
     # configuration-specific explanation is the useful one.
-    if (entry.code, entry.substatus) == (500, 19) and value <= 0xFFFF:
+    if (entry.code, entry.substatus) == (CONFIG_DATA_INVALID.code, CONFIG_DATA_INVALID.substatus) and value <= 0xFFFF:
         hresult = catalog.win32(0x80070000 | value)
         if hresult is not None and hresult.code != value:
             return hresult
@@ -311,6 +309,7 @@ _LABELS = {
         "did_you_mean": "Did you mean",
         "any_module": "(several modules)",
         "seen_with": "Logged with",
+        "unknown_win32": "sc-win32-status {value}: no description in the catalog",
     },
     "ja": {
         "causes": "考えられる原因",
@@ -330,6 +329,7 @@ _LABELS = {
         "did_you_mean": "候補",
         "any_module": "(複数のモジュール)",
         "seen_with": "主に記録される状態",
+        "unknown_win32": "sc-win32-status {value}: カタログに説明がありません",
     },
 }
 
@@ -363,8 +363,9 @@ def _render(console: Console, found: Sequence[Explanation], lang: str, expand_al
         if exp.win32 is not None:
             console.print()
             console.print(_win32_block(exp.win32, lang, labels, heading=False))
-        for note in exp.notes:
-            console.print(Text(note, style="yellow"))
+        elif exp.win32_value is not None:
+            console.print()
+            console.print(Text(labels["unknown_win32"].format(value=_format_win32(exp.win32_value)), style="yellow"))
 
 
 def render_errors(console: Console, failed: Sequence[QueryError], lang: str) -> None:
