@@ -345,3 +345,17 @@ def test_hostile_queries_are_refused_briefly(query: str) -> None:
     with pytest.raises(tool.QueryError) as info:
         tool.explain(query)
     assert len(info.value.message) < 200
+
+
+def test_terminal_output_is_coloured() -> None:
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, color_system="standard", width=100)
+    found, _ = tool.explain_all(["404.7", "404", "500 19 33", "64"])
+    tool.render(console, found, "ja")
+    out = buf.getvalue()
+    assert "\x1b[" in out
+    assert catalog.lookup(404, 7).text("ja").title in out
