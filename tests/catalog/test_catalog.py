@@ -289,3 +289,22 @@ def test_reason_phrases_agree_with_the_status_line_table() -> None:
 
     for entry in catalog.entries():
         assert entry.reason == status.reason_phrase(entry.code), entry.status
+
+
+# A run this long shared with the KB article means a sentence was copied (the longest legitimate overlaps are
+# names such as "appConcurrentRequestLimit " or "Content-Length ヘッダーが", about 26 characters).
+_COPIED_RUN = 30
+
+
+@pytest.mark.skipif(not KB_FILE.exists(), reason="reference file not available")
+def test_japanese_texts_are_not_copied_from_the_kb_article() -> None:
+    kb = " ".join(KB_FILE.read_text(encoding="utf-8").split())
+    windows = {kb[i:i + _COPIED_RUN] for i in range(len(kb) - _COPIED_RUN + 1)}
+    copied = []
+    for entry in catalog.entries():
+        text = entry.text("ja")
+        for field in (text.title, text.description, *text.causes, *text.things_to_try):
+            field = " ".join(field.split())
+            if any(field[i:i + _COPIED_RUN] in windows for i in range(len(field) - _COPIED_RUN + 1)):
+                copied.append(f"{entry.status}: {field[:40]}")
+    assert not copied
