@@ -308,3 +308,9 @@ def test_japanese_texts_are_not_copied_from_the_kb_article() -> None:
             if any(field[i:i + _COPIED_RUN] in windows for i in range(len(field) - _COPIED_RUN + 1)):
                 copied.append(f"{entry.status}: {field[:40]}")
     assert not copied
+
+
+def test_entries_are_hashable_and_print_briefly() -> None:
+    counts = {catalog.lookup(404, 7): 3, catalog.win32(2): 1}
+    assert counts[catalog.lookup(404, 7)] == 3
+    assert len(repr(catalog.lookup(500, 19))) < 600

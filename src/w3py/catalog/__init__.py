@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -81,7 +81,8 @@ class Entry:
     typical_win32: tuple[int, ...]
     verified: bool
     note: str
-    _texts: dict[str, Text]
+    # texts stay out of ==, hash() and repr(): entries are used as dict keys and printed in test failures
+    _texts: dict[str, Text] = field(compare=False, repr=False)
 
     @property
     def status(self) -> str:
@@ -109,7 +110,7 @@ class Win32Entry:
     code: int
     name: str
     statuses: tuple[str, ...]
-    _texts: dict[str, tuple[str, str]]
+    _texts: dict[str, tuple[str, str]] = field(compare=False, repr=False)
 
     @property
     def hex(self) -> str:
