@@ -359,3 +359,11 @@ def test_terminal_output_is_coloured() -> None:
     out = buf.getvalue()
     assert "\x1b[" in out
     assert catalog.lookup(404, 7).text("ja").title in out
+
+
+def test_cli_reads_codes_from_stdin() -> None:
+    lines = "404 13 0\n\n200 0 0\n404 13 0\n500.19\n"
+    result = CliRunner().invoke(explain_cmd, ["--json", "-"], input=lines, env=EN_ENV)
+    assert result.exit_code == 0
+    queries = [r["query"] for r in json.loads(result.output)["results"]]
+    assert queries == ["404 13 0", "200 0 0", "500.19"]  # blank lines skipped, repeats explained once
