@@ -362,7 +362,7 @@ def test_terminal_output_is_coloured() -> None:
 
 
 def test_cli_reads_codes_from_stdin() -> None:
-    lines = "404 13 0\n\n200 0 0\n404 13 0\n500.19\n"
+    lines = "#Fields: date time\n404 13 0\n\n200 0 0\n404 13 0\n500.19\n"
     result = CliRunner().invoke(explain_cmd, ["--json", "-"], input=lines, env=EN_ENV)
     assert result.exit_code == 0
     queries = [r["query"] for r in json.loads(result.output)["results"]]

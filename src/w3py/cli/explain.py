@@ -30,7 +30,9 @@ def explain(codes: tuple[str, ...], lang: str | None, as_json: bool, expand_all:
     language = lang or tool.default_language()
     if codes == ("-",):
         # one query per line, duplicates once: `awk '{print $12, $13, $14}' u_ex*.log | w3py explain -`
-        queries = list(dict.fromkeys(line.strip() for line in sys.stdin if line.strip()))
+        # ("#" lines are W3C directives, in case whole header lines come through)
+        lines = (line.strip() for line in sys.stdin)
+        queries = list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
     else:
         queries = tool.group_arguments(codes)
     found, failed = tool.explain_all(queries)
