@@ -64,6 +64,10 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
                                   "locked at a parent level (lockAttributes)", node.origin, section, xml)
         values.update(node.attrs)
         values["_explicit"] = base._explicit | node.attrs.keys()
+        origins = dict(base._attr_origins)
+        for py in node.attrs:
+            origins[py] = node.origin
+        values["_attr_origins"] = origins
 
     # Rule 2: child elements.
     for py, child in node.children.items():

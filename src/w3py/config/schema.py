@@ -381,6 +381,10 @@ class ConfigElement:
     def _values(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def origin_of(self, field: str) -> tuple[str, int] | None:
+        """(file, line) of the layer that set attribute ``field`` (snake_case), None for a default."""
+        return self._attr_origins.get(field)
+
 
 def _class_name(xml: str) -> str:
     return xml[:1].upper() + xml[1:] + "Element"
@@ -412,6 +416,9 @@ def _compile(xml: str, members: tuple, base: type = ConfigElement, cls: type | N
     return schema
 
 
+_NO_ORIGINS: dict[str, tuple[str, int]] = {}
+
+
 def default_values(schema: ElementSchema) -> dict[str, Any]:
     """The field values of an element nobody configured: schema defaults, default children, no items."""
     values: dict[str, Any] = {a.py: a.default for a in schema.attrs.values()}
@@ -420,7 +427,8 @@ def default_values(schema: ElementSchema) -> dict[str, Any]:
     if schema.collection is not None:
         values["items"] = ()
     values.update(origin=None, _explicit=frozenset(), _lock_attrs=frozenset(), _lock_all_attrs_except=None,
-                  _lock_elems=frozenset(), _lock_all_elems_except=None, _key=None, _lock_item=False)
+                  _lock_elems=frozenset(), _lock_all_elems_except=None, _key=None, _lock_item=False,
+                  _attr_origins=_NO_ORIGINS)
     return values
 
 

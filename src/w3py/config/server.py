@@ -387,6 +387,14 @@ class ServerConfig:
         except ConfigError as exc:
             return exc
 
+    def documents(self) -> list[ConfigDocument]:
+        """The web.config documents parsed so far (valid ones), most recent version of each file."""
+        latest: dict[str, ConfigDocument] = {}
+        for (path, _extra), (_stamp_, value) in self._docs.items():
+            if isinstance(value, ConfigDocument):
+                latest[path] = value
+        return list(latest.values())
+
     def iter_web_configs(self, site: Site) -> Iterator[tuple[str, Path]]:
         """Every (virtual path, web.config path) under a site's virtual directories (for ``config check``)."""
         for app in site.applications:
