@@ -1,0 +1,399 @@
+"""``PipelineApplication``: the pipeline side of the listener seam (``w3py.protocol.messages.Application``).
+
+Per request: decode the URL once, find (or build) the plan for (site, configuration directory), map the
+physical path, run the engine; serve repeats of cacheable static responses from the response cache
+(``cache.py``). Plans are built from the effective configuration:
+
+* the module list is the effective ``<modules>`` (native entries must also be in ``<globalModules>``); a name
+  that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path; managed
+  entries with the ``managedHandler`` precondition never run (no managed handlers exist in w3py) and are
+  skipped, other managed entries → 500.21;
+* the handler map from ``<handlers>``;
+* a ``ConfigError`` from ``effective()`` → 500.19 for that path, with the error on ``ctx.config_error``; the
+  plan then uses the modules of the nearest ancestor directory whose configuration loads, so errors are still
+  rendered and logged, and the rest of the site is unaffected.
+
+Plans are cached per (site id, directory) and rebuilt when ``effective()`` returns a different object
+(the configuration layer hands out a new snapshot when a file changes).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from w3py.errors import ConfigError, HTTPError
+from w3py.pipeline import engine
+from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, file_signature, install_hit
+from w3py.pipeline.context import HTTPContext
+from w3py.pipeline.files import DEFAULT_OPTIONS, Mapper, SiteOptions
+from w3py.pipeline.handlers import (
+    RESOURCE_DIRECTORY,
+    RESOURCE_EITHER,
+    RESOURCE_FILE,
+    HandlerMap,
+    PreconditionError,
+)
+from w3py.pipeline.notifications import Notification, NotificationStatus
+from w3py.pipeline.paths import url_from_raw
+from w3py.protocol.messages import Request, Response
+from w3py.status import (
+    CONFIG_DATA_INVALID,
+    INTERNAL_SERVER_ERROR,
+    MODULE_NOT_RECOGNIZED,
+    NO_HANDLER,
+    NOT_FOUND,
+    Status,
+)
+
+log = logging.getLogger("w3py.pipeline")
+
+# Plans kept per application (one per (site, directory) seen). Bounded: URLs come from clients, and a
+# directory that does not exist still gets a plan (its parent's configuration).
+MAX_PLANS = 4096
+
+FINISH = NotificationStatus.FINISH_REQUEST
+CONTINUE = NotificationStatus.CONTINUE
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
+
+
+def config_directory(url: str) -> str:
+    """The virtual directory whose configuration applies to ``url``: ``/a/b.txt`` → ``/a``, ``/a/`` → ``/a``."""
+    if url.endswith("/"):
+        return url[:-1] or "/"
+    cut = url.rfind("/")
+    return url[:cut] or "/"
+
+
+class SitePlan(engine.Plan):
+    """A plan plus what the application needs per directory: the path mapper and the sub-paths that are
+    virtual directories of their own."""
+
+    __slots__ = ("mapper", "child_vdirs", "remove_server_header", "site", "server_config", "directory",
+                 "use_cache")
+
+
+class PipelineApplication:
+    """The integrated pipeline for every site of a ``ServerConfig`` (``Application`` protocol).
+
+    ``options`` holds w3py-specific site behaviour (``SiteOptions``), either one for all sites or a dict
+    ``{site_id: SiteOptions}``.
+    """
+
+    def __init__(
+        self,
+        server_config: Any,
+        options: SiteOptions | dict[int, SiteOptions] | None = None,
+        modules: dict[str, type] | None = None,
+    ) -> None:
+        if modules is None:
+            from w3py.modules import MODULES
+
+            modules = MODULES
+        self.config = server_config
+        self.implemented = dict(modules)
+        self._options = options
+        self._plans: dict[tuple[int, str], tuple[Any, SitePlan]] = {}
+        self.cache = ResponseCache()
+
+    # --- options / plans ----------------------------------------------------------------------------------
+    def options_for(self, site: Any) -> SiteOptions:
+        opts = self._options
+        if opts is None:
+            return DEFAULT_OPTIONS
+        if isinstance(opts, SiteOptions):
+            return opts
+        return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
+
+    def plan_for(self, site: Any, directory: str) -> SitePlan:
+        """The cached plan for (site, directory), rebuilt when the effective configuration changed."""
+        key = (site.id, directory.lower())
+        try:
+            effective = self.config.effective(site, directory)
+        except ConfigError as exc:
+            effective = exc
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is effective:
+            return cached[1]
+        plan = self._build(site, directory, effective)
+        if len(self._plans) >= MAX_PLANS:
+            for old_effective, old_plan in self._plans.values():
+                old_plan.cleanup()
+            self._plans.clear()
+        if cached is not None:
+            cached[1].cleanup()
+        self._plans[key] = (effective, plan)
+        return plan
+
+    def _build(self, site: Any, directory: str, effective: Any) -> SitePlan:
+        if isinstance(effective, ConfigError):
+            return self._error_plan(site, directory, effective)
+        try:
+            return self._build_plan(site, directory, effective)
+        except ConfigError as exc:
+            return self._error_plan(site, directory, exc)
+
+    def _error_plan(self, site: Any, directory: str, error: ConfigError) -> SitePlan:
+        """500.19 for this directory, using the modules of the nearest ancestor whose configuration loads."""
+        parent = directory
+        base: SitePlan | None = None
+        while parent != "/":
+            parent = parent.rsplit("/", 1)[0] or "/"
+            try:
+                effective = self.config.effective(site, parent)
+                base = self._build_plan(site, parent, effective)
+                break
+            except ConfigError:
+                continue
+        win32 = error.hresult & 0xFFFF if (error.hresult >> 16) & 0x1FFF == 7 else error.hresult
+        status_error = (CONFIG_DATA_INVALID, win32, error.message, error)
+        if base is None:
+            plan = SitePlan([], config=None, error=status_error)
+            plan.mapper = None
+            plan.child_vdirs = frozenset()
+            plan.remove_server_header = False
+            plan.site = site
+            plan.server_config = self.config
+            plan.directory = directory
+            plan.use_cache = False
+            return plan
+        # the ancestor's freshly provisioned modules, modules of the ancestor, answering 500.19 at BEGIN_REQUEST
+        plan = SitePlan(list(base.modules), config=base.config, error=status_error)
+        plan.mapper = base.mapper
+        plan.child_vdirs = base.child_vdirs
+        plan.remove_server_header = base.remove_server_header
+        plan.site = site
+        plan.server_config = self.config
+        plan.directory = directory
+        plan.use_cache = False
+        return plan
+
+    def _build_plan(self, site: Any, directory: str, effective: Any) -> SitePlan:
+        from w3py.config.sections import (
+            GlobalModulesSection,
+            HandlersSection,
+            ModulesSection,
+            RequestFilteringSection,
+        )
+
+        error: tuple[Status, int, str | None, ConfigError | None] | None = None
+        global_names = {entry.name for entry in effective[GlobalModulesSection].items}
+        classes = []
+        for entry in effective[ModulesSection].items:
+            name = entry.name
+            if entry.type:
+                tokens = {t.strip().lower() for t in (entry.pre_condition or "").split(",")}
+                if "managedhandler" in tokens:
+                    continue  # runs only for managed handlers, which w3py does not have
+                error = error or (MODULE_NOT_RECOGNIZED, 0x7E,
+                                  f'Managed module "{name}" ({entry.type}) is not supported by w3py', None)
+                continue
+            cls = self.implemented.get(name)
+            if cls is None or name not in global_names:
+                why = "is not implemented by w3py" if cls is None else "is not registered in <globalModules>"
+                error = error or (MODULE_NOT_RECOGNIZED, 0x7E, f'Module "{name}" {why}', None)
+                continue
+            classes.append(cls)
+        modules = []
+        for cls in classes:
+            module = cls()
+            module.provision(effective)
+            module.validate()
+            modules.append(module)
+        try:
+            handler_map = HandlerMap.build(effective[HandlersSection], {m.name for m in modules})
+        except PreconditionError as exc:
+            handler_map = HandlerMap(())
+            error = error or (INTERNAL_SERVER_ERROR, 0x8007000D, f"bad precondition: {exc}", None)
+        plan = SitePlan(
+            modules,
+            config=effective,
+            core={Notification.MAP_REQUEST_HANDLER: (map_request_handler,)},
+            error=error,
+            handlers=handler_map,
+        )
+        for handler in handler_map.handlers:
+            handler.entries = plan.handler_entries(handler.modules)
+        # where this directory's files are
+        options = self.options_for(site)
+        mapped = site.map_path(directory)
+        app_path = mapped.application.path.rstrip("/")
+        vdir_path = (app_path + mapped.vdir.path.rstrip("/")) or ""
+        vroot = str(mapped.vdir.physical_path)
+        plan.mapper = Mapper(vroot, vdir_path, options)
+        prefix = directory.rstrip("/").lower() + "/"
+        children = set()
+        for app in site.applications:
+            for vd in app.virtual_directories:
+                full = (app.path.rstrip("/") + vd.path.rstrip("/")).lower()
+                if full.startswith(prefix) and "/" not in full[len(prefix):] and full != prefix.rstrip("/"):
+                    children.add(full)
+        plan.child_vdirs = frozenset(children)
+        try:
+            plan.remove_server_header = bool(effective[RequestFilteringSection].remove_server_header)
+        except (KeyError, AttributeError):
+            plan.remove_server_header = False
+        plan.site = site
+        plan.server_config = self.config
+        plan.directory = directory
+        # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
+        plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
+        return plan
+
+    # --- requests -----------------------------------------------------------------------------------------
+    def prepare(self, request: Request) -> HTTPContext:
+        """A context with URL, plan, configuration and physical path set (nothing run yet)."""
+        ctx = HTTPContext(request)
+        site = ctx.site
+        decode_error: HTTPError | None = None
+        try:
+            url = url_from_raw(request.path)
+        except HTTPError as exc:
+            decode_error = exc
+            url = "/"
+        ctx.url = url
+        plan = self.plan_for(site, config_directory(url))
+        ctx.plan = plan
+        ctx.config = plan.config
+        mapper = plan.mapper
+        if mapper is not None:
+            if plan.child_vdirs and url.rstrip("/").lower() in plan.child_vdirs:
+                mapped = site.map_path(url.rstrip("/"))
+                ctx.physical_path = str(mapped.physical_path)
+                ctx.vdir = mapped.vdir
+                ctx.application = mapped.application
+            else:
+                ctx.physical_path = mapper.physical(url)
+        if decode_error is not None:
+            ctx.module_data = [None] * len(plan.modules)
+            ctx.current_notification = Notification.BEGIN_REQUEST
+            ctx.response.set_status(decode_error.status, decode_error.win32, decode_error.detail)
+            ctx.finished = True
+        return ctx
+
+    async def handle(self, request: Request) -> Response:
+        """Run the pipeline for one request (``Application.handle``)."""
+        return self._finish(await self.run_context(request))
+
+    async def run_context(self, request: Request) -> HTTPContext:
+        """Everything but building the listener's Response: the context after SEND_RESPONSE."""
+        ctx = self.prepare(request)
+        if ctx.finished:  # refused before the pipeline could start (URL not decodable)
+            engine.run_send_response(ctx)
+            return ctx
+        cache = self.cache
+        plan = ctx.plan
+        if plan.use_cache and cache.enabled:
+            hit = cache.lookup(ctx)
+            if hit is not None:
+                return await cache.serve(ctx, hit)
+            await engine.run_request_notifications(ctx)
+            cache.store(ctx)
+        else:
+            await engine.run_request_notifications(ctx)
+        engine.run_send_response(ctx)
+        return ctx
+
+    def finish(self, ctx: HTTPContext) -> Response:
+        """The listener's Response for a context that went through ``run_context``."""
+        return self._finish(ctx)
+
+    def _finish(self, ctx: HTTPContext) -> Response:
+        response = engine.to_response(ctx)
+        if getattr(ctx.plan, "remove_server_header", False):
+            response.server_header = False
+        return response
+
+    def reject(self, request: Request, status: int, substatus: int) -> Response:
+        """A refusal the listener makes on behalf of a site (403.9), rendered and logged by its pipeline."""
+        ctx = HTTPContext(request)
+        try:
+            ctx.url = url_from_raw(request.path)
+        except HTTPError:
+            ctx.url = "/"
+        ctx.plan = self.plan_for(ctx.site, config_directory(ctx.url))
+        ctx.config = ctx.plan.config
+        ctx.module_data = [None] * len(ctx.plan.modules)
+        ctx.current_notification = Notification.BEGIN_REQUEST
+        ctx.response.set_status(Status(status, substatus))
+        ctx.response.close = True
+        ctx.finished = True
+        engine.run_send_response(ctx)
+        return self._finish(ctx)
+
+    def close(self) -> None:
+        """Release every plan's modules (server shutdown)."""
+        for _effective, plan in self._plans.values():
+            plan.cleanup()
+        self._plans.clear()
+
+
+def depends_on_directory(ctx: HTTPContext, directory: str) -> None:
+    """Record that a cacheable answer depends on ``directory``'s entries (pipeline/cache.py Rule 4)."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return
+    if ctx.cache_depends is None:
+        ctx.cache_depends = []
+    ctx.cache_depends.append((directory, file_signature(st)))
+
+
+def uncacheable(ctx: HTTPContext) -> None:
+    """Mark the request's answer as not reusable by the response cache."""
+    if ctx.cache_depends is None:
+        ctx.cache_depends = []
+    ctx.cache_depends.append(("", NO_FILE))
+
+
+def is_local(ctx: HTTPContext) -> bool:
+    """Whether the client is on this machine (loopback), for IIS's local/remote distinctions."""
+    ip = ctx.request.client[0]
+    return ip.startswith(_LOOPBACK_PREFIXES) or ip == ctx.request.server[0]
+
+
+def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
+    """IIS Web Core at MAP_REQUEST_HANDLER: pick the handler, check access and the resource type
+    (rules in ``handlers.py``)."""
+    if ctx.cache_state.__class__ is CacheEntry and install_hit(ctx):
+        return CONTINUE
+    plan = ctx.plan
+    handler = plan.handlers.select(ctx.request.method, ctx.url)
+    if handler is None:
+        ctx.response.set_status(NO_HANDLER, 2, "no handler mapping matches the request")
+        return FINISH
+    ctx.handler = handler
+    ctx.handler_name = handler.name
+    if handler.bad_module is not None:
+        ctx.response.set_status(
+            MODULE_NOT_RECOGNIZED, 0x7E, f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
+            "in its module list",
+        )
+        return FINISH
+    denied = handler.denied
+    if denied is None and handler.remote_denied is not None and not is_local(ctx):
+        denied = handler.remote_denied
+    if denied is not None:
+        ctx.response.set_status(denied, 5, f'accessPolicy does not grant "{handler.require_access}" '
+                                f'required by handler "{handler.name}"')
+        return FINISH
+    kind = handler.resource_type
+    if kind == RESOURCE_FILE or kind == RESOURCE_DIRECTORY or kind == RESOURCE_EITHER:
+        info = ctx.file_info
+        if info is None:
+            info = ctx.file_info = plan.mapper.lookup(ctx.url, ctx.physical_path)
+            if info.path != ctx.physical_path:
+                # found by case-insensitive lookup: a file later created under the exact spelling would
+                # change the answer, so this answer is not cached
+                uncacheable(ctx)
+            ctx.physical_path = info.path
+        ok = (
+            info.is_file if kind == RESOURCE_FILE else info.is_dir if kind == RESOURCE_DIRECTORY
+            else info.is_file or info.is_dir
+        )
+        if not ok and not info.denied:
+            ctx.response.set_status(NOT_FOUND, info.win32 or 2, "the file or directory does not exist")
+            return FINISH
+    return CONTINUE
