@@ -197,18 +197,24 @@ class ServerConfig:
     def check_for_changes(self) -> bool:
         """Re-stat every web.config the caches depend on; drop the caches if any changed. True if so."""
         self._last_poll = time.monotonic()
-        seen: set[int] = set()
+        changed: set[int] = set()
+        checked: set[int] = set()
         for level in self._levels.values():
             for dep in level.deps:
-                if id(dep) in seen:
+                if id(dep) in checked:
                     continue
-                seen.add(id(dep))
+                checked.add(id(dep))
                 if dep.changed():
                     log.info("configuration file changed: %s", dep.path)
-                    self._levels.clear()
-                    self._paths.clear()
-                    return True
-        return False
+                    changed.add(id(dep))
+        if not changed:
+            return False
+        # Drop the levels that read a changed file (their descendants carry the same dep); unaffected levels
+        # keep their EffectiveConfig objects, so callers that cache by identity keep their work.
+        for key in [k for k, lv in self._levels.items() if any(id(d) in changed for d in lv.deps)]:
+            del self._levels[key]
+        self._paths.clear()
+        return True
 
     # ------------------------------------------------------------------------------------------ internals
     def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
