@@ -90,6 +90,7 @@ class ConfigDocument:
     groups: set[str] = field(default_factory=set)
     entries: list[SectionEntry] = field(default_factory=list)
     has_config_sections: bool = False
+    own_declarations: frozenset[str] = frozenset()   # sections a web.config declares for itself and below
 
 
 def key_of(coll_item: ElementSchema, key_attrs: tuple[str, ...], values: dict[str, Any]) -> tuple:
@@ -223,6 +224,8 @@ class _Reader:
                 raise self.error(f"section '{path}' is already declared", child.sourceline, HR_ALREADY_EXISTS)
             # Sections declared in a web.config are custom (application) sections: accepted, never read.
             self.decls[path] = Declaration(path, omd, ad, cls if self.is_apphost else None)
+            if not self.is_apphost:
+                self.doc.own_declarations |= {path}
 
     def read_location(self, el: etree._Element, seen: dict) -> None:
         raw = el.get("path", "")

@@ -379,7 +379,9 @@ class ConfigElement:
         return obj
 
     def _values(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        values = dict(self.__dict__)
+        values.pop("_index", None)  # the merge's key index belongs to this instance's items only
+        return values
 
     def origin_of(self, field: str) -> tuple[str, int] | None:
         """(file, line) of the layer that set attribute ``field`` (snake_case), None for a default."""

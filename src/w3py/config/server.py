@@ -160,6 +160,11 @@ class ServerConfig:
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
         self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[Any, Any]] = OrderedDict()
         self._last_poll = time.monotonic()
+        # applicationHost.config <location path="Site/..."> entries by lower-cased path, in document order
+        self._located: dict[str, list[SectionEntry]] = {}
+        for entry in doc.entries:
+            if entry.location:
+                self._located.setdefault(entry.location.lower(), []).append(entry)
         self._server = self._build_server_level()
         self.sites: tuple[Site, ...] = build_sites(self._server.sections[SitesSection], env.to_path)
         self._sites_by_id = {s.id: s for s in self.sites}
@@ -292,11 +297,10 @@ class ServerConfig:
         try:
             # 1. applicationHost.config <location path="Site/rel">
             target = f"{site.name}/{rel}".rstrip("/").lower()
-            for entry in self.document.entries:
-                if entry.location is not None and entry.location != "" and entry.location.lower() == target:
-                    self._apply_entry(sections, entry)
-                    if entry.override_mode is not None:
-                        modes[entry.decl.path] = entry.override_mode
+            for entry in self._located.get(target, ()):
+                self._apply_entry(sections, entry)
+                if entry.override_mode is not None:
+                    modes[entry.decl.path] = entry.override_mode
             # 2. <location path> of higher web.config files aimed at this level
             pending = []
             for tgt, entry, doc in parent.pending:
@@ -315,10 +319,8 @@ class ServerConfig:
                 level.deps = level.deps + (dep,)  # recorded first: a broken file must be re-checked too
                 doc = self._document(wc, dep, level.extra_decls)
                 if doc is not None:
-                    own = frozenset(p for p, d in doc.declarations.items() if d.cls is None) - \
-                        frozenset(self.declarations)
-                    if own:
-                        level.extra_decls = level.extra_decls | own
+                    if doc.own_declarations:
+                        level.extra_decls = level.extra_decls | doc.own_declarations
                     for entry in doc.entries:
                         if entry.location:
                             pending.append(((rel + "/" + entry.location).strip("/").lower(), entry, doc))
