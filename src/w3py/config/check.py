@@ -54,16 +54,25 @@ def check_server(path: str | Path, root: Path | None = None) -> CheckReport:
                 report.warnings.append(f"{e.origin[0]}:{e.origin[1]}: <location path=\"{e.location}\"> names no "
                                        "site; it is never applied")
     seen: set[tuple] = set()
+
+    def visit(site, vpath: str) -> None:
+        try:
+            cfg.effective(site, vpath)
+        except ConfigError as exc:
+            key = (exc.file, exc.line, exc.message)
+            if key not in seen:
+                seen.add(key)
+                report.errors.append(exc)
+
     for site in cfg.sites:
+        visit(site, "/")
+        # applicationHost.config <location path="Site/..."> blocks are merged when their path is used
+        for e in cfg.document.entries:
+            if e.location and e.location.split("/", 1)[0].lower() == site.name.lower():
+                visit(site, "/" + e.location.split("/", 1)[1] if "/" in e.location else "/")
         for vpath, file in cfg.iter_web_configs(site):
             report.files.append(str(file))
-            try:
-                cfg.effective(site, vpath.rstrip("/") + "/")
-            except ConfigError as exc:
-                key = (exc.file, exc.line, exc.message)
-                if key not in seen:
-                    seen.add(key)
-                    report.errors.append(exc)
+            visit(site, vpath.rstrip("/") + "/")
     for doc in cfg.documents():
         report.not_implemented.extend(_unimplemented(doc))
     report.not_implemented.sort(key=lambda t: (t[0], t[1], t[2]))
