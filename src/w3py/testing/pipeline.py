@@ -273,3 +273,9 @@ def pipeline_harness(root: str | os.PathLike[str], files: dict[str, bytes | str]
                      **kwargs: Any) -> SiteHarness:
     """A ``SiteHarness`` (see there): the real engine and configuration on in-memory requests."""
     return SiteHarness(root, files, **kwargs)
+
+
+def location(body: str, path: str = "Default Web Site") -> str:
+    """A ``<location>`` element for the default site (or ``path``) carrying ``body`` as system.webServer
+    content, for ``SiteHarness(locations=...)``."""
+    return f'<location path="{path}" overrideMode="Allow"><system.webServer>{body}</system.webServer></location>'
