@@ -1,0 +1,140 @@
+"""The generic, schema-driven merge: one file's section node applied on top of the inherited frozen element.
+
+Theory of operation
+-------------------
+The effective value of a section for a configuration path is built by folding *layers* (section nodes from
+applicationHost.config, its ``<location>`` tags and the web.config files down the path, in IIS order — see
+``effective.py``) over the schema's all-defaults element: ``apply(inherited, node) -> new element``.
+Frozen elements are never mutated, so a parent's result can be shared by every child path that does not
+touch the section.
+
+Rule 1 (attributes): an attribute a layer sets replaces the inherited value; the rest are inherited.
+Rule 2 (child elements): merged recursively with the same rules.
+Rule 3 (collections, IIS_schema.xml ``<collection>``): a layer's operations run in document order on the
+    inherited entries — ``<clear/>`` drops everything inherited so far, ``<remove>`` drops the entry with that
+    key (a missing key is not an error), ``<add>`` appends an entry built from the schema defaults and its own
+    attributes (never from the entry it might shadow). Adding a key already present is IIS's
+    0x800700b7 "Cannot add duplicate collection entry". Collections declared ``mergeAppend="false"``
+    (defaultDocument/files) put the layer's new entries *before* the inherited ones.
+Rule 4 (locks): ``lockAttributes``/``lockAllAttributesExcept``, ``lockElements``/``lockAllElementsExcept``
+    and ``lockItem`` written at one layer bind every later layer: setting a locked attribute, writing a
+    locked element (including ``add``/``remove``/``clear``), or removing/clearing a locked entry is IIS's
+    0x80070021 lock violation. Locks accumulate; a later layer cannot lift them.
+Rule 5 (origin): an element's ``origin`` is (file, line) of the last layer that wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from w3py.config.document import HR_ALREADY_EXISTS, HR_LOCK_VIOLATION, Node
+from w3py.config.schema import ConfigElement, ElementSchema
+from w3py.errors import ConfigError
+
+
+def _lock_error(msg: str, origin: tuple[str, int], section: str, attribute: str | None = None) -> ConfigError:
+    return ConfigError(msg, origin[0], origin[1], section, attribute, HR_LOCK_VIOLATION)
+
+
+def _attr_locked(base: ConfigElement, py: str) -> bool:
+    if py in base._lock_attrs:
+        return True
+    except_ = base._lock_all_attrs_except
+    return except_ is not None and py not in except_
+
+
+def _elem_locked(base: ConfigElement, xml: str) -> bool:
+    if xml in base._lock_elems:
+        return True
+    except_ = base._lock_all_elems_except
+    return except_ is not None and xml not in except_
+
+
+def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
+    """Return ``base`` with ``node`` merged on top (rules 1–5 above). Raises ConfigError."""
+    schema: ElementSchema = node.schema
+    values: dict[str, Any] = base._values()
+
+    # Rule 4 + Rule 1: attributes.
+    if node.attrs:
+        for py in node.attrs:
+            if _attr_locked(base, py):
+                xml = schema.attrs_by_py[py].xml
+                raise _lock_error(f"this configuration attribute '{xml}' cannot be used at this path: it is "
+                                  "locked at a parent level (lockAttributes)", node.origin, section, xml)
+        values.update(node.attrs)
+        values["_explicit"] = base._explicit | node.attrs.keys()
+
+    # Rule 2: child elements.
+    for py, child in node.children.items():
+        if _elem_locked(base, child.schema.xml):
+            raise _lock_error(f"the element <{child.schema.xml}> cannot be used at this path: it is locked at "
+                              "a parent level (lockElements)", child.origin, section)
+        values[py] = apply(values[py], child, section)
+
+    # Rule 3: the collection.
+    if node.ops:
+        values["items"] = _apply_collection(base, node, section)
+
+    # Rule 4: this layer's own locks bind the layers after it.
+    if node.lock_attrs:
+        values["_lock_attrs"] = base._lock_attrs | node.lock_attrs
+    if node.lock_all_attrs_except is not None:
+        prev = base._lock_all_attrs_except
+        values["_lock_all_attrs_except"] = node.lock_all_attrs_except if prev is None \
+            else prev & node.lock_all_attrs_except
+    if node.lock_elems:
+        values["_lock_elems"] = base._lock_elems | node.lock_elems
+    if node.lock_all_elems_except is not None:
+        prev = base._lock_all_elems_except
+        values["_lock_all_elems_except"] = node.lock_all_elems_except if prev is None \
+            else prev & node.lock_all_elems_except
+    values["origin"] = node.origin
+    return type(base)._make(values)
+
+
+def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
+    coll = node.schema.collection
+    assert coll is not None
+    inherited: list[ConfigElement] = list(base.items)
+    added: list[ConfigElement] = []
+    default_item = coll.item.default
+    for op, key, item_node, origin in node.ops:
+        xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else coll.add[0]
+        if _elem_locked(base, xml_name):
+            raise _lock_error(f"<{xml_name}> cannot be used at this path: it is locked at a parent level "
+                              "(lockElements)", origin, section)
+        if op == "clear":
+            for it in inherited + added:
+                if it._lock_item:
+                    raise _lock_error("<clear/> cannot be used at this path: an inherited entry is locked "
+                                      "(lockItem)", origin, section)
+            inherited, added = [], []
+        elif op == "remove":
+            for lst in (inherited, added):
+                for i, it in enumerate(lst):
+                    if it._key == key:
+                        if it._lock_item:
+                            raise _lock_error("this entry cannot be removed at this path: it is locked at a "
+                                              "parent level (lockItem)", origin, section)
+                        del lst[i]
+                        break
+        else:
+            for it in inherited + added:
+                if it._key == key:
+                    shown = ", ".join(f"'{v}'" for v in key)
+                    raise ConfigError(f"cannot add duplicate collection entry of type '{coll.add[0]}' with "
+                                      f"unique key attribute(s) set to {shown}", origin[0], origin[1], section,
+                                      None, HR_ALREADY_EXISTS)
+            assert item_node is not None
+            new = apply(default_item, item_node, section)
+            extra = {"_key": key, "_lock_item": item_node.lock_item}
+            vals = new._values()
+            vals.update(extra)
+            added.append(type(new)._make(vals))
+    if coll.merge_append:
+        return tuple(inherited + added)
+    return tuple(added + inherited)
+
+
+__all__ = ["apply"]

@@ -1,0 +1,400 @@
+"""HttpLoggingModule's file format: the per-site W3C extended log, named and rolled over as IIS does.
+
+Reproduced from IIS (iis-reference.md §1.9 ``logFile``, §2.1, §2.2):
+
+* Files live in ``<logFile/@directory>/W3SVC<siteId>/``. The name is ``u_`` (when
+  ``system.applicationHost/log/@logInUTF8`` is true, its default) + ``ex`` + a period stamp + ``.log``:
+  ``exYYMMDDHH`` (Hourly), ``exYYMMDD`` (Daily, the default), ``exYYMMWW`` (Weekly: ``WW`` is the week of
+  the month, weeks starting on Sunday, so a new file starts each Sunday and on the 1st), ``exYYMM``
+  (Monthly), ``extendN`` (MaxSize: a new N when the file reaches ``truncateSize``; "Unlimited", IIS
+  Manager's "do not create new log files", is MaxSize without a size limit).
+* A period's file is created lazily by its first line. The boundary is midnight/the hour in UTC, or in local
+  time when ``localTimeRollover`` is true; the ``date``/``time`` fields are always UTC.
+* Each file starts with ``#Software``, ``#Version: 1.0``, ``#Date`` (UTC start of the section) and
+  ``#Fields``; the block is written again when the field set changes (see ``_files`` for how several
+  processes agree on that). Lines end with CRLF as on Windows.
+* Fields come from ``logExtFileFlags`` in IIS's order (``fields.FIELDS``), then ``customFields`` in
+  configuration order; a custom field's value is cut at ``maxCustomFieldLength`` and a line longer than
+  ``maxLogLineLength`` has its longest values shortened so it keeps its field count.
+* ``s-sitename`` is ``W3SVC<id>`` (``logSiteId`` true, the default) or the site's name.
+
+The record handed to :meth:`W3CLogWriter.write` is a mapping or an object whose keys/attributes are the
+field keys of ``fields.FIELDS`` (``cs_uri_stem``, ``sc_status``, ``time_taken`` in milliseconds …, see
+:class:`W3CRecord`). ``date``/``time`` default to the clock's current UTC time; ``s_sitename`` and
+``s_computername`` default to the writer's. Custom fields are read from ``request_headers``,
+``response_headers`` and ``server_variables`` (mappings with lower-case keys for headers), or from a
+``custom`` mapping keyed by ``logFieldName`` when the caller resolved them itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from w3py.core import clock
+from w3py.logs._files import BufferedLog, LogFile, highest_sequence
+from w3py.logs.fields import (
+    ANSI_ENCODING,
+    DEFAULT_FLAGS,
+    W3C_SOFTWARE,
+    W3CField,
+    encode_value,
+    fields_for_flags,
+)
+
+__all__ = [
+    "W3CLogWriter",
+    "W3CRecord",
+    "CustomField",
+    "log_file_name",
+    "period_stamp",
+    "DEFAULT_TRUNCATE_SIZE",
+    "LINE_END",
+]
+
+log = logging.getLogger("w3py.logs")
+
+#: ``logFile/@truncateSize`` default (20 MB) and the smallest value IIS accepts (smaller ones become 1 MB).
+DEFAULT_TRUNCATE_SIZE = 20971520
+MIN_TRUNCATE_SIZE = 1048576
+#: ``logFile/@maxLogLineLength`` default: a longer line has its longest values shortened.
+DEFAULT_MAX_LINE_CHARS = 65536
+#: ``customFields/@maxCustomFieldLength`` default.
+DEFAULT_MAX_CUSTOM_FIELD_CHARS = 4096
+#: Windows line ending, as in every IIS log file.
+LINE_END = "\r\n"
+
+_PERIODS = {"maxsize": "MaxSize", "unlimited": "Unlimited", "daily": "Daily", "weekly": "Weekly",
+            "monthly": "Monthly", "hourly": "Hourly"}  # fmt: skip
+_SOURCE_TYPES = {"requestheader": "RequestHeader", "responseheader": "ResponseHeader",
+                 "servervariable": "ServerVariable"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    """One ``logFile/customFields/add``: the column ``log_field_name`` filled from ``source_name``."""
+
+    log_field_name: str
+    source_name: str
+    source_type: str = "RequestHeader"
+
+
+@dataclass(slots=True)
+class W3CRecord:
+    """The values of one request's log line. ``None`` is written ``-``."""
+
+    date: str | None = None
+    time: str | None = None
+    s_sitename: str | None = None
+    s_computername: str | None = None
+    s_ip: str | None = None
+    cs_method: str | None = None
+    cs_uri_stem: str | None = None
+    cs_uri_query: str | None = None
+    s_port: int | None = None
+    cs_username: str | None = None
+    c_ip: str | None = None
+    cs_version: str | None = None
+    cs_user_agent: str | None = None
+    cs_cookie: str | None = None
+    cs_referer: str | None = None
+    cs_host: str | None = None
+    sc_status: int | None = None
+    sc_substatus: int | None = None
+    sc_win32_status: int | None = None
+    sc_bytes: int | None = None
+    cs_bytes: int | None = None
+    time_taken: int | None = None
+    request_headers: Mapping[str, str] | None = None
+    response_headers: Mapping[str, str] | None = None
+    server_variables: Mapping[str, str] | None = None
+    custom: Mapping[str, str] | None = None
+
+
+# --- file names -------------------------------------------------------------------------------------------
+
+
+def _week_of_month(day: dt.date) -> int:
+    # Week 1 runs from the 1st to the first Saturday; each Sunday starts the next week (KB Q242898 "ww").
+    first_sunday_based = (day.replace(day=1).weekday() + 1) % 7  # Sunday = 0
+    return (day.day - 1 + first_sunday_based) // 7 + 1
+
+
+def _to_timestamp(naive: dt.datetime, local: bool) -> float:
+    if local:
+        return naive.timestamp()  # a naive datetime is taken as local time
+    return float(calendar.timegm(naive.timetuple()))
+
+
+def period_stamp(period: str, now: float, local: bool = False) -> tuple[str, float]:
+    """The file-name stamp for ``period`` at ``now`` and the timestamp at which the next period starts.
+
+    ``period`` is Hourly, Daily, Weekly or Monthly (case-insensitive).
+    """
+    moment = dt.datetime.fromtimestamp(now) if local else dt.datetime.fromtimestamp(now, dt.UTC).replace(tzinfo=None)
+    kind = period.lower()
+    yymm = f"{moment.year % 100:02d}{moment.month:02d}"
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == "hourly":
+        start = moment.replace(minute=0, second=0, microsecond=0)
+        return f"{yymm}{moment.day:02d}{moment.hour:02d}", _to_timestamp(start + dt.timedelta(hours=1), local)
+    if kind == "daily":
+        return f"{yymm}{moment.day:02d}", _to_timestamp(midnight + dt.timedelta(days=1), local)
+    next_month = (midnight.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    if kind == "monthly":
+        return yymm, _to_timestamp(next_month, local)
+    if kind == "weekly":
+        days_to_sunday = 7 - (moment.weekday() + 1) % 7
+        boundary = min(midnight + dt.timedelta(days=days_to_sunday), next_month)
+        return f"{yymm}{_week_of_month(moment.date()):02d}", _to_timestamp(boundary, local)
+    raise ValueError(f"not a time-based logFile period: {period!r}")
+
+
+def log_file_name(period: str, now: float, *, utf8: bool = True, local: bool = False, sequence: int = 1) -> str:
+    """IIS's W3C file name for ``period`` at ``now`` (``u_ex260317.log``, ``u_extend3.log`` …)."""
+    prefix = "u_ex" if utf8 else "ex"
+    if period.lower() in ("maxsize", "unlimited"):
+        return f"{prefix}tend{sequence}.log"
+    return f"{prefix}{period_stamp(period, now, local)[0]}.log"
+
+
+# --- the writer -------------------------------------------------------------------------------------------
+
+
+def _get(obj: object, key: str):
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _normalise_custom(custom_fields: object) -> tuple[CustomField, ...]:
+    """Accept the config layer's collection (``.items``), a list of objects, or a list of dicts."""
+    if custom_fields is None:
+        return ()
+    items = getattr(custom_fields, "items", custom_fields)
+    if callable(items):  # a plain dict passed by mistake: its keys are not entries
+        items = custom_fields.values()  # type: ignore[union-attr]
+    result = []
+    for item in items:  # type: ignore[union-attr]
+        name, source, kind = (
+            _get(item, "log_field_name"),
+            _get(item, "source_name"),
+            _get(item, "source_type") or "RequestHeader",
+        )
+        canonical = _SOURCE_TYPES.get(str(kind).replace("_", "").lower())
+        if not name or not source or canonical is None:
+            raise ValueError(f"invalid logFile customFields entry: {item!r}")
+        result.append(CustomField(str(name), str(source), canonical))
+    return tuple(result)
+
+
+class W3CLogWriter(BufferedLog):
+    """One site's W3C log files. ``write(record)`` never touches the disk; see ``_files`` for flushing."""
+
+    def __init__(
+        self,
+        site_id: int,
+        directory: Path | str,
+        *,
+        period: str = "Daily",
+        truncate_size: int = DEFAULT_TRUNCATE_SIZE,
+        local_time_rollover: bool = False,
+        log_ext_file_flags: Iterable[str] | str = DEFAULT_FLAGS,
+        custom_fields: object = (),
+        log_in_utf8: bool = True,
+        site_name: str | None = None,
+        log_site_id: bool = True,
+        computer_name: str | None = None,
+        max_log_line_length: int = DEFAULT_MAX_LINE_CHARS,
+        max_custom_field_length: int = DEFAULT_MAX_CUSTOM_FIELD_CHARS,
+    ) -> None:
+        self.site_id = int(site_id)
+        self.directory = Path(directory) / f"W3SVC{self.site_id}"
+        canonical = _PERIODS.get(str(period).lower())
+        if canonical is None:
+            raise ValueError(f"unknown logFile period: {period!r}")
+        self.period = canonical
+        self.size_based = canonical in ("MaxSize", "Unlimited")
+        self.truncate_size = None if canonical == "Unlimited" else max(int(truncate_size), MIN_TRUNCATE_SIZE)
+        self.local_time_rollover = bool(local_time_rollover)
+        self.utf8 = bool(log_in_utf8)
+        self.fields: tuple[W3CField, ...] = fields_for_flags(
+            log_ext_file_flags if isinstance(log_ext_file_flags, str) else frozenset(log_ext_file_flags)
+        )
+        self.custom_fields = _normalise_custom(custom_fields)
+        self.max_line_chars = max(int(max_log_line_length), 1)
+        self.max_custom_chars = max(int(max_custom_field_length), 1)
+        self.field_names = tuple(f.name for f in self.fields) + tuple(c.log_field_name for c in self.custom_fields)
+        self.fields_line = "#Fields: " + " ".join(self.field_names)
+        self._site_name = f"W3SVC{self.site_id}" if log_site_id or not site_name else site_name
+        self._computer_name = computer_name or socket.gethostname()
+        self._encoding = "utf-8" if self.utf8 else ANSI_ENCODING
+        # Compiled once (STYLE §2.4): the record keys in field order, and which ones the writer fills.
+        self._keys = tuple(f.key for f in self.fields)
+        # Rollover state: the current period's file name and when the next period starts.
+        self._name: str = ""
+        self._boundary = float("-inf")
+        self._rolled_at = float("inf")
+        self._sequence = 0
+        self._file: LogFile | None = None
+        super().__init__(f"the W3C log of site {self.site_id} in {self.directory}")
+
+    @classmethod
+    def from_site(cls, site: object, log_in_utf8: object = True) -> W3CLogWriter | None:
+        """The writer for a config ``Site`` (``site.id``, ``site.name``, ``site.log_file``), or ``None`` when
+        the site's logging is off or its format is not W3C (the only one w3py writes; reported once).
+
+        ``log_in_utf8`` is a bool or the server's ``log`` section (its ``log_in_utf8``).
+        """
+        lf = site.log_file  # type: ignore[attr-defined]
+        if not getattr(lf, "enabled", True):
+            return None
+        fmt = str(getattr(lf, "log_format", "W3C") or "W3C")
+        if fmt.upper() != "W3C":
+            log.warning("site %s: logFile logFormat=%s is not supported; only W3C logs are written", site.id, fmt)  # type: ignore[attr-defined]
+            return None
+        utf8 = log_in_utf8 if isinstance(log_in_utf8, bool) else getattr(log_in_utf8, "log_in_utf8", True)
+        kwargs = {}
+        for attr in ("max_log_line_length", "log_site_id"):
+            if hasattr(lf, attr):
+                kwargs[attr] = getattr(lf, attr)
+        custom = getattr(lf, "custom_fields", ())
+        if hasattr(custom, "max_custom_field_length"):
+            kwargs["max_custom_field_length"] = custom.max_custom_field_length
+        return cls(
+            site.id,  # type: ignore[attr-defined]
+            lf.directory,
+            period=lf.period,
+            truncate_size=lf.truncate_size,
+            local_time_rollover=lf.local_time_rollover,
+            log_ext_file_flags=lf.log_ext_file_flags,
+            custom_fields=custom,
+            log_in_utf8=bool(utf8),
+            site_name=getattr(site, "name", None),
+            **kwargs,
+        )
+
+    # --- formatting (the per-request path) --------------------------------------------------------------
+    def format_line(self, record: object) -> str:
+        """The encoded line for ``record`` (without the line ending)."""
+        if isinstance(record, Mapping):
+            getter = record.get
+        else:
+
+            def getter(key: str, _r=record):
+                return getattr(_r, key, None)
+
+        values = []
+        for key in self._keys:
+            value = getter(key)
+            if value is None:
+                if key == "date" or key == "time":
+                    date, time_ = clock.CLOCK.w3c()
+                    value = date if key == "date" else time_
+                elif key == "s_sitename":
+                    value = self._site_name
+                elif key == "s_computername":
+                    value = self._computer_name
+            values.append(encode_value(value))
+        if self.custom_fields:
+            for custom in self.custom_fields:
+                value = self._custom_value(getter, custom)
+                if value is not None and len(value) > self.max_custom_chars:
+                    value = value[: self.max_custom_chars]
+                values.append(encode_value(value))
+        line = " ".join(values)
+        if len(line) > self.max_line_chars:
+            line = self._shorten(values)
+        if line[:1] == "#":  # only possible when the first field is client-controlled
+            line = "+" + line[1:]
+        return line
+
+    @staticmethod
+    def _custom_value(getter, custom: CustomField) -> str | None:
+        resolved = getter("custom")
+        if resolved and custom.log_field_name in resolved:
+            return resolved[custom.log_field_name]
+        if custom.source_type == "ServerVariable":
+            source = getter("server_variables")
+            return source.get(custom.source_name) if source else None
+        source = getter("request_headers" if custom.source_type == "RequestHeader" else "response_headers")
+        if not source:
+            return None
+        value = source.get(custom.source_name.lower())
+        return source.get(custom.source_name) if value is None else value
+
+    def _shorten(self, values: list[str]) -> str:
+        excess = sum(map(len, values)) + len(values) - 1 - self.max_line_chars
+        while excess > 0:
+            longest = max(range(len(values)), key=lambda i: len(values[i]))
+            cut = min(excess, len(values[longest]) - 1)
+            if cut <= 0:
+                break
+            values[longest] = values[longest][: len(values[longest]) - cut]
+            excess -= cut
+        return " ".join(values)
+
+    def write(self, record: object) -> None:
+        """Buffer the line for ``record`` in the file of the current period."""
+        if self._closed:
+            return
+        line = self.format_line(record)
+        if self.size_based:
+            target = ""
+        else:
+            now = clock.CLOCK.time()
+            if not self._rolled_at <= now < self._boundary:  # a new period, or the clock was set back
+                self._roll(now)
+            target = self._name
+        self._add(target, line + LINE_END)
+
+    def _roll(self, now: float) -> None:
+        stamp, self._boundary = period_stamp(self.period, now, self.local_time_rollover)
+        self._rolled_at = now
+        self._name = f"{'u_ex' if self.utf8 else 'ex'}{stamp}.log"
+
+    @property
+    def current_path(self) -> Path:
+        """The file the next lines go to."""
+        if self.size_based:
+            seq = max(self._sequence, 1)
+            return self.directory / log_file_name(self.period, 0, utf8=self.utf8, sequence=seq)
+        if not self._name:
+            self._roll(clock.CLOCK.time())
+        return self.directory / self._name
+
+    # --- BufferedLog --------------------------------------------------------------------------------------
+    def _header(self) -> bytes:
+        date, time_ = clock.CLOCK.w3c()
+        return (
+            f"#Software: {W3C_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}#Date: {date} {time_}{LINE_END}"
+            f"{self.fields_line}{LINE_END}"
+        ).encode("ascii", "replace")
+
+    def _open(self, path: Path) -> LogFile:
+        if self._file is None or self._file.path != path:
+            if self._file is not None:
+                self._file.close()
+            self._file = LogFile(path, self.fields_line)
+        return self._file
+
+    def _write_batches(self, batches: list[tuple[object, list[str]]]) -> None:
+        for target, lines in batches:
+            body = "".join(lines).encode(self._encoding, "replace")
+            if not self.size_based:
+                self._open(self.directory / str(target)).append(body, self._header())
+                continue
+            if self._sequence == 0:
+                self._sequence = max(highest_sequence(self.directory, "u_extend" if self.utf8 else "extend"), 1)
+            while self._open(self.current_path).append(body, self._header(), self.truncate_size) is None:
+                self._sequence += 1
+
+    def _close_files(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

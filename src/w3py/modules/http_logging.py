@@ -1,0 +1,206 @@
+"""HttpLoggingModule (IIS's ``loghttp.dll``): one W3C line per request, in the site's log file.
+
+IIS behaviour reproduced (iis-reference.md §1.9 ``logFile``, §1.11 ``httpLogging``, §2.2):
+
+* The line is written at LOG_REQUEST, which the engine runs from the listener's completion hook, once the
+  last byte was handed to the kernel: ``sc-bytes``, ``cs-bytes`` and ``time-taken`` are final then.
+  ``time-taken`` runs from the first byte of the request received to the last byte of the response sent, in
+  milliseconds, as HTTP.sys measures it.
+* ``<siteDefaults>/<site> logFile enabled="false"`` writes nothing for that site; ``system.webServer/httpLogging
+  dontLog="true"`` writes nothing for the path it applies to; ``selectiveLogging`` keeps every request
+  (``LogAll``), only statuses below 400 (``LogSuccessful``) or only 400 and up (``LogError``).
+* Requests refused early (request filtering's 404.x, a 500.19 for a broken web.config) are logged like any
+  other: the end notifications run for every request that reached the pipeline.
+* A response the client did not receive completely is logged with ``sc-win32-status`` 64
+  (ERROR_NETNAME_DELETED) unless a module set a Win32 status of its own.
+* ``cs-uri-stem`` is the decoded URL IIS logs (``/a b.htm`` is written ``/a+b.htm`` by the field encoding);
+  ``cs-uri-query`` is the query string as sent, without the ``?``.
+
+The file format (names, rollover, header block, value encoding so that no client text can forge a line,
+buffering, several processes appending to one file) belongs to ``w3py.logs.writer``; this module only
+decides whether a request is logged and fills the record. One writer serves each site's log settings in a
+process, whatever the number of configuration paths (and so module instances) the site has.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from w3py.api import HTTPContext, Module
+from w3py.config.sections import HttpLoggingSection
+from w3py.logs.writer import W3CLogWriter, W3CRecord
+
+log = logging.getLogger("w3py.modules.http_logging")
+
+SELECTIVE_LOG_ALL = "LogAll"
+SELECTIVE_LOG_SUCCESSFUL = "LogSuccessful"
+SELECTIVE_LOG_ERROR = "LogError"
+# sc-win32-status of a response the client did not take in full (the connection went away).
+WIN32_NETNAME_DELETED = 64
+
+
+def should_log(status: int, dont_log: bool, selective_logging: str) -> bool:
+    """Whether httpLogging lets a response with ``status`` be logged (IIS: LogSuccessful is 100–399,
+    LogError is 400–999)."""
+    if dont_log:
+        return False
+    if selective_logging == SELECTIVE_LOG_SUCCESSFUL:
+        return status < 400
+    if selective_logging == SELECTIVE_LOG_ERROR:
+        return status >= 400
+    return True
+
+
+class SiteLogWriters:
+    """The W3C writers of this process: one per site and log settings, shared by every module instance.
+
+    A configuration reload that leaves a site's ``logFile`` unchanged keeps its writer (and its buffer);
+    changed settings get a new writer, and the old one is closed (its buffered lines are flushed first).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_site: dict[int, tuple[tuple, W3CLogWriter | None]] = {}
+
+    def get(self, site: Any, log_in_utf8: bool) -> W3CLogWriter | None:
+        """The writer for ``site`` (None when its logging is disabled or cannot be set up)."""
+        key = (repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
+        site_id = site.id
+        known = self._by_site.get(site_id)
+        if known is not None and known[0] == key:
+            return known[1]
+        with self._lock:
+            known = self._by_site.get(site_id)
+            if known is not None and known[0] == key:
+                return known[1]
+            try:
+                writer = W3CLogWriter.from_site(site, log_in_utf8)
+            except (ValueError, OSError) as exc:
+                log.error("site %s: W3C logging is off: %s", site_id, exc)
+                writer = None
+            self._by_site[site_id] = (key, writer)
+        if known is not None and known[1] is not None:
+            known[1].close()
+        return writer
+
+    def close_all(self) -> None:
+        """Flush and close every writer (shutdown)."""
+        with self._lock:
+            writers = [w for _, w in self._by_site.values() if w is not None]
+            self._by_site.clear()
+        for writer in writers:
+            writer.close()
+
+
+#: The writers of this process. The server closes them at shutdown; tests may build their own.
+WRITERS = SiteLogWriters()
+
+
+class _ServerVariables:
+    """Server variables for customFields of sourceType ServerVariable, computed only when asked for."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: HTTPContext) -> None:
+        self._ctx = ctx
+
+    def get(self, name: str) -> str | None:
+        return self._ctx.server_variable(name)
+
+
+def _decode(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace")
+
+
+def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.decode("latin-1").lower()
+        if key not in out:
+            out[key] = value.decode("utf-8", "replace")
+    return out
+
+
+def build_record(ctx: HTTPContext, with_custom: bool = False) -> W3CRecord:
+    """The W3C record of a finished request (``ctx.result`` set by the listener)."""
+    request = ctx.request
+    response = ctx.response
+    result = ctx.result
+    header = request.header
+    win32 = response.win32
+    sc_bytes = cs_bytes = time_taken = None
+    if result is not None:
+        sc_bytes = result.bytes_sent
+        cs_bytes = result.bytes_received
+        time_taken = max(0, round((result.finished_at - request.received_at) * 1000))
+        if not result.completed and win32 == 0:
+            win32 = WIN32_NETNAME_DELETED
+    record = W3CRecord(
+        s_ip=request.server[0],
+        cs_method=request.method,
+        cs_uri_stem=ctx.url,
+        cs_uri_query=request.query.decode("utf-8", "replace") or None,
+        s_port=request.server[1],
+        cs_username=ctx.user or None,
+        c_ip=request.client[0],
+        cs_version="HTTP/" + request.http_version,
+        cs_user_agent=_decode(header(b"user-agent")),
+        cs_cookie=_decode(header(b"cookie")),
+        cs_referer=_decode(header(b"referer")),
+        cs_host=_decode(header(b"host")),
+        sc_status=response.status.code,
+        sc_substatus=response.status.substatus,
+        sc_win32_status=win32,
+        sc_bytes=sc_bytes,
+        cs_bytes=cs_bytes,
+        time_taken=time_taken,
+    )
+    if with_custom:
+        record.request_headers = _headers(request.headers)
+        record.response_headers = _headers(response.headers)
+        record.server_variables = _ServerVariables(ctx)  # type: ignore[assignment]
+    return record
+
+
+class HttpLoggingModule(Module):
+    """Writes the request's W3C log line at LOG_REQUEST, as ``logFile`` and ``httpLogging`` say."""
+
+    name = "HttpLoggingModule"
+    sections = (HttpLoggingSection,)
+
+    def provision(self, config: Any) -> None:
+        section = None
+        if config is not None:
+            try:
+                section = config[HttpLoggingSection]
+            except Exception:  # unreadable section (500.19 path): log with the defaults
+                log.debug("httpLogging unreadable; using defaults", exc_info=True)
+        self.dont_log = bool(getattr(section, "dont_log", False))
+        self.selective_logging = str(getattr(section, "selective_logging", SELECTIVE_LOG_ALL))
+        self.log_in_utf8 = _log_in_utf8(config)
+        self.writers = WRITERS
+
+    def on_log_request(self, ctx: HTTPContext) -> None:
+        if not should_log(ctx.response.status.code, self.dont_log, self.selective_logging):
+            return
+        site = ctx.site
+        if site is None:
+            return
+        writer = self.writers.get(site, self.log_in_utf8)
+        if writer is None:
+            return
+        writer.write(build_record(ctx, bool(writer.custom_fields)))
+
+
+def _log_in_utf8(config: Any) -> bool:
+    """``system.applicationHost/log/@logInUTF8`` (default true) as the effective configuration exposes it."""
+    server = getattr(config, "server", None)
+    section = getattr(server, "log", None)
+    return bool(getattr(section, "log_in_utf8", True))
+
+
+__all__ = ["HttpLoggingModule", "SiteLogWriters", "WRITERS", "build_record", "should_log"]
