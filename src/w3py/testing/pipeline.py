@@ -196,7 +196,8 @@ def write_tree(root: str | os.PathLike[str], files: dict[str, bytes | str]) -> N
 
 
 # --- a whole site on the embedded default configuration ------------------------------------------------------
-def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bool = True) -> str:
+def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bool = True,
+                  extra_modules: tuple[str, ...] = ()) -> str:
     """The embedded default applicationHost.config, with ``locations`` (``<location>`` elements) appended
     and ``webserver`` (elements) inserted at the top of its ``<system.webServer>``. With
     ``only_implemented``, ``<modules>`` entries w3py does not implement in this checkout are dropped, so the
@@ -217,6 +218,9 @@ def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bo
             block,
         )
         text = text[:start] + block + text[end:]
+    for name in extra_modules:  # appended to both <globalModules> and <modules>
+        text = text.replace("</globalModules>", f'<add name="{name}" image="w3py" /></globalModules>', 1)
+        text = text.replace("</modules>", f'<add name="{name}" /></modules>', 1)
     if webserver:
         text = text.replace("<system.webServer>", "<system.webServer>\n" + webserver, 1)
     return text.replace("</configuration>", locations + "\n</configuration>")
@@ -229,7 +233,8 @@ class SiteHarness:
     ``on_complete`` called)."""
 
     def __init__(self, root: str | os.PathLike[str], files: dict[str, bytes | str] | None = None,
-                 locations: str = "", webserver: str = "", apphost: str | None = None, options: Any = None) -> None:
+                 locations: str = "", webserver: str = "", apphost: str | None = None, options: Any = None,
+                 extra_modules: dict[str, type] | None = None) -> None:
         from pathlib import Path
 
         from w3py.config import load_server_config
@@ -240,13 +245,16 @@ class SiteHarness:
         self.wwwroot.mkdir(parents=True, exist_ok=True)
         (self.root / "config").mkdir(exist_ok=True)
         self.apphost_path = self.root / "config" / "applicationHost.config"
-        text = apphost if apphost is not None else stock_apphost(locations, webserver)
+        extra = dict(extra_modules or {})
+        text = apphost if apphost is not None else stock_apphost(locations, webserver, extra_modules=tuple(extra))
         self.apphost_path.write_text(text, encoding="utf-8")
         if files:
             write_tree(self.wwwroot, files)
         self.config = load_server_config(self.apphost_path, poll_interval=0, root=self.root)
         self.site = self.config.sites[0]
-        self.app = PipelineApplication(self.config, options=options)
+        from w3py.modules import MODULES
+
+        self.app = PipelineApplication(self.config, options=options, modules={**MODULES, **extra})
 
     def web_config(self, rel: str, body: str) -> None:
         """Write ``<rel>/web.config`` below wwwroot with ``body`` inside ``<configuration>``."""
