@@ -109,7 +109,7 @@ def test_preconditions_412(site) -> None:
     s = site(FILES)
     etag = s.get("/a.txt").header("etag")
     r = s.get("/a.txt", 'If-Match: "nope"\r\n')
-    assert (r.status, r.substatus, r.body) == (412, 0, b"")
+    assert (r.status, r.substatus) == (412, 0)
     assert s.get("/a.txt", f"If-Match: {etag}\r\n").status == 200
     assert s.get("/a.txt", "If-Match: *\r\n").status == 200
     assert s.get("/a.txt", "If-Unmodified-Since: Mon, 01 Jan 2001 00:00:00 GMT\r\n").status == 412
@@ -143,6 +143,10 @@ def test_multiple_ranges_are_multipart(site) -> None:
 
 def test_unsatisfiable_range_is_416(site) -> None:
     r = site(FILES).get("/a.txt", "Range: bytes=100-200\r\n")
+    assert (r.status, r.substatus) == (416, 0)
+    # what StaticFileModule itself answers (custom errors would replace the entity headers)
+    s = site(FILES, locations=location('<httpErrors existingResponse="PassThrough"/>'))
+    r = s.get("/a.txt", "Range: bytes=100-200\r\n")
     assert (r.status, r.header("content-range")) == (416, "bytes */11")
 
 
