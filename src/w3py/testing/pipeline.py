@@ -287,3 +287,116 @@ def location(body: str, path: str = "Default Web Site") -> str:
     """A ``<location>`` element for the default site (or ``path``) carrying ``body`` as system.webServer
     content, for ``SiteHarness(locations=...)``."""
     return f'<location path="{path}" overrideMode="Allow"><system.webServer>{body}</system.webServer></location>'
+
+
+# --- a whole site over a real socket ---------------------------------------------------------------------------
+class ServedSite:
+    """A ``SiteHarness``'s application behind the real listener on 127.0.0.1 (an ephemeral port), on its own
+    event-loop thread. ``raw(bytes)`` sends one request and returns h11's parse of the answer;
+    ``log_rows()`` flushes the W3C writers and returns the site's log lines as dicts."""
+
+    def __init__(self, harness: SiteHarness) -> None:
+        import socket as _socket
+        import threading
+
+        from w3py.server.bindings import plan_endpoints
+        from w3py.server.listener import Server
+
+        self.harness = harness
+        self.server = Server(harness.config, harness.app)
+        endpoint = plan_endpoints(harness.config.sites)[0]
+        self._sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._endpoint = endpoint
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="w3py-served-site", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _main(self) -> None:
+        import uvloop
+
+        loop = self.loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._sock.listen(128)
+        self._sock.setblocking(False)
+        loop.run_until_complete(self.server.start(sockets=[(self._endpoint, self._sock)]))
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+    def stop(self) -> None:
+        loop = self.loop
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.server.stop(1.0), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(10)
+        self._sock.close()
+        self.loop = None
+
+    def raw(self, data: bytes | str, timeout: float = 5.0) -> "RawAnswer":
+        """Send ``data`` (a whole request) on a new connection; read until the server closes or one response
+        is complete. Returns status, headers and body as an independent HTTP client (h11) saw them."""
+        import socket as _socket
+
+        import h11
+
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        method = data.split(b" ", 1)[0]
+        conn = h11.Connection(h11.CLIENT)
+        with _socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            conn.send(h11.Request(method=method, target=b"/", headers=[(b"host", b"x")]))  # align h11's state
+            conn.send(h11.EndOfMessage())
+            status, headers, body = 0, [], b""
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA:
+                    chunk = sock.recv(65536)
+                    conn.receive_data(chunk)
+                    continue
+                if isinstance(event, h11.Response):
+                    status, headers = event.status_code, [(k.lower(), v) for k, v in event.headers]
+                elif isinstance(event, h11.Data):
+                    body += bytes(event.data)
+                elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                    break
+        return RawAnswer(status, headers, body)
+
+    def get(self, path: str, headers: str = "", method: str = "GET") -> "RawAnswer":
+        return self.raw(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n")
+
+    def log_rows(self) -> list[dict[str, str]]:
+        from w3py.modules.http_logging import WRITERS
+        from w3py.testing.w3c_log import parse_w3c
+
+        assert self.loop is not None
+        asyncio.run_coroutine_threadsafe(_call(WRITERS.close_all), self.loop).result(10)
+        rows: list[dict[str, str]] = []
+        folder = self.harness.root / "inetpub" / "logs" / "LogFiles" / f"W3SVC{self.harness.site.id}"
+        for path in sorted(folder.glob("*.log")):
+            rows.extend(parse_w3c(path).rows)
+        return rows
+
+
+async def _call(fn: Any) -> Any:
+    return fn()
+
+
+@dataclass
+class RawAnswer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        key = name.lower().encode("latin-1")
+        for k, v in self.headers:
+            if k == key:
+                return v.decode("latin-1")
+        return None
