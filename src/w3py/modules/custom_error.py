@@ -265,7 +265,7 @@ class CustomErrorModule(Module):
             physical_path=ctx.physical_path,
             logon_method=logon,
             logon_user=user,
-            detail=ctx.detail or "",
+            detail="" if config_error is not None else (ctx.detail or ""),  # 500.19 shows Config Error instead
             config=source,
             more_information_link=self.section.detailed_more_information_link,
         )
