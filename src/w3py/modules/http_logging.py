@@ -85,6 +85,12 @@ class SiteLogWriters:
             known[1].close()
         return writer
 
+    def flush_all(self) -> None:
+        """Write out every buffered line now."""
+        for _, writer in list(self._by_site.values()):
+            if writer is not None:
+                writer.flush()
+
     def close_all(self) -> None:
         """Flush and close every writer (shutdown)."""
         with self._lock:
@@ -189,6 +195,11 @@ class HttpLoggingModule(Module):
         if writer is None:
             return
         writer.write(build_record(ctx, bool(writer.custom_fields)))
+
+    def cleanup(self) -> None:
+        # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the
+        # buffered lines, since a forked worker may leave without running atexit handlers.
+        self.writers.flush_all()
 
 
 def _log_in_utf8(plan: Any) -> bool:

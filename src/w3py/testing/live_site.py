@@ -31,19 +31,26 @@ def free_port() -> int:
 
 def site_root(root: Path, *, files: dict[str, bytes | str] | None = None, locations: str = "",
               webserver: str = "", web_configs: dict[str, str] | None = None, log_file: str = "",
-              port: int | None = None) -> tuple[Path, int]:
+              log_file_body: str = "", log_in_utf8: bool = True, port: int | None = None) -> tuple[Path, int]:
     """Write a server root: applicationHost.config (stock, site bound to 127.0.0.1:<port>), wwwroot content,
     web.config files (``{"sub": "<system.webServer>..."}``, ``""`` for the site root), custerr pages.
 
-    ``log_file`` is extra attributes for ``<siteDefaults><logFile .../>`` (``enabled="false"``)."""
+    ``log_file`` is extra attributes for ``<siteDefaults><logFile .../>`` (``enabled="false"``),
+    ``log_file_body`` its children (``<customFields>...``)."""
     port = port or free_port()
     (root / "config").mkdir(parents=True, exist_ok=True)
     wwwroot = root / "inetpub" / "wwwroot"
     wwwroot.mkdir(parents=True, exist_ok=True)
     text = stock_apphost(locations, webserver)
     text = re.sub(r'bindingInformation="\*:8080:"', f'bindingInformation="127.0.0.1:{port}:"', text, count=1)
-    if log_file:
-        text = text.replace('<logFile logFormat="W3C"', f'<logFile logFormat="W3C" {log_file}', 1)
+    if log_file or log_file_body:
+        start = text.index('<logFile logFormat="W3C"')
+        end = text.index("/>", start)
+        element = text[start:end].rstrip() + (f" {log_file}" if log_file else "")
+        element += f">{log_file_body}</logFile>" if log_file_body else " />"
+        text = text[:start] + element + text[end + 2:]
+    if not log_in_utf8:
+        text = text.replace('logInUTF8="true"', 'logInUTF8="false"', 1)
     (root / "config" / "applicationHost.config").write_text(text, encoding="utf-8")
     if files:
         write_tree(wwwroot, files)
