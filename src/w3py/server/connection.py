@@ -51,6 +51,7 @@ from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
     BODY_HIGH_WATER_BYTES,
     FILE_CHUNK_BYTES,
+    SENDFILE_CHUNK_BYTES,
     LINGER_S,
     MAX_DRAIN_BYTES,
     MAX_PIPELINED_REQUESTS,
@@ -440,7 +441,14 @@ class HTTPConnection(asyncio.Protocol):
         try:
             while True:
                 self._current = cycle
-                await self._answer(cycle)
+                try:
+                    await self._answer(cycle)
+                except Exception:
+                    # A listener bug must cost one connection, never the worker (and never a silent hang).
+                    logger.exception("connection %d failed", self._id)
+                    self._closing = True
+                    self._abort()
+                    break
                 self._current = None
                 if self._closing or self._lost or not self._queue:
                     break
@@ -683,6 +691,12 @@ class HTTPConnection(asyncio.Protocol):
                 completed = not self._lost
         except ConnectionError:
             completed = False
+        except Exception:
+            # The body failed after its head went out (a stream that raised, a file that vanished or
+            # shrank): the response cannot be finished, so the connection is cut (Rule 3).
+            logger.exception("response body for %s %r failed", request.method, request.target)
+            completed = False
+            self._abort()
         finally:
             self._complete(cycle, response, completed)
         if completed and not self._closing and cycle.body is not None and not cycle.body.complete:
@@ -713,20 +727,43 @@ class HTTPConnection(asyncio.Protocol):
         return max(0, os.stat(body.path).st_size - body.offset)
 
     async def _send_file(self, cycle: _Cycle, body: FileBody, length: int) -> None:
+        """The file goes to the socket with sendfile(2) while the socket takes it; when the socket is full,
+        one piece goes through the transport instead, and sendfile resumes once the transport has written
+        all of it (uvloop has no loop.sendfile, and the transport must stay the only writer while it holds
+        data). For the duration, the write-buffer marks are zero: ``resume_writing`` then means "empty"."""
         transport = self._transport
         assert transport is not None
+        sock = transport.get_extra_info("socket")
+        sock_fd = sock.fileno() if sock is not None and _SENDFILE else -1
         fd = os.open(body.path, os.O_RDONLY)
+        if sock_fd >= 0:
+            transport.set_write_buffer_limits(0, 0)
         try:
             offset = body.offset
             remaining = length
             while remaining > 0:
                 if self._lost:
                     raise ConnectionResetError("client disconnected")
+                if sock_fd >= 0 and transport.get_write_buffer_size() == 0:
+                    want = min(SENDFILE_CHUNK_BYTES, remaining)
+                    try:
+                        sent = os.sendfile(sock_fd, fd, offset, want)
+                    except BlockingIOError:
+                        sent = -1  # the socket is full: one piece through the transport, then wait
+                    except (BrokenPipeError, ConnectionResetError) as exc:
+                        raise ConnectionResetError("client disconnected") from exc
+                    if sent == 0:
+                        raise _FileShrank(body.path)
+                    if sent > 0:
+                        cycle.bytes_sent += sent
+                        offset += sent
+                        remaining -= sent
+                        if sent == want:
+                            await asyncio.sleep(0)  # other connections get a turn between pieces
+                        continue  # a short write: the next call meets a full socket and waits below
                 chunk = os.pread(fd, min(FILE_CHUNK_BYTES, remaining), offset)
                 if not chunk:
-                    # The file shrank under us: the promised length cannot be kept, so the connection
-                    # must not be reused.
-                    raise ConnectionResetError("file shorter than its Content-Length")
+                    raise _FileShrank(body.path)
                 transport.write(chunk)
                 cycle.bytes_sent += len(chunk)
                 offset += len(chunk)
@@ -735,6 +772,8 @@ class HTTPConnection(asyncio.Protocol):
                     await self._drain()
         finally:
             os.close(fd)
+            if sock_fd >= 0 and not self._lost:
+                transport.set_write_buffer_limits(WRITE_HIGH_WATER_BYTES, WRITE_LOW_WATER_BYTES)
 
     async def _send_stream(self, cycle: _Cycle, stream: Any, chunked: bool) -> None:
         transport = self._transport
@@ -870,6 +909,14 @@ class HTTPConnection(asyncio.Protocol):
     @property
     def busy(self) -> bool:
         return self._task is not None
+
+
+class _FileShrank(OSError):
+    """The file got shorter than the length already announced: the response cannot be completed."""
+
+
+# sendfile(2) straight to the socket (Linux, macOS); a TLS transport will have to turn it off.
+_SENDFILE = hasattr(os, "sendfile")
 
 
 def _queue_name(site: Any) -> str | None:

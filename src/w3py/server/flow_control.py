@@ -20,8 +20,11 @@ MAX_DRAIN_BYTES = 64 * 1024
 WRITE_HIGH_WATER_BYTES = 64 * 1024
 WRITE_LOW_WATER_BYTES = 16 * 1024
 
-# A FileBody is read and written in pieces of this size when the loop cannot sendfile.
-FILE_CHUNK_BYTES = 256 * 1024
+# A FileBody goes to the socket with sendfile(2) in calls of at most this size (so one big file does not
+# keep the loop from other connections), and through the transport in pieces of FILE_CHUNK_BYTES when the
+# socket is full.
+SENDFILE_CHUNK_BYTES = 1024 * 1024
+FILE_CHUNK_BYTES = 64 * 1024
 
 # After an error response the connection stops sending, but keeps reading (and discarding) for this long
 # before closing, so that the client sees the response rather than a reset (lingering close).

@@ -244,10 +244,22 @@ class ResponseReader:
         self.sock = sock
         self.buffer = b""
 
-    def _fill(self) -> bool:
+    def _fill(self, want: int = 0) -> bool:
         data = self.sock.recv(65536)
         if not data:
             return False
+        if want > len(self.buffer) + len(data):
+            # a big body: collect pieces, join once (bytes += in a loop is quadratic)
+            pieces = [self.buffer, data]
+            size = len(self.buffer) + len(data)
+            while size < want:
+                more = self.sock.recv(min(want - size, 1 << 20))
+                if not more:
+                    break
+                pieces.append(more)
+                size += len(more)
+            self.buffer = b"".join(pieces)
+            return True
         self.buffer += data
         return True
 
@@ -260,7 +272,7 @@ class ResponseReader:
 
     def _read_exactly(self, n: int) -> bytes:
         while len(self.buffer) < n:
-            if not self._fill():
+            if not self._fill(n):
                 raise EOFError("connection closed in a body")
         data, self.buffer = self.buffer[:n], self.buffer[n:]
         return data
