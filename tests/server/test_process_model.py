@@ -177,3 +177,30 @@ def test_port_in_use_is_one_line_and_exit_2(tmp_path) -> None:
         sup.stop()
     assert code == 2
     assert sup.lines == [f"cannot listen on binding *:{port}:: address already in use"]
+
+
+def test_reload_opens_a_new_binding_and_closes_a_removed_one(supervised) -> None:
+    sup = supervised(workers=1)
+    new_port = free_port()
+    old_port = sup.port
+    sup.config.write_text(
+        json.dumps({"root": str(sup.root), "sites": [{"id": 1, "name": "Moved", "bindings": [{"port": new_port}]}]})
+    )
+    sup.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{new_port}/", timeout=5).text
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, sup.lines
+            time.sleep(0.05)
+    assert text.startswith("Moved ")
+    # the old port stops answering once the old generation has finished
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{old_port}/", timeout=2)
+        except httpx.TransportError:
+            break
+        assert time.monotonic() < deadline, sup.lines
+        time.sleep(0.05)
