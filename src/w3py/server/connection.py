@@ -81,6 +81,7 @@ IDLE = "Timer_ConnectionIdle"
 HEADER_WAIT = "Timer_HeaderWait"
 ENTITY_BODY = "Timer_EntityBody"
 MIN_BYTES = "Timer_MinBytesPerSecond"
+LINGER = "linger"  # not a timeout: the end of a lingering close
 
 
 def _site(cycle: _Cycle | None) -> Any:
@@ -230,7 +231,9 @@ class HTTPConnection(asyncio.Protocol):
         self._local_ip = "*"
         self._timeout = endpoint.timeout_s
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0  # when self._timer fires
         self._timer_kind: str | None = None
+        self._deadline = 0.0  # when the current kind times out
         self._queue: deque[_Cycle] = deque()
         self._task: asyncio.Task[None] | None = None
         self._current: _Cycle | None = None  # the cycle being answered
@@ -290,7 +293,7 @@ class HTTPConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
-        self._cancel_timer()
+        self._drop_timer()
         self._state.connections.discard(self)
         self._release_site()
         error = ConnectionResetError("client disconnected")
@@ -408,24 +411,41 @@ class HTTPConnection(asyncio.Protocol):
 
     # --- timers -----------------------------------------------------------------------------------------
 
-    def _arm(self, kind: str) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+    # Re-arming a timer per request (cancel + call_later) costs a timer handle each time; instead the kind
+    # and deadline are plain fields, and the one scheduled callback re-schedules itself when it finds the
+    # deadline moved (nginx's and aiohttp's trick for keep-alive timers).
+
+    def _arm(self, kind: str, delay: float | None = None) -> None:
+        deadline = self._loop.time() + (self._timeout if delay is None else delay)
         self._timer_kind = kind
-        self._timer = self._loop.call_later(self._timeout, self._on_timeout, kind)
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or deadline < self._timer_when:
+            if timer is not None:
+                timer.cancel()
+            self._timer_when = deadline
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _cancel_timer(self) -> None:
+        self._timer_kind = None  # the scheduled callback finds nothing to do
+
+    def _drop_timer(self) -> None:
+        self._timer_kind = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-            self._timer_kind = None
 
-    def _on_timeout(self, kind: str) -> None:
+    def _on_timer(self) -> None:
         self._timer = None
-        self._timer_kind = None
-        if self._lost:
+        kind = self._timer_kind
+        if kind is None or self._lost:
             return
-        if self._lingering:
+        if self._loop.time() < self._deadline:
+            self._timer_when = self._deadline
+            self._timer = self._loop.call_at(self._deadline, self._on_timer)
+            return
+        self._timer_kind = None
+        if kind is LINGER:
             self._abort()
             return
         cycle = self._receiving if kind == ENTITY_BODY else None
@@ -508,7 +528,8 @@ class HTTPConnection(asyncio.Protocol):
         """Close once everything queued is written (transport.close flushes)."""
         transport = self._transport
         if transport is not None and not self._lost:
-            self._cancel_timer()
+            # A client that never reads would keep a closing transport (and its buffer) forever.
+            self._arm(LINGER, self._timeout)
             transport.close()
 
     def _abort(self) -> None:
@@ -863,10 +884,7 @@ class HTTPConnection(asyncio.Protocol):
             transport.resume_reading()
         if transport.can_write_eof():
             transport.write_eof()
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_kind = None
-        self._timer = self._loop.call_later(min(LINGER_S, self._timeout), self._abort)
+        self._arm(LINGER, min(LINGER_S, self._timeout))
 
     def _log_httperr(
         self,
