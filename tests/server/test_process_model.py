@@ -26,13 +26,16 @@ def free_port() -> int:
 
 
 class Supervised:
-    def __init__(self, tmp_path: Path, workers: int = 2, name: str = "One", port: int | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, workers: int = 2, name: str = "One", port: int | None = None, watch: bool = False
+    ) -> None:
         self.port = port or free_port()
         self.config = tmp_path / "server.json"
         self.root = tmp_path / "root"
         self.write(name)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "w3py.testing.server", str(self.config), "--workers", str(workers)],
+            [sys.executable, "-m", "w3py.testing.server", str(self.config), "--workers", str(workers)]
+            + (["--watch"] if watch else []),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -204,3 +207,14 @@ def test_reload_opens_a_new_binding_and_closes_a_removed_one(supervised) -> None
             break
         assert time.monotonic() < deadline, sup.lines
         time.sleep(0.05)
+
+
+def test_a_changed_configuration_file_is_reloaded_without_a_signal(supervised) -> None:
+    sup = supervised(workers=1, watch=True)
+    assert sup.get()[0] == "One"
+    sup.write("Changed")
+    deadline = time.monotonic() + 10
+    while sup.get()[0] != "Changed":
+        assert time.monotonic() < deadline, sup.lines
+        time.sleep(0.05)
+    assert "configuration reloaded" in sup.lines

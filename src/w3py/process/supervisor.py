@@ -18,6 +18,10 @@ asked to stop gracefully. Connections are never dropped: old workers finish what
 Rule 3: SIGTERM/SIGINT stop everything: every worker is told to stop gracefully (they finish in-flight
 requests within ``GRACEFUL_STOP_S`` and flush their logs); stragglers are killed after ``KILL_AFTER_S``;
 the supervisor exits 0.
+
+Rule 4: a change of the configuration file (``watch``: modification time, size or inode) is a SIGHUP:
+WAS does the same for applicationHost.config. It is polled every ``TICK_S``; a file caught half-written
+fails to load and keeps the running generation, and the completed write changes the stamp again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from w3py.errors import ConfigError
@@ -100,6 +105,7 @@ class Supervisor:
         workers: int | None = None,
         reload: Callable[[], Any] | None = None,
         out: Callable[[str], None] | None = None,
+        watch: Path | None = None,
     ) -> None:
         self.app_factory = app_factory
         self.workers = max(1, workers or default_workers())
@@ -112,6 +118,9 @@ class Supervisor:
         self._stopping = False
         self._reload_requested = False
         self._wakeup_r = self._wakeup_w = -1
+        # Rule 4: the configuration file whose changes trigger a reload, and its last seen stamp.
+        self._watch = watch
+        self._watch_stamp = _stamp(watch) if watch is not None else None
 
     # --- start ------------------------------------------------------------------------------------------
 
@@ -138,6 +147,11 @@ class Supervisor:
                 self._reap()
                 if self._stopping:
                     return self._stop_all()
+                if self._watch is not None and self.reload is not None:
+                    stamp = _stamp(self._watch)
+                    if stamp != self._watch_stamp:
+                        self._watch_stamp = stamp
+                        self._reload_requested = True
                 if self._reload_requested:
                     self._reload_requested = False
                     self._do_reload()
@@ -311,6 +325,15 @@ class Supervisor:
         return 0
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a changed file apart: modification time, size, inode (an editor may replace the file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def _signal(pid: int, signum: int) -> None:
     try:
         os.kill(pid, signum)
@@ -334,10 +357,12 @@ def run_server(
     workers: int | None = None,
     reload: Callable[[], Any] | None = None,
     out: Callable[[str], None] | None = None,
+    watch: Path | None = None,
 ) -> int:
     """Serve ``server_config`` with ``workers`` processes (default: one per core), each running
-    ``app_factory(server_config)``. Returns the exit status. Raises ``BindError`` before any worker starts
-    when a binding's socket cannot be opened."""
-    supervisor = Supervisor(server_config, app_factory, workers, reload, out)
+    ``app_factory(server_config)``. ``reload`` re-reads the configuration (SIGHUP, or a change of the
+    ``watch`` file). Returns the exit status. Raises ``BindError`` before any worker starts when a binding's
+    socket cannot be opened."""
+    supervisor = Supervisor(server_config, app_factory, workers, reload, out, watch)
     supervisor.bind()
     return supervisor.run()

@@ -51,6 +51,7 @@ from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
     BODY_HIGH_WATER_BYTES,
     FILE_CHUNK_BYTES,
+    FIRST_REQUEST_GRACE_S,
     SENDFILE_CHUNK_BYTES,
     LINGER_S,
     MAX_DRAIN_BYTES,
@@ -245,6 +246,7 @@ class HTTPConnection(asyncio.Protocol):
         self._lost = False  # the transport is gone
         self._lingering = False
         self._site_key: Any = None  # the site whose maxConnections this connection counts against
+        self._requests = 0  # requests received on this connection
 
     # --- asyncio.Protocol -------------------------------------------------------------------------------
 
@@ -331,6 +333,7 @@ class HTTPConnection(asyncio.Protocol):
                     self._receiving = None
 
     def _on_request(self, request: Request) -> None:
+        self._requests += 1
         request.client = self._client
         request.server = self._local
         request.connection_id = self._id
@@ -919,10 +922,15 @@ class HTTPConnection(asyncio.Protocol):
     # --- graceful stop ----------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop after the response in progress (or now, if there is none)."""
+        """Stop after the response in progress. An idle keep-alive connection closes now; a connection that
+        has not sent its first request yet (accepted just before the stop, e.g. during a reload) gets a
+        short grace to send it, and is answered with ``Connection: close``."""
         self._closing = True
         if self._task is None and not self._lost:
-            self._finish_connection()
+            if self._requests == 0 or self._parser.in_head:
+                self._arm(self._timer_kind or IDLE, min(self._timeout, FIRST_REQUEST_GRACE_S))
+            else:
+                self._finish_connection()
 
     @property
     def busy(self) -> bool:

@@ -29,3 +29,7 @@ FILE_CHUNK_BYTES = 64 * 1024
 # After an error response the connection stops sending, but keeps reading (and discarding) for this long
 # before closing, so that the client sees the response rather than a reset (lingering close).
 LINGER_S = 2.0
+
+# On a graceful stop (or a reload), a connection accepted but still without its first request gets this long
+# to send it; it is then answered with Connection: close. Idle keep-alive connections close at once.
+FIRST_REQUEST_GRACE_S = 2.0

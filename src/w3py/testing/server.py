@@ -384,10 +384,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m w3py.testing.server")
     parser.add_argument("config", type=Path)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--watch", action="store_true", help="reload when the JSON file changes")
     args = parser.parse_args(argv)
     try:
         config = load_json_config(args.config)
-        return run_server(config, lambda cfg: WhoAmIApp(), args.workers, reload=lambda: load_json_config(args.config))
+        return run_server(
+            config,
+            lambda cfg: WhoAmIApp(),
+            args.workers,
+            reload=lambda: load_json_config(args.config),
+            watch=args.config if args.watch else None,
+        )
     except ConfigError as exc:
         print(exc.one_line())
         return 2
