@@ -78,7 +78,14 @@ def binding_lines(config: Any, endpoints: list[tuple[Endpoint, socket.socket]]) 
     lines = []
     for site in config.sites:
         for binding in getattr(site, "bindings", ()):
-            if str(getattr(binding, "protocol", "http")).lower() != "http":
+            protocol = str(getattr(binding, "protocol", "http")).lower()
+            if protocol == "https":
+                lines.append(
+                    f"Not serving binding https {binding_text(binding)} of site {site.name!r}: TLS is not"
+                    " implemented yet"
+                )
+                continue
+            if protocol != "http":
                 continue
             text = binding_text(binding)
             port = binding.port
