@@ -219,12 +219,3 @@ def test_a_changed_configuration_file_is_reloaded_without_a_signal(supervised) -
         time.sleep(0.05)
     assert "configuration reloaded" in sup.lines
 
-
-def test_https_bindings_are_reported_as_not_served() -> None:
-    from w3py.process.supervisor import binding_lines
-    from w3py.testing.server import FakeBinding, FakeServerConfig, site
-
-    config = FakeServerConfig(Path("."), (site(1, "Secure", bindings=[FakeBinding(protocol="https", port=443)]),))
-    assert binding_lines(config, []) == [
-        "Not serving binding https *:443: of site 'Secure': TLS is not implemented yet"
-    ]

@@ -39,6 +39,7 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
     from w3py.errors import ConfigError
     from w3py.process.supervisor import run_server
     from w3py.server.listener import BindError
+    from w3py.server.tls import TLSConfigError
 
     if config_path is None:
         from w3py.process.server_root import default_root, ensure_server_root
@@ -59,5 +60,8 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
         sys.exit(2)
     except BindError as exc:
         click.echo(exc.strerror, err=True)
+        sys.exit(2)
+    except TLSConfigError as exc:
+        click.echo(str(exc), err=True)
         sys.exit(2)
     sys.exit(code)

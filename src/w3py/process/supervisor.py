@@ -41,6 +41,7 @@ from typing import Any, Callable
 from w3py.errors import ConfigError
 from w3py.server.bindings import Endpoint, binding_text, plan_endpoints
 from w3py.server.listener import GRACEFUL_STOP_S, BindError, bind_sockets
+from w3py.server.tls import TLSConfigError, attach_ssl_contexts
 
 logger = logging.getLogger("w3py.process")
 
@@ -79,13 +80,7 @@ def binding_lines(config: Any, endpoints: list[tuple[Endpoint, socket.socket]]) 
     for site in config.sites:
         for binding in getattr(site, "bindings", ()):
             protocol = str(getattr(binding, "protocol", "http")).lower()
-            if protocol == "https":
-                lines.append(
-                    f"Not serving binding https {binding_text(binding)} of site {site.name!r}: TLS is not"
-                    " implemented yet"
-                )
-                continue
-            if protocol != "http":
+            if protocol not in ("http", "https"):
                 continue
             text = binding_text(binding)
             port = binding.port
@@ -95,9 +90,10 @@ def binding_lines(config: Any, endpoints: list[tuple[Endpoint, socket.socket]]) 
                     break
             state = "" if getattr(site, "server_auto_start", True) else " (site stopped: answers 404.1)"
             host = binding.host or ("localhost" if binding.ip in ("*", "", "0.0.0.0") else binding.ip)
+            shown = f"{binding.ip}:{port}:{binding.host}"
             lines.append(
-                f"Listening on http://{host}:{port}/ for site {site.name!r} (id {site.id}),"
-                f" binding {binding.ip}:{port}:{binding.host}{state}"
+                f"Listening on {protocol}://{host}:{port}/ for site {site.name!r} (id {site.id}),"
+                f" binding {shown if protocol == 'http' else protocol + ' ' + shown}{state}"
             )
     return lines
 
@@ -131,9 +127,17 @@ class Supervisor:
 
     # --- start ------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _plan(config: Any) -> list[Endpoint]:
+        endpoints = plan_endpoints(config.sites)
+        if any(e.tls for e in endpoints):
+            attach_ssl_contexts(endpoints, Path(getattr(config, "root", ".")))
+        return endpoints
+
     def bind(self) -> None:
-        """Bind the sockets of the configuration. Raises ``BindError``."""
-        endpoints = bind_sockets(plan_endpoints(self._config.sites))
+        """Bind the sockets of the configuration. Raises ``BindError`` (or ``TLSConfigError`` for an https
+        binding without a certificate)."""
+        endpoints = bind_sockets(self._plan(self._config))
         self._sockets = {endpoint_key(e): s for e, s in endpoints}
         self._current = _Generation(self._config, endpoints)
         for line in binding_lines(self._config, endpoints):
@@ -270,7 +274,11 @@ class Supervisor:
         except ConfigError as exc:
             self.out(f"reload failed, keeping the running configuration: {exc.one_line()}")
             return
-        planned = plan_endpoints(config.sites)
+        try:
+            planned = self._plan(config)
+        except TLSConfigError as exc:
+            self.out(f"reload failed, keeping the running configuration: {exc}")
+            return
         new_sockets: dict[tuple[str, int], socket.socket] = {}
         endpoints: list[tuple[Endpoint, socket.socket]] = []
         try:
@@ -368,8 +376,8 @@ def run_server(
 ) -> int:
     """Serve ``server_config`` with ``workers`` processes (default: one per core), each running
     ``app_factory(server_config)``. ``reload`` re-reads the configuration (SIGHUP, or a change of the
-    ``watch`` file). Returns the exit status. Raises ``BindError`` before any worker starts when a binding's
-    socket cannot be opened."""
+    ``watch`` file). Returns the exit status. Raises ``BindError`` (a socket cannot be opened) or
+    ``TLSConfigError`` (an https binding has no certificate) before any worker starts."""
     supervisor = Supervisor(server_config, app_factory, workers, reload, out, watch)
     supervisor.bind()
     return supervisor.run()

@@ -334,6 +334,7 @@ class HTTPConnection(asyncio.Protocol):
 
     def _on_request(self, request: Request) -> None:
         self._requests += 1
+        request.tls = self._endpoint.tls
         request.client = self._client
         request.server = self._local
         request.connection_id = self._id
@@ -758,7 +759,8 @@ class HTTPConnection(asyncio.Protocol):
         transport = self._transport
         assert transport is not None
         sock = transport.get_extra_info("socket")
-        sock_fd = sock.fileno() if sock is not None and _SENDFILE else -1
+        # Over TLS the bytes must go through the transport's encryption: no sendfile.
+        sock_fd = sock.fileno() if sock is not None and _SENDFILE and not self._endpoint.tls else -1
         fd = os.open(body.path, os.O_RDONLY)
         if sock_fd >= 0:
             transport.set_write_buffer_limits(0, 0)
@@ -941,7 +943,7 @@ class _FileShrank(OSError):
     """The file got shorter than the length already announced: the response cannot be completed."""
 
 
-# sendfile(2) straight to the socket (Linux, macOS); a TLS transport will have to turn it off.
+# sendfile(2) straight to the socket (Linux, macOS); never on a TLS connection.
 _SENDFILE = hasattr(os, "sendfile")
 
 

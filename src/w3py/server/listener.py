@@ -158,7 +158,12 @@ class Server:
         loop = asyncio.get_running_loop()
         self._state = state = ServerState(loop, self.app, self._httperr)
         if sockets is None:
-            sockets = bind_sockets(self.plan())
+            planned = self.plan()
+            if any(e.tls for e in planned):
+                from w3py.server.tls import attach_ssl_contexts
+
+                attach_ssl_contexts(planned, Path(getattr(self.config, "root", ".")))
+            sockets = bind_sockets(planned)
             self._owned_sockets = [sock for _, sock in sockets]
         from w3py.server.connection import HTTPConnection
 
@@ -168,7 +173,13 @@ class Server:
             def factory(endpoint: Endpoint = endpoint) -> HTTPConnection:
                 return HTTPConnection(state, endpoint)
 
-            server = await loop.create_server(factory, sock=sock, backlog=LISTEN_BACKLOG)
+            if endpoint.tls:
+                server = await loop.create_server(
+                    factory, sock=sock, backlog=LISTEN_BACKLOG, ssl=endpoint.ssl,
+                    ssl_handshake_timeout=endpoint.timeout_s,
+                )
+            else:
+                server = await loop.create_server(factory, sock=sock, backlog=LISTEN_BACKLOG)
             self._servers.append(server)
 
     @property
