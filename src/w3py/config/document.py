@@ -305,6 +305,8 @@ class _Reader:
                 continue
             a = schema.attrs.get(name)
             if a is None:
+                if schema.open:
+                    continue
                 raise self.error(f"unrecognized attribute '{name}'", line, section=section, attribute=name)
             try:
                 node.attrs[a.py] = a.type.parse(value, self.env)
@@ -354,7 +356,7 @@ class _Reader:
                 if any(not n.startswith("{") for n in child.attrib):
                     raise self.error(f"<{tag}> takes no attributes", cline, section=section)
                 node.ops.append(("clear", None, None, (self.file, cline)))
-            else:
+            elif not schema.open:
                 raise self.error(f"unrecognized element '{tag}'", cline, section=section)
         return node
 
