@@ -94,3 +94,17 @@ def test_caches_are_bounded(tree, monkeypatch):
         cfg.effective(site, f"/d{i}/f{i}.htm")
     assert len(cfg._paths) <= 50 and len(cfg._levels) <= 20
     assert _enabled(cfg, "/d1/f1.htm") is False
+
+
+@pytest.mark.parametrize("vpath", [
+    pytest.param("/" + "a" * 300 + "/" + "b" * 5000 + "/x", id="name-too-long"),
+    pytest.param("/a\x00b/c", id="nul"),
+    pytest.param("/loop/x", id="symlink-loop"),
+    pytest.param("/../../etc/", id="dot-segments"),
+    pytest.param("//double//slashes/", id="double-slashes"),
+    pytest.param("", id="empty"),
+])
+def test_hostile_paths_never_crash_the_lookup(tree, vpath):
+    (tree.wwwroot / "loop").symlink_to(tree.wwwroot / "loop")
+    cfg = tree.load()
+    assert cfg.effective(cfg.sites[0], vpath)[DirectoryBrowseSection].enabled is False

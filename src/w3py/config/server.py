@@ -69,10 +69,10 @@ _Stamp = tuple[int, int, int] | None
 def _stamp(path: str) -> _Stamp:
     try:
         st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
     except PermissionError:
         return (-1, -1, -1)
+    except (OSError, ValueError):  # absent, not a directory, name too long, symlink loop, NUL in the name
+        return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
@@ -80,7 +80,7 @@ def _digest(path: str) -> bytes | None:
     try:
         with open(path, "rb") as fh:
             return hashlib.blake2b(fh.read(MAX_DIGEST_BYTES), digest_size=16).digest()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 
