@@ -172,3 +172,19 @@ def test_broken_web_config_only_breaks_its_subtree(tree):
     # fixed file picked up with no restart
     tree.web_config("sub", "<system.webServer><directoryBrowse enabled='true'/></system.webServer>")
     assert cfg.effective(site, "/sub/x")[DirectoryBrowseSection].enabled is True
+
+
+def test_handlers_added_below_come_first_and_readded_entries_keep_their_place(tree):
+    tree.apphost("<system.webServer><handlers><add name='A' path='*.a' verb='*'/><add name='B' path='*.b' verb='*'/>"
+                 "<add name='StaticFile' path='*' verb='*'/></handlers></system.webServer>",
+                 locations='<location path="" overrideMode="Allow"><system.webServer><handlers/></system.webServer>'
+                           '</location>')
+    tree.web_config("sub", "<system.webServer><handlers><add name='X' path='*.x' verb='GET'/>"
+                           "<remove name='B'/><add name='B' path='*.bb' verb='GET'/></handlers></system.webServer>")
+    tree.web_config("sub/deeper", "<system.webServer><handlers><add name='Y' path='*.y' verb='GET'/>"
+                                  "</handlers></system.webServer>")
+    cfg = tree.load()
+    items = cfg.effective(cfg.sites[0], "/sub/")[HandlersSection].items
+    assert [(h.name, h.path) for h in items] == [("X", "*.x"), ("A", "*.a"), ("B", "*.bb"), ("StaticFile", "*")]
+    deeper = cfg.effective(cfg.sites[0], "/sub/deeper/")[HandlersSection].items
+    assert [h.name for h in deeper] == ["Y", "X", "A", "B", "StaticFile"]
