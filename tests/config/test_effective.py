@@ -188,3 +188,24 @@ def test_handlers_added_below_come_first_and_readded_entries_keep_their_place(tr
     assert [(h.name, h.path) for h in items] == [("X", "*.x"), ("A", "*.a"), ("B", "*.bb"), ("StaticFile", "*")]
     deeper = cfg.effective(cfg.sites[0], "/sub/deeper/")[HandlersSection].items
     assert [h.name for h in deeper] == ["Y", "X", "A", "B", "StaticFile"]
+
+
+def test_path_defaults_are_expanded_under_the_root(tree):
+    tree.apphost()
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert site.trace_failed_requests_logging.directory == tree.root / "inetpub/logs/FailedReqLogFiles"
+    assert cfg.log.central_w3c_log_file.directory == tree.root / "inetpub/logs/LogFiles"
+    assert cfg.effective(site, "/")[LogSection] is cfg.log
+
+
+def test_elements_compare_and_hash_by_value(tree):
+    tree.apphost("<system.webServer><staticContent><mimeMap fileExtension='.a' mimeType='x/a'/></staticContent>"
+                 "</system.webServer>")
+    tree.web_config("sub", "<system.webServer><staticContent><remove fileExtension='.a'/>"
+                           "<mimeMap fileExtension='.a' mimeType='x/a'/></staticContent></system.webServer>")
+    cfg = tree.load()
+    a = cfg.effective(cfg.sites[0], "/")[StaticContentSection]
+    b = cfg.effective(cfg.sites[0], "/sub/")[StaticContentSection]
+    assert a is not b and a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a.items[0].origin != b.items[0].origin

@@ -365,17 +365,21 @@ class ConfigElement:
             fields += f", items=<{len(self.items)}>"
         return f"{type(self).__name__}({fields})"
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
+    def _fields(self) -> tuple:
         s = self._schema
         names = [a.py for a in s.attrs.values()] + [c.py for c in s.children.values()]
         if s.collection is not None:
             names.append("items")
-        return all(getattr(self, n) == getattr(other, n) for n in names)
+        return tuple(getattr(self, n) for n in names)
+
+    def __eq__(self, other: object) -> bool:
+        # Value equality on the configured fields (origins and lock bookkeeping do not count).
+        if type(other) is not type(self):
+            return NotImplemented
+        return self is other or self._fields() == other._fields()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return id(self)
+        return hash(self._fields())
 
     @classmethod
     def _make(cls, values: dict[str, Any]) -> "ConfigElement":

@@ -285,6 +285,7 @@ class ServerConfig:
             self._apply_entry(sections, entry, chain)
             if entry.override_mode is not None:
                 modes[entry.decl.path] = entry.override_mode
+        sections[LogSection] = _log_with_directories(sections[LogSection], self.env)
         level.sections = sections
         level.modes = modes
         level.chain = tuple(chain)
@@ -311,6 +312,7 @@ class ServerConfig:
             self._apply_entry(sections, entry, scratch)
             if entry.override_mode is not None and (entry.origin[0] == apphost or entry.override_mode == "Deny"):
                 modes[entry.decl.path] = entry.override_mode
+        sections[LogSection] = _log_with_directories(sections[LogSection], self.env)
         return sections, modes
 
     def _compute_level(self, site: Site, segs: tuple[str, ...], parent: _Level) -> _Level:
@@ -383,10 +385,11 @@ class ServerConfig:
         ad = decl.allow_definition
         if ad in ("AppHostOnly", "MachineOnly", "MachineToWebRoot") or \
                 (ad == "MachineToApplication" and (location or not app_root)):
+            where = "applicationHost.config" if ad != "MachineToApplication" \
+                else "applicationHost.config or an application root web.config"
             raise ConfigError(f"this configuration section cannot be used at this path: '{decl.path}' may only "
-                              f"be set in {'applicationHost.config' if ad != 'MachineToApplication' else 'applicationHost.config or an application root web.config'} "
-                              f"(allowDefinition={ad})", entry.origin[0], entry.origin[1], decl.path, None,
-                              HR_LOCK_VIOLATION)
+                              f"be set in {where} (allowDefinition={ad})", entry.origin[0], entry.origin[1],
+                              decl.path, None, HR_LOCK_VIOLATION)
         if modes.get(decl.path, decl.override_mode_default) == "Deny":
             raise ConfigError(f"this configuration section cannot be used at this path. This happens when the "
                               f"section is locked at a parent level. Locking is either by default "
@@ -457,6 +460,20 @@ class ServerConfig:
                         rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
                         vp = prefix.rstrip("/") + ("" if rel == "." else "/" + rel)
                         yield (vp or "/"), Path(dirpath) / WEB_CONFIG
+
+
+def _log_with_directories(log_section: ConfigElement, env: EnvExpander) -> ConfigElement:
+    """The central log files default to the same folder as site logs when no file names one."""
+    from w3py.config.sites import DEFAULT_LOG_DIRECTORY
+
+    values = log_section._values()
+    for py in ("central_binary_log_file", "central_w3c_log_file"):
+        child = getattr(log_section, py)
+        if "directory" not in child._explicit:
+            cv = child._values()
+            cv["directory"] = env.to_path(DEFAULT_LOG_DIRECTORY)
+            values[py] = type(child)._make(cv)
+    return type(log_section)._make(values)
 
 
 def _is_vdir_root(mapped: Any, vpath: str) -> bool:
