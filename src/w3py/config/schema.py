@@ -144,12 +144,15 @@ class TimeSpan(ValueType):
         return value
 
     def format(self, value: Any) -> str:
-        total = int(value.total_seconds())
-        neg, total = total < 0, abs(total)
+        neg = value < timedelta(0)
+        value = abs(value)
+        total = value.days * 86400 + value.seconds
         days, rest = divmod(total, 86400)
         h, rest = divmod(rest, 3600)
         m, s = divmod(rest, 60)
         text = f"{h:02d}:{m:02d}:{s:02d}"
+        if value.microseconds:
+            text += f".{value.microseconds * 10:07d}"
         if days:
             text = f"{days}.{text}"
         return ("-" if neg else "") + text
