@@ -50,6 +50,7 @@ class Declaration:
     override_mode_default: str = "Allow"
     allow_definition: str = "Everywhere"
     cls: type[Section] | None = None
+    allow_location: bool = True
 
 
 class Node:
@@ -225,13 +226,17 @@ class _Reader:
             ad = child.get("allowDefinition", "Everywhere")
             if ad not in ("Everywhere", "MachineOnly", "MachineToWebRoot", "MachineToApplication", "AppHostOnly"):
                 raise self.error(f"invalid allowDefinition '{ad}'", child.sourceline)
+            allow_location = child.get("allowLocation", "true").strip().lower()
+            if allow_location not in ("true", "false"):
+                raise self.error(f"invalid allowLocation '{allow_location}'", child.sourceline)
             cls = SECTIONS.get(path.lower())
             if cls is not None and cls.path != path:
                 cls = None
             if not self.is_apphost and path in self.decls:
                 raise self.error(f"section '{path}' is already declared", child.sourceline, HR_ALREADY_EXISTS)
             # Sections declared in a web.config are custom (application) sections: accepted, never read.
-            self.decls[path] = Declaration(path, omd, ad, cls if self.is_apphost else None)
+            self.decls[path] = Declaration(path, omd, ad, cls if self.is_apphost else None,
+                                           allow_location == "true")
             if not self.is_apphost:
                 self.doc.own_declarations |= {path}
 
@@ -285,6 +290,9 @@ class _Reader:
             else:
                 raise self.error(f"the configuration section '{path}' cannot be read because it is missing a "
                                  "section declaration", line, section=path)
+        if location and not decl.allow_location:
+            raise self.error(f"the configuration section '{path}' cannot be used inside a <location> element "
+                             "(allowLocation=\"false\")", line, HR_LOCK_VIOLATION, path)
         key = (location, path)
         if key in seen:
             raise self.error(f"there is a duplicate '{path}' section defined", line, HR_ALREADY_EXISTS, path)
