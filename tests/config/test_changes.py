@@ -108,3 +108,17 @@ def test_hostile_paths_never_crash_the_lookup(tree, vpath):
     (tree.wwwroot / "loop").symlink_to(tree.wwwroot / "loop")
     cfg = tree.load()
     assert cfg.effective(cfg.sites[0], vpath)[DirectoryBrowseSection].enabled is False
+
+
+def test_a_cached_error_does_not_grow_its_traceback(tree):
+    import traceback
+
+    tree.web_config("sub", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    cfg = tree.load(poll_interval=3600)
+    depths = []
+    for _ in range(5):
+        try:
+            cfg.effective(cfg.sites[0], "/sub/")
+        except ConfigError as exc:
+            depths.append(len(traceback.extract_tb(exc.__traceback__)))
+    assert len(set(depths[1:])) == 1

@@ -198,7 +198,7 @@ class ServerConfig:
         if hit is not None and (self.poll_interval and time.monotonic() - self._last_poll < self.poll_interval):
             if hit.__class__ is EffectiveConfig:
                 return hit  # type: ignore[return-value]
-            raise hit  # type: ignore[misc]
+            raise hit.with_traceback(None)  # type: ignore[union-attr]  # a cached error: do not grow its traceback
         return self._effective_slow(site, vpath, key)
 
     def apphost_changed(self) -> bool:
@@ -247,7 +247,7 @@ class ServerConfig:
         if len(self._paths) > MAX_CACHED_PATHS:
             self._paths.popitem(last=False)
         if isinstance(result, ConfigError):
-            raise result
+            raise result.with_traceback(None)
         return result
 
     def _level(self, site: Site, segs: tuple[str, ...]) -> _Level:
@@ -414,7 +414,7 @@ class ServerConfig:
             if len(self._docs) > MAX_CACHED_DOCUMENTS:
                 self._docs.popitem(last=False)
         if isinstance(value, ConfigError):
-            raise value
+            raise value.with_traceback(None)
         return value
 
     def _read_web_config(self, path: str, stamp: Any, extra: frozenset[str]) -> ConfigDocument | ConfigError:
