@@ -251,16 +251,23 @@ class ServerConfig:
         return result
 
     def _level(self, site: Site, segs: tuple[str, ...]) -> _Level:
-        lkey = (site.id, "/".join(segs).lower())
-        level = self._levels.get(lkey)
-        if level is not None:
-            self._levels.move_to_end(lkey)
-            return level
-        parent = self._level(site, segs[:-1]) if segs else self._server
-        level = self._compute_level(site, segs, parent)
-        self._levels[lkey] = level
-        if len(self._levels) > MAX_CACHED_LEVELS:
-            self._levels.popitem(last=False)
+        """The cached level for ``segs`` (computed from its deepest cached ancestor down, iteratively: a path
+        may have hundreds of segments)."""
+        keys = [(site.id, "/".join(segs[:i]).lower()) for i in range(len(segs) + 1)]
+        start = len(segs)
+        while start >= 0:
+            level = self._levels.get(keys[start])
+            if level is not None:
+                self._levels.move_to_end(keys[start])
+                break
+            start -= 1
+        else:
+            level = self._server
+        for i in range(start + 1, len(segs) + 1):
+            level = self._compute_level(site, segs[:i], level)
+            self._levels[keys[i]] = level
+            if len(self._levels) > MAX_CACHED_LEVELS:
+                self._levels.popitem(last=False)
         return level
 
     def _build_server_level(self) -> _Level:
