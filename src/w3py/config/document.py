@@ -13,6 +13,7 @@ missing required attributes are errors (HRESULT 0x8007000d, reference §5.9).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,19 @@ _META_ATTRS = {"lockAttributes", "lockAllAttributesExcept", "lockElements", "loc
 _NETCONFIG_PREFIX = "{http://schemas.microsoft.com/.NetConfiguration/v2.0}"
 _NETCONFIG_ROOT = _NETCONFIG_PREFIX + "configuration"
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """The hardened parser, one per thread (lxml parsers must not be shared between threads)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+            remove_comments=True, remove_pis=True)
+    return parser
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,7 @@ class _Reader:
         if m:
             line = text_probe[: m.start()].count(b"\n") + 1
             raise self.error("DTDs and entity declarations are not allowed in configuration files", line)
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                                 huge_tree=False, remove_comments=True, remove_pis=True)
+        parser = _parser()
         try:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:

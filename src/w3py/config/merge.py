@@ -79,7 +79,9 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
 
     # Rule 3: the collection.
     if node.ops:
-        values["items"] = _apply_collection(base, node, section)
+        index = _apply_collection(base, node, section)
+        values["items"] = tuple(index.values())
+        values["_index"] = index  # the next layer's merge starts from it instead of re-indexing the items
 
     # Rule 4: this layer's own locks bind the layers after it.
     if node.lock_attrs:
@@ -98,7 +100,8 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
     return type(base)._make(values)
 
 
-def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
+def _apply_collection(base: ConfigElement, node: Node, section: str) -> dict[Any, ConfigElement]:
+    """The collection after ``node``'s operations, as an ordered {key: entry} map."""
     coll = node.schema.collection
     assert coll is not None
     # Entries by key, in order (keys are unique in every effective collection, so a dict keeps both).
@@ -153,8 +156,10 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
                 entries.insert(slot, (key, new_item))
                 inherited = dict(entries)
     if coll.merge_append:
-        return (*inherited.values(), *added.values())
-    return (*added.values(), *inherited.values())
+        inherited.update(added)
+        return inherited
+    added.update(inherited)
+    return added
 
 
 __all__ = ["apply"]
