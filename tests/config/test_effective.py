@@ -209,3 +209,26 @@ def test_elements_compare_and_hash_by_value(tree):
     b = cfg.effective(cfg.sites[0], "/sub/")[StaticContentSection]
     assert a is not b and a == b and hash(a) == hash(b) and len({a, b}) == 1
     assert a.items[0].origin != b.items[0].origin
+
+
+def test_merge_order_by_path_depth_then_file(tree):
+    """For /a/b: apphost, apphost <location "Site">, root web.config, apphost <location "Site/a">, root
+    web.config's <location "a">, a/web.config, then the same for b."""
+    tree.apphost(locations="""
+      <location path="Default Web Site"><system.webServer><staticContent defaultDocFooter="loc-site"
+          enableDocFooter="true"/></system.webServer></location>
+      <location path="Default Web Site/a"><system.webServer><staticContent defaultDocFooter="loc-a"/>
+          <directoryBrowse enabled="true"/></system.webServer></location>""")
+    tree.web_config("", """<system.webServer><staticContent defaultDocFooter="root-wc"/></system.webServer>
+      <location path="a"><system.webServer><directoryBrowse enabled="false" showFlags="Date"/></system.webServer>
+      </location>""")
+    tree.web_config("a/b", "<system.webServer><directoryBrowse enabled='true'/></system.webServer>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert cfg.effective(site, "/")[StaticContentSection].default_doc_footer == "root-wc"
+    a = cfg.effective(site, "/a/")
+    assert a[StaticContentSection].default_doc_footer == "loc-a"
+    assert a[StaticContentSection].enable_doc_footer is True
+    assert a[DirectoryBrowseSection].enabled is False and a[DirectoryBrowseSection].show_flags == {"Date"}
+    b = cfg.effective(site, "/a/b/")
+    assert b[DirectoryBrowseSection].enabled is True and b[DirectoryBrowseSection].show_flags == {"Date"}
