@@ -232,3 +232,21 @@ def test_merge_order_by_path_depth_then_file(tree):
     assert a[DirectoryBrowseSection].enabled is False and a[DirectoryBrowseSection].show_flags == {"Date"}
     b = cfg.effective(site, "/a/b/")
     assert b[DirectoryBrowseSection].enabled is True and b[DirectoryBrowseSection].show_flags == {"Date"}
+
+
+def test_allow_sub_dir_config_false_ignores_web_configs_below_the_vdir_root(tree):
+    sites = """<site name="Default Web Site" id="1">
+        <application path="/"><virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot"/>
+          <virtualDirectory path="/shared" physicalPath="%SystemDrive%\\shared" allowSubDirConfig="false"/>
+        </application></site>"""
+    tree.apphost(sites=sites)
+    for rel in ("shared", "shared/deep"):
+        folder = tree.root / rel
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "web.config").write_text(
+            f"<configuration><system.webServer><staticContent defaultDocFooter='{rel}'/></system.webServer>"
+            "</configuration>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert cfg.effective(site, "/shared/")[StaticContentSection].default_doc_footer == "shared"
+    assert cfg.effective(site, "/shared/deep/x")[StaticContentSection].default_doc_footer == "shared"
