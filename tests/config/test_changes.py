@@ -93,6 +93,8 @@ def test_caches_are_bounded(tree, monkeypatch):
     for i in range(500):
         cfg.effective(site, f"/d{i}/f{i}.htm")
     assert len(cfg._paths) <= 50 and len(cfg._levels) <= 20
+    cfg.check_for_changes()
+    assert len(cfg._deps) <= 3 * 20  # files only evicted levels read are forgotten too
     assert _enabled(cfg, "/d1/f1.htm") is False
 
 

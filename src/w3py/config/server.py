@@ -161,6 +161,7 @@ class ServerConfig:
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
         self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[Any, Any]] = OrderedDict()
         self._last_poll = time.monotonic()
+        self._deps: dict[int, _Dep] = {}   # every file some cached level depends on, by id (polled)
         # applicationHost.config <location path="Site/..."> entries by lower-cased path, in document order
         self._located: dict[str, list[SectionEntry]] = {}
         for entry in doc.entries:
@@ -218,16 +219,14 @@ class ServerConfig:
     def check_for_changes(self) -> bool:
         """Re-stat every web.config the caches depend on; drop the caches if any changed. True if so."""
         self._last_poll = time.monotonic()
+        if len(self._deps) > 2 * MAX_CACHED_LEVELS:  # forget files only evicted levels depended on
+            self._deps = {id(d): d for lv in self._levels.values() for d in lv.deps}
         changed: set[int] = set()
-        checked: set[int] = set()
-        for level in self._levels.values():
-            for dep in level.deps:
-                if id(dep) in checked:
-                    continue
-                checked.add(id(dep))
-                if dep.changed():
-                    log.info("configuration file changed: %s", dep.path)
-                    changed.add(id(dep))
+        for key, dep in list(self._deps.items()):
+            if dep.changed():
+                log.info("configuration file changed: %s", dep.path)
+                changed.add(key)
+                del self._deps[key]
         if not changed:
             return False
         # Drop the levels that read a changed file (their descendants carry the same dep); unaffected levels
@@ -364,6 +363,7 @@ class ServerConfig:
             if mapped is not None and (mapped.vdir.allow_sub_dir_config or _is_vdir_root(mapped, vpath)):
                 wc = os.path.join(str(mapped.physical_path), WEB_CONFIG)
                 dep = _Dep(wc)
+                self._deps[id(dep)] = dep
                 level.deps = level.deps + (dep,)  # recorded first: a broken file must be re-checked too
                 doc = self._document(wc, dep, level.extra_decls)
                 if doc is not None:
