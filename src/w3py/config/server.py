@@ -161,7 +161,7 @@ class ServerConfig:
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
         self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[Any, Any]] = OrderedDict()
         self._last_poll = time.monotonic()
-        self._deps: dict[int, _Dep] = {}   # every file some cached level depends on, by id (polled)
+        self._deps: dict[str, _Dep] = {}   # the files cached levels depend on, one record per path (polled)
         # applicationHost.config <location path="Site/..."> entries by lower-cased path, in document order
         self._located: dict[str, list[SectionEntry]] = {}
         for entry in doc.entries:
@@ -220,13 +220,13 @@ class ServerConfig:
         """Re-stat every web.config the caches depend on; drop the caches if any changed. True if so."""
         self._last_poll = time.monotonic()
         if len(self._deps) > 2 * MAX_CACHED_LEVELS:  # forget files only evicted levels depended on
-            self._deps = {id(d): d for lv in self._levels.values() for d in lv.deps}
+            self._deps = {d.path: d for lv in self._levels.values() for d in lv.deps}
         changed: set[int] = set()
-        for key, dep in list(self._deps.items()):
+        for path, dep in list(self._deps.items()):
             if dep.changed():
-                log.info("configuration file changed: %s", dep.path)
-                changed.add(key)
-                del self._deps[key]
+                log.info("configuration file changed: %s", path)
+                changed.add(id(dep))
+                del self._deps[path]
         if not changed:
             return False
         # Drop the levels that read a changed file (their descendants carry the same dep); unaffected levels
@@ -362,8 +362,9 @@ class ServerConfig:
                 mapped = None
             if mapped is not None and (mapped.vdir.allow_sub_dir_config or _is_vdir_root(mapped, vpath)):
                 wc = os.path.join(str(mapped.physical_path), WEB_CONFIG)
-                dep = _Dep(wc)
-                self._deps[id(dep)] = dep
+                dep = self._deps.get(wc)
+                if dep is None:
+                    dep = self._deps[wc] = _Dep(wc)
                 level.deps = level.deps + (dep,)  # recorded first: a broken file must be re-checked too
                 doc = self._document(wc, dep, level.extra_decls)
                 if doc is not None:
