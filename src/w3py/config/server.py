@@ -55,6 +55,9 @@ log = logging.getLogger("w3py.config")
 MAX_CACHED_LEVELS = 4096
 MAX_CACHED_PATHS = 8192
 MAX_CACHED_DOCUMENTS = 4096
+# Configuration levels looked at below a site root; deeper paths use the level at this depth. HTTP.sys itself
+# refuses URLs with more segments (UrlSegmentMaxCount, reference §1.12), so this only bounds hostile callers.
+MAX_CONFIG_DEPTH = 255
 # How often a lookup re-stats the web.config files the caches depend on (seconds). 0 = on every lookup.
 DEFAULT_POLL_INTERVAL_S = 1.0
 WEB_CONFIG = "web.config"
@@ -250,8 +253,9 @@ class ServerConfig:
         return result
 
     def _level(self, site: Site, segs: tuple[str, ...]) -> _Level:
-        """The cached level for ``segs`` (computed from its deepest cached ancestor down, iteratively: a path
-        may have hundreds of segments)."""
+        """The cached level for ``segs`` (computed from its deepest cached ancestor down, iteratively). Paths
+        deeper than MAX_CONFIG_DEPTH share the level at that depth: no web.config is looked for below it."""
+        segs = segs[:MAX_CONFIG_DEPTH]
         keys = [(site.id, "/".join(segs[:i]).lower()) for i in range(len(segs) + 1)]
         start = len(segs)
         while start >= 0:
