@@ -20,6 +20,7 @@ _IMPLEMENTED: dict[str, str] = {
     "HttpCacheModule": "w3py.modules.http_cache:HttpCacheModule",
     "HttpRedirectionModule": "w3py.modules.http_redirection:HttpRedirectionModule",
     "ProtocolSupportModule": "w3py.modules.protocol_support:ProtocolSupportModule",
+    "RequestFilteringModule": "w3py.modules.request_filtering.module:RequestFilteringModule",
     "StaticFileModule": "w3py.modules.static_file:StaticFileModule",
 }
 

@@ -87,12 +87,15 @@ class Denial:
 
     @property
     def detail(self) -> str:
-        """One line for the detailed error page and the trace log."""
-        text = f"Request filtering rule '{self.rule}' ({self.setting})"
+        """One line for the detailed error page and the trace log: rule, offending value, setting, origin."""
+        if self.status.code == 400:
+            return f"The URL cannot be decoded ({self.setting}): {self.value}"
+        text = f"Request filtering rule {self.rule} denied the request"
         if self.value:
-            text += f" refused {self.value}"
+            text += f" ({self.value})"
+        text += f"; setting: {self.setting}"
         if self.origin:
-            text += f" [{self.origin[0]}:{self.origin[1]}]"
+            text += f" at {self.origin[0]}:{self.origin[1]}"
         return text
 
     def with_value(self, value: str) -> "Denial":
