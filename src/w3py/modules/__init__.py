@@ -15,9 +15,11 @@ if TYPE_CHECKING:
 
 _IMPLEMENTED: dict[str, str] = {
     "AnonymousAuthenticationModule": "w3py.modules.anonymous_authentication:AnonymousAuthenticationModule",
+    "CustomErrorModule": "w3py.modules.custom_error:CustomErrorModule",
     "DefaultDocumentModule": "w3py.modules.default_document:DefaultDocumentModule",
     "DirectoryListingModule": "w3py.modules.directory_listing:DirectoryListingModule",
     "HttpCacheModule": "w3py.modules.http_cache:HttpCacheModule",
+    "HttpLoggingModule": "w3py.modules.http_logging:HttpLoggingModule",
     "HttpRedirectionModule": "w3py.modules.http_redirection:HttpRedirectionModule",
     "ProtocolSupportModule": "w3py.modules.protocol_support:ProtocolSupportModule",
     "RequestFilteringModule": "w3py.modules.request_filtering.module:RequestFilteringModule",
