@@ -126,3 +126,27 @@ def test_nonsense_value_fails_provision(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         RequestFilteringModule().provision(cfg.effective(cfg.sites[0], "/"))
     assert info.value.line is not None and info.value.file.endswith("applicationHost.config")
+
+
+def test_iis10_switch_read_from_the_compatibility_section(effective, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from w3py.config import schema
+    from w3py.modules.request_filtering.module import COMPATIBILITY_SECTION, iis10_status_codes
+
+    assert iis10_status_codes(effective) is False  # default: IIS 7–8.5 codes
+    if schema.section_for_path(COMPATIBILITY_SECTION) is None:
+        # stand-in for the schema declaration, so the lookup path is exercised
+        class Compat:
+            pass
+
+        monkeypatch.setitem(schema.SECTIONS, COMPATIBILITY_SECTION.lower(), Compat)
+        config = {Compat: SimpleNamespace(iis10_status_codes=True)}
+        assert iis10_status_codes(config) is True
+        module = RequestFilteringModule()
+        merged = dict(effective)
+        merged[Compat] = SimpleNamespace(iis10_status_codes=True)
+        module.provision(merged)
+        request = post(CountingBody(1000), chunked=False, length=1000)
+        result = run_modules([RequestFilteringModule], request, config=merged)
+        assert (result.status, result.substatus) == (413, 1)

@@ -122,7 +122,23 @@ def rules_for(section: Any, max_url_segments: int, iis10: bool) -> RuleSet:
     return rules
 
 
+# The w3py-specific, server-level section that holds the IIS 10 switch (docs/request_filtering.md, "IIS 10
+# status codes"): <w3py><compatibility iis10StatusCodes="true"/></w3py>, field ``iis10_status_codes``. Its
+# declaration belongs to the configuration schema (w3py.config.sections); until it is declared there the
+# switch reads as off.
+COMPATIBILITY_SECTION = "w3py/compatibility"
+
+
 def iis10_status_codes(config: Any) -> bool:
     """Whether the server answers the content-length and header-limit checks as IIS 10 does (413.1, 431)
-    instead of IIS 7–8.5's 404.13 and 404.10. Off by default; see docs/request_filtering.md."""
-    return False
+    instead of IIS 7–8.5's 404.13 and 404.10. Off by default."""
+    from w3py.config.schema import section_for_path
+
+    cls = section_for_path(COMPATIBILITY_SECTION)
+    if cls is None:
+        return False
+    try:
+        section = config[cls]
+    except (KeyError, TypeError):
+        return False
+    return bool(getattr(section, "iis10_status_codes", False))
