@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from w3py.config import load_server_config
 from w3py.pipeline.application import PipelineApplication
 from w3py.testing.pipeline import stock_apphost, write_tree
+from w3py.testing.w3c_log import parse_w3c
 from w3py.testing.server import FakeBinding, FakeServerConfig, ResponseReader, RunningServer
 
 FILES = {
@@ -84,16 +85,26 @@ class Site:
         self.server = RunningServer(FakeServerConfig(root=root, sites=(site,)), self.recorder).start()
 
     def close(self) -> None:
+        """Stop the server (idempotent); the W3C log is flushed by then."""
+        if self.server is None:
+            return
         self.server.stop()
+        self.server = None
         self.app.close()
 
-    def send(self, data: bytes, check_close: bool = True) -> Result:
+    def log_rows(self) -> list[dict[str, str]]:
+        rows = []
+        for path in sorted((self.root / "inetpub" / "logs" / "LogFiles").rglob("*.log")):
+            rows.extend(parse_w3c(path).rows)
+        return rows
+
+    def send(self, data: bytes, check_close: bool = True, head: bool = False) -> Result:
         """One request on a new connection, and whether the server closed it afterwards."""
         self.recorder.codes.clear()
         with self.server.connect() as sock:
             sock.sendall(data)
             reader = ResponseReader(sock)
-            response = reader.read()
+            response = reader.read(head_only=head)
             closed = reader.at_eof(2.0) if check_close else None
         # a refusal the listener makes itself (HTTP.sys's role) never reaches the pipeline: code "400.0"-like
         code = self.recorder.codes[-1] if self.recorder.codes else f"{response.status}.listener"
@@ -104,7 +115,7 @@ class Site:
         if isinstance(target, str):
             target = target.encode("utf-8")
         head = method.encode() + b" " + target + b" HTTP/1.1\r\nHost: localhost\r\n" + headers.encode() + b"\r\n"
-        return self.send(head, check_close)
+        return self.send(head, check_close, head=method == "HEAD")
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +174,30 @@ def test_refusal_closes_the_connection(stock: Site) -> None:
     assert result.status == 404 and result.closed is True
     result = stock.get("/index.html", check_close=True)
     assert result.status == 200 and result.closed is False
+
+
+def test_detailed_page_names_the_substatus_rule_and_setting(stock: Site) -> None:
+    # errorMode DetailedLocalOnly (the default) and a loopback client: IIS's detailed page.
+    body = stock.get("/db.mdb").body.decode("utf-8")
+    assert "404.7" in body
+    assert "fileExtensions" in body and ".mdb" in body and "applicationHost.config" in body
+    body = stock.get("/bin/x.txt").body.decode("utf-8")
+    assert "404.8" in body and "hiddenSegments" in body
+
+
+def test_every_denial_is_logged_with_its_substatus(make_site) -> None:
+    site = make_site(web_config=rf('<requestLimits maxQueryString="3"/>'))
+    for target in ("/db.mdb", "/web.config", "/a+b.txt", "/index.html?abcd", "/index.html"):
+        site.get(target)
+    site.close()
+    logged = [(r["cs-uri-stem"], r["sc-status"], r["sc-substatus"]) for r in site.log_rows()]
+    assert logged == [
+        ("/db.mdb", "404", "7"),
+        ("/web.config", "404", "8"),
+        ("/a+b.txt", "404", "11"),
+        ("/index.html", "404", "15"),
+        ("/index.html", "200", "0"),
+    ]
 
 
 def test_existing_file_with_denied_extension_is_never_served(stock: Site) -> None:
