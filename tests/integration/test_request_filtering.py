@@ -31,6 +31,8 @@ FILES = {
     "page.aspx": "not really aspx",
     "café.txt": "high bit",
     "a+b.txt": "plus",
+    "src/Program.cs": "class Program {}",
+    "App_Browsers/private.txt": "private",
 }
 
 
@@ -160,6 +162,12 @@ def code_of(site: Site, target: str | bytes, **kw) -> str:
         pytest.param("/a/bin/x", "404.8", id="bin-deep"),
         pytest.param("/binary/ok.txt", "200.0", id="binary-is-not-bin"),
         pytest.param("/App_Data/x.txt", "404.8", id="app_data"),
+        pytest.param("/src/Program.cs", "404.7", id="source"),
+        # U+017F (long s) case-folds to "s": the case-insensitive file lookup would find Program.cs
+        pytest.param("/src/Program.c%C5%BF", "404.7", id="long-s-spelling-of-cs"),
+        pytest.param("/src/PROGRAM.CS", "404.7", id="source-upper"),
+        # ...and App_Browsers/private.txt, a .txt the static handler would serve (a real bypass with .lower())
+        pytest.param("/App_Brow%C5%BFers/private.txt", "404.8", id="long-s-spelling-of-hidden-segment"),
     ],
 )
 def test_stock_rules(stock: Site, target: str, code: str) -> None:

@@ -19,7 +19,9 @@ Rule 2: the first check that refuses wins; the request ends with that status and
 Rule 3: before the table, the path is decoded once the way HTTP.sys does (``url.py``). A path HTTP.sys
     would refuse is a 400 here, ahead of every 404.x, because in IIS it never reaches the module.
 Rule 4: matching is case-insensitive (Windows file-name semantics), except verbs, which IIS compares
-    exactly (``get`` is not ``GET``; RL16).
+    exactly (``get`` is not ``GET``; RL16). Case is folded with ``str.casefold``, the fold the pipeline's
+    case-insensitive file lookup uses: with ``.lower()``, ``/x.cſ`` (long s) would pass as not-``.cs`` and
+    then be found as ``x.cs`` on disk.
 Rule 5: ``alwaysAllowedUrls`` lifts the rules that scan the URL's text (``denyUrlSequences`` and the URL
     part of ``filteringRules``); ``alwaysAllowedQueryStrings`` lifts the query-string ones
     (``denyQueryStringSequences`` and the query part of ``filteringRules``). Limits, verbs, escaping,
@@ -111,7 +113,7 @@ class _PathFacts:
     def __init__(self, raw_path: bytes) -> None:
         self.raw_path = raw_path
         self.url = url = decode_path(raw_path)  # raises URLError (Rule 3)
-        low = url.path.lower()
+        low = url.path.casefold()
         self.path_lower = low
         self._sequence_texts: tuple[str, ...] | None = None
         if low.endswith(_TRAILING) or "./" in low or " /" in low:
@@ -131,7 +133,7 @@ class _PathFacts:
         texts = self._sequence_texts
         if texts is None:
             texts = self._sequence_texts = (
-                self.url.decoded.lower(), self.path_lower, self.raw_path.decode("latin-1").lower())
+                self.url.decoded.casefold(), self.path_lower, self.raw_path.decode("latin-1").casefold())
         return texts
 
 
@@ -202,7 +204,7 @@ class _View:
 
     def unescaped_query(self) -> str:
         if self._unescaped_query is None:
-            self._unescaped_query = unescape_query(self.raw_query).lower()
+            self._unescaped_query = unescape_query(self.raw_query).casefold()
         return self._unescaped_query
 
 
@@ -323,7 +325,7 @@ def _file_extensions(rs: "RuleSet", v: _View) -> Denial | None:
 def _deny_query_sequences(rs: "RuleSet", v: _View) -> Denial | None:
     if v.query_allowed or not v.raw_query:
         return None
-    raw = v.raw_query.decode("latin-1").lower()
+    raw = v.raw_query.decode("latin-1").casefold()
     unescaped = v.unescaped_query() if rs.unescape_query_string else None
     for sequence, denial in rs.query_sequences:
         if sequence in raw or (unescaped is not None and sequence in unescaped):
@@ -388,7 +390,7 @@ class _FilteringRule:
             _extension_key(_nonempty(a.file_extension, "fileExtension", a, origin)) for a in _items(entry.applies_to)
         )
         self.strings = tuple(
-            _nonempty(s.string, "string", s, origin).lower() for s in _items(entry.deny_strings)
+            _nonempty(s.string, "string", s, origin).casefold() for s in _items(entry.deny_strings)
         )
         self.denial = Denial(FILTERING_RULE_DENIED, "filteringRules", f"requestFiltering/filteringRules/filteringRule[@name='{self.name}']", origin=origin)
 
@@ -403,17 +405,17 @@ class _FilteringRule:
         if self.scan_query and not v.query_allowed and v.raw_query:
             if self.deny_percent and b"%" in v.raw_query and _BARE_PERCENT.search(v.raw_query):
                 return self.denial.with_value("unescaped '%' in the query string")
-            texts.append(v.raw_query.decode("latin-1").lower())
+            texts.append(v.raw_query.decode("latin-1").casefold())
             if rs.unescape_query_string:
                 texts.append(v.unescaped_query())
         if self.scan_all_raw:
             # Every header line as received (names are already lower-case; values matched case-insensitively).
-            texts.append(b"\r\n".join(n + b": " + val for n, val in v.headers).decode("latin-1").lower())
+            texts.append(b"\r\n".join(n + b": " + val for n, val in v.headers).decode("latin-1").casefold())
         elif self.headers:
             for name, value in v.headers:
                 if name in self.headers:
                     # The whole header line is scanned, not only its value (enhanced RF article).
-                    texts.append((name + b": " + value).decode("latin-1").lower())
+                    texts.append((name + b": " + value).decode("latin-1").casefold())
         for text in texts:
             for string in self.strings:
                 if string in text:
@@ -507,14 +509,14 @@ class RuleSet:
         self.always_allowed_urls = frozenset(
             _always_url(e, so) for e in _items(section.always_allowed_urls))
         self.always_allowed_queries = frozenset(
-            _nonempty(e.query_string, "queryString", e, so).lower() for e in _items(section.always_allowed_query_strings))
+            _nonempty(e.query_string, "queryString", e, so).casefold() for e in _items(section.always_allowed_query_strings))
         self.url_sequences = tuple(
-            (seq.lower(), Denial(URL_SEQUENCE_DENIED, "denyUrlSequences",
+            (seq.casefold(), Denial(URL_SEQUENCE_DENIED, "denyUrlSequences",
                                  f"requestFiltering/denyUrlSequences/add[@sequence='{seq}']", seq, _origin(e)))
             for e in _items(section.deny_url_sequences)
             for seq in (_nonempty(e.sequence, "sequence", e, so),))
         self.query_sequences = tuple(
-            (seq.lower(), Denial(QUERY_STRING_SEQUENCE_DENIED, "denyQueryStringSequences",
+            (seq.casefold(), Denial(QUERY_STRING_SEQUENCE_DENIED, "denyQueryStringSequences",
                                  f"requestFiltering/denyQueryStringSequences/add[@sequence='{seq}']", seq, _origin(e)))
             for e in _items(section.deny_query_string_sequences)
             for seq in (_nonempty(e.sequence, "sequence", e, so),))
@@ -562,7 +564,7 @@ class RuleSet:
         if self.always_allowed_urls and facts.path_lower in self.always_allowed_urls:
             view.url_allowed = True
         if self.always_allowed_queries and raw_query and (
-            raw_query.decode("latin-1").lower() in self.always_allowed_queries
+            raw_query.decode("latin-1").casefold() in self.always_allowed_queries
             or view.unescaped_query() in self.always_allowed_queries
         ):
             view.query_allowed = True
@@ -634,7 +636,7 @@ def _uint(value: Any, attribute: str, origin: tuple[str, int] | None) -> int:
 
 
 def _extension_key(raw: str) -> str:
-    key = raw.strip().lower()
+    key = raw.strip().casefold()
     # fileExtension="." is IIS's way of naming URLs that have no extension.
     return "" if key == "." else key
 
@@ -643,4 +645,4 @@ def _always_url(entry: Any, fallback: tuple[str, int] | None) -> str:
     url = _nonempty(entry.url, "url", entry, fallback)
     if not url.startswith("/"):
         raise _error(f"alwaysAllowedUrls entry {url!r} must start with '/'", "url", _origin(entry) or fallback)
-    return url.lower()
+    return url.casefold()
