@@ -460,3 +460,6 @@ def test_path_cache_gives_the_same_answer_twice_and_stays_bounded() -> None:
     for i in range(rules_module.PATH_CACHE_ENTRIES + 10):
         rules.check("GET", b"/p%d" % i)
     assert len(rules_module._path_cache) <= rules_module.PATH_CACHE_ENTRIES
+    long_path = b"/" + b"a" * rules_module.PATH_CACHE_MAX_PATH_BYTES + b".mdb"
+    assert str(rules.check("GET", long_path).status) == "404.7"
+    assert long_path not in rules_module._path_cache

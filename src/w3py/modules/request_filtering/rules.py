@@ -138,8 +138,10 @@ class _PathFacts:
 
 
 # Decoding a path is pure, and the same paths come back again and again: remember the last few thousand
-# (a URLError is remembered too). Bounded so that a client sending endless distinct URLs costs only time.
+# (a URLError is remembered too). Bounded in entries and in the length of the paths it keeps, so that a
+# client sending endless distinct (or 16 KB) URLs costs only time, never more than a few MB.
 PATH_CACHE_ENTRIES = 4096
+PATH_CACHE_MAX_PATH_BYTES = 256
 _path_cache: dict[bytes, "_PathFacts | URLError"] = {}
 
 
@@ -153,9 +155,10 @@ def _path_facts(raw_path: bytes) -> "_PathFacts | URLError":
         except URLError as exc:
             exc.__traceback__ = None
             facts = exc
-        if len(_path_cache) >= PATH_CACHE_ENTRIES:
-            _path_cache.clear()
-        _path_cache[raw_path] = facts
+        if len(raw_path) <= PATH_CACHE_MAX_PATH_BYTES:
+            if len(_path_cache) >= PATH_CACHE_ENTRIES:
+                _path_cache.clear()
+            _path_cache[raw_path] = facts
     return facts
 
 
