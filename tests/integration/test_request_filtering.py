@@ -163,6 +163,7 @@ def code_of(site: Site, target: str | bytes, **kw) -> str:
         pytest.param("/binary/ok.txt", "200.0", id="binary-is-not-bin"),
         pytest.param("/App_Data/x.txt", "404.8", id="app_data"),
         pytest.param("/src/Program.cs", "404.7", id="source"),
+        pytest.param("/db.mdb/", "404.7", id="mdb-trailing-slash"),
         # U+017F (long s) case-folds to "s": the case-insensitive file lookup would find Program.cs
         pytest.param("/src/Program.c%C5%BF", "404.7", id="long-s-spelling-of-cs"),
         pytest.param("/src/PROGRAM.CS", "404.7", id="source-upper"),

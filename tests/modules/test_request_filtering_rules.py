@@ -123,6 +123,8 @@ def code(target: bytes, **kw) -> str:
         pytest.param(b"/App_Code/x.txt", "404.8", id="app_code"),
         pytest.param(b"/mybin.txt", "pass", id="substring"),
         pytest.param(b"/x.config.txt", "pass", id="extension-is-last-dot"),
+        pytest.param(b"/db.mdb/", "404.7", id="trailing-slash-keeps-extension"),
+        pytest.param(b"/db.mdb//", "404.7", id="trailing-slashes-keep-extension"),
         pytest.param(b"/settings.config", "404.7", id="config-not-hidden"),
         pytest.param(b"/%77eb.config", "404.8", id="escaped-letter"),
         pytest.param(b"/web.config.", "404.8", id="windows-trailing-dot"),
@@ -366,6 +368,8 @@ def test_extension_allow_list_mode() -> None:
     assert code(b"/a.php", **cfg) == "404.7"
     assert code(b"/extensionless", **cfg) == "404.7"
     assert code(b"/", **cfg) == "404.7"
+    assert code(b"/dir/", **cfg) == "404.7"
+    assert code(b"/pages.html/", **cfg) == "pass"
     cfg["extensions"] += ((".", True),)
     assert code(b"/extensionless", **cfg) == "pass"
 

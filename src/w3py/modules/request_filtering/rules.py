@@ -119,10 +119,11 @@ class _PathFacts:
         if low.endswith(_TRAILING) or "./" in low or " /" in low:
             # Windows drops trailing dots and spaces from names: compare without them (segment_key)
             self.segments = tuple(segment_key(s) for s in low.split("/") if s)
-            last = segment_key(low[low.rfind("/") + 1 :])
         else:
             self.segments = tuple(s for s in low.split("/") if s)
-            last = low[low.rfind("/") + 1 :]
+        # The extension is the last non-empty segment's: '/db.mdb/' must not reach a file system that
+        # ignores the trailing slash with no extension at all.
+        last = self.segments[-1] if self.segments else ""
         dot = last.rfind(".")
         self.extension = last[dot:] if dot >= 0 else ""
 
