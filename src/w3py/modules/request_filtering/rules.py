@@ -4,7 +4,7 @@ the one ordered table of checks that decides which substatus a request gets.
 Theory of operation
 -------------------
 ``compile_rules(section, max_url_segments=...)`` runs once per (site, path) configuration snapshot. It turns
-every collection into what the hot path needs — frozensets and dicts of lower-cased keys whose values are
+every collection into what the hot path needs — frozensets and dicts of case-folded keys whose values are
 ready-made ``Denial`` objects — and keeps only the checks whose settings can refuse something (an empty
 ``denyUrlSequences`` costs nothing per request). ``RuleSet.check(...)`` then runs over the request head
 only; it never reads configuration and never touches the body.
@@ -65,8 +65,9 @@ logger = logging.getLogger("w3py.modules.request_filtering")
 SECTION = "system.webServer/security/requestFiltering"
 # sites/site/limits/@maxUrlSegments (IIS 8.0+): how many path segments a URL may have before 404.20.
 DEFAULT_MAX_URL_SEGMENTS = 32
-# A bare '%' that starts no escape: what a filtering rule's denyUnescapedPercent refuses.
+# Windows ignores trailing dots and spaces in a file name (see segment_key).
 _TRAILING = (".", " ")
+# A bare '%' that starts no escape: what a filtering rule's denyUnescapedPercent refuses.
 _BARE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})")
 
 
@@ -106,7 +107,8 @@ class Denial:
 
 class _PathFacts:
     """What the rules need from a raw path, which depends on nothing else: the decoded URL, its segments
-    (compare form) and the extension of the last one. Shared by every rule set through ``_path_facts``."""
+    (compare form) and the extension of the last non-empty one. Shared by every rule set through
+    ``_path_facts``; ``path_lower`` is the canonical path case-folded."""
 
     __slots__ = ("url", "segments", "extension", "path_lower", "raw_path", "_sequence_texts")
 
