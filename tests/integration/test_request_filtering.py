@@ -339,6 +339,16 @@ def test_allow_list_of_extensions(make_site) -> None:
     assert code_of(site, "/ok.txt") == "404.7"
 
 
+def test_web_config_change_recompiles_the_rules_without_restart(make_site) -> None:
+    site = make_site()
+    assert code_of(site, "/ok.txt") == "200.0"
+    assert code_of(site, "/ok.txt") == "200.0"  # now possibly from the response cache: filtering still runs
+    deny_txt = rf('<fileExtensions><add fileExtension=".txt" allowed="false"/></fileExtensions>')
+    web_config = site.root / "inetpub" / "wwwroot" / "web.config"
+    web_config.write_text(f'<?xml version="1.0"?>\n<configuration>\n{deny_txt}\n</configuration>\n')
+    assert code_of(site, "/ok.txt") == "404.7"
+
+
 # --- precedence ------------------------------------------------------------------------------------------
 
 
