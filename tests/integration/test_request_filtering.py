@@ -358,6 +358,13 @@ def test_hidden_segment_before_extension_and_length_before_all(stock: Site) -> N
     assert stock.send(head, check_close=False).code == "404.13"
 
 
+def test_filtering_answers_before_a_site_wide_redirect(make_site) -> None:
+    site = make_site(web_config='<system.webServer><httpRedirect enabled="true" destination="http://example.test/"'
+                                ' /></system.webServer>')
+    assert code_of(site, "/index.html").startswith("30")
+    assert code_of(site, "/db.mdb") == "404.7"
+
+
 # --- odd encodings: 400 or a 404.x, never 500 -------------------------------------------------------------
 
 
