@@ -7,7 +7,10 @@ that drift in the machine's load hits both alike. Server pinned to one core, wrk
     .venv/bin/python bench/filtering_static.py [--duration 8] [--connections 32] [--rounds 3]
 
 Prints requests/s per round, the medians, and the cost of filtering in percent (the issue's bar: ≤ 10%).
-Needs wrk (apt-get install wrk) and taskset; run by hand on a quiet machine.
+Because a shared machine makes requests/s noisy, it also prints the server's CPU time per request (user +
+system time of every process of the server's session, from /proc, divided by the requests wrk completed):
+that figure hardly moves when other programs compete for the core, and the cost computed from it is the
+one to trust on a busy machine. Needs wrk (apt-get install wrk), taskset and Linux /proc; run by hand.
 """
 
 from __future__ import annotations
@@ -64,16 +67,35 @@ def make_root(base: Path, name: str, port: int, filtering: bool) -> Path:
     return root
 
 
-def wrk(port: int, duration: int, connections: int) -> float:
+def wrk(port: int, duration: int, connections: int) -> tuple[float, int]:
+    """(requests/s, requests completed)."""
     out = subprocess.run(
         ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
          f"http://127.0.0.1:{port}/one-k.txt"],
         capture_output=True, text=True, check=True,
     ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None or "Non-2xx" in out:
+    total = re.search(r"(\d+) requests in", out)
+    if match is None or total is None or "Non-2xx" in out:
         raise SystemExit(f"wrk run failed:\n{out}")
-    return float(match.group(1))
+    return float(match.group(1)), int(total.group(1))
+
+
+def session_cpu_s(sid: int) -> float:
+    """User + system CPU seconds of every live process in session ``sid`` (the server and its workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            data = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = data[data.rindex(")") + 2 :].split()
+        if int(fields[3]) == sid:  # field 6 of stat: session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def serve(root: Path) -> subprocess.Popen:
@@ -102,6 +124,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     results: dict[str, list[float]] = {"filtering on": [], "filtering removed": []}
+    cpu_us: dict[str, list[float]] = {"filtering on": [], "filtering removed": []}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         ports = {"filtering on": free_port(), "filtering removed": free_port()}
@@ -115,16 +138,24 @@ def main() -> None:
                 try:
                     wait_port(ports[label])
                     wrk(ports[label], 2, args.connections)  # warm-up: plans, response cache, log files
-                    rps = wrk(ports[label], args.duration, args.connections)
+                    before = session_cpu_s(proc.pid)
+                    rps, count = wrk(ports[label], args.duration, args.connections)
+                    per_request = (session_cpu_s(proc.pid) - before) / count * 1e6
                 finally:
                     stop(proc)
                 results[label].append(rps)
-                print(f"round {round_no + 1}  {label:18} {rps:10.0f} req/s", flush=True)
+                cpu_us[label].append(per_request)
+                print(f"round {round_no + 1}  {label:18} {rps:10.0f} req/s  {per_request:7.1f} us CPU/request",
+                      flush=True)
     on = statistics.median(results["filtering on"])
     off = statistics.median(results["filtering removed"])
     print(f"median  filtering on      {on:10.0f} req/s")
     print(f"median  filtering removed {off:10.0f} req/s")
     print(f"cost of request filtering: {100.0 * (off - on) / off:.1f}% of throughput (bar: <= 10%)")
+    cpu_on = statistics.median(cpu_us["filtering on"])
+    cpu_off = statistics.median(cpu_us["filtering removed"])
+    print(f"median  CPU per request   on {cpu_on:.1f} us, removed {cpu_off:.1f} us")
+    print(f"cost of request filtering from CPU time: {100.0 * (cpu_on - cpu_off) / cpu_on:.1f}% of throughput")
 
 
 if __name__ == "__main__":
