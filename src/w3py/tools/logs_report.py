@@ -74,7 +74,7 @@ def render_text(summary: dict, console: Console) -> None:
                        ("meaning", "left")):  # fmt: skip
         t.add_column(name, justify=just)  # type: ignore[arg-type]
     for c in summary["codes"]:
-        t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", _e(c["win32"]), c["meaning"])
+        t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", "-" if c["win32"] is None else str(c["win32"]), c["meaning"])
     console.print(t)
 
     if summary["failures"]:
