@@ -330,10 +330,12 @@ class StaticFileModule(Module):
                 accept_cache = self._accept_cache
 
                 def reusable(req: Any, mime: str = mime) -> bool:
-                    if any(name in _CONDITIONAL_HEADERS for name, _ in req.headers):
-                        return False
-                    acc = req.header(b"accept")
-                    return acc is None or acc == b"*/*" or _accept_admits(acc, mime, accept_cache)
+                    for name, value in req.headers:
+                        if name in _CONDITIONAL_HEADERS:
+                            return False
+                        if name == b"accept" and value != b"*/*" and not _accept_admits(value, mime, accept_cache):
+                            return False
+                    return True
 
                 ctx.cache_state = CacheCandidate(response.status, response.headers, entry.content, depends, reusable)
         else:
