@@ -53,12 +53,10 @@ class StatusModule(Module):
         return NotificationStatus.FINISH_REQUEST
 
 
-class Config(dict):
-    """The effective configuration as modules see it: type-keyed sections, plus the server's log section."""
+class ServerPlan(engine.Plan):
+    """A plan that knows its server configuration, as the application's SitePlan does."""
 
-    def __init__(self, sections, log_in_utf8=True):
-        super().__init__(sections)
-        self.server = SimpleNamespace(log=SimpleNamespace(log_in_utf8=log_in_utf8))
+    __slots__ = ("server_config",)
 
 
 @pytest.fixture(autouse=True)
@@ -96,14 +94,15 @@ def serve(site, headers="", *, dont_log=False, selective="LogAll", log_in_utf8=T
     """One request through [StatusModule, HttpLoggingModule]; the listener's completion played by hand."""
     request = _request(site, headers, **kw)
     section = SimpleNamespace(dont_log=dont_log, selective_logging=selective)
-    config = Config({HttpLoggingSection: section}, log_in_utf8)
+    config = {HttpLoggingSection: section}
     modules = []
     for cls in (StatusModule, HttpLoggingModule):
         module = cls()
         module.provision(config)
         modules.append(module)
     ctx = _Ctx(request)
-    ctx.plan = engine.Plan(modules, config=config)
+    ctx.plan = ServerPlan(modules, config=config)
+    ctx.plan.server_config = SimpleNamespace(log=SimpleNamespace(log_in_utf8=log_in_utf8))
     ctx.config = config
     ctx.url = url_from_raw(request.path)
     response = asyncio.run(engine.run(ctx))

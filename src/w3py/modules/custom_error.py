@@ -99,21 +99,11 @@ class CustomErrorModule(Module):
     sections = (HttpErrorsSection, StaticContentSection)
 
     def provision(self, config: Any) -> None:
-        section = None
-        mime: dict[str, bytes] = {}
-        if config is not None:
-            try:
-                section = config[HttpErrorsSection]
-            except Exception:  # a broken section: answer with the schema defaults
-                log.debug("httpErrors unreadable; using defaults", exc_info=True)
-            try:
-                static = config[StaticContentSection]
-                for item in static.mime_maps.items:
-                    mime[item.file_extension.lower()] = item.mime_type.encode("latin-1")
-            except Exception:
-                pass
+        section = config.get(HttpErrorsSection) if config is not None else None
+        # httpErrors as the schema defines it when this path has no readable configuration (500.19 plans)
         self.section: Any = section if section is not None else _Defaults()
-        self.mime_types = mime
+        self._static = config.get(StaticContentSection) if config is not None else None
+        self._mime: dict[str, bytes] | None = None  # built on the first custom page served from a file
         self.files = pages.FileCache()
         self._folders: dict[Path, dict[str, str]] = {}
 
@@ -227,8 +217,14 @@ class CustomErrorModule(Module):
         response.set_header(b"location", target.encode("latin-1", "replace"))
 
     def _content_type(self, path: Path) -> bytes:
+        """The file's Content-Type from staticContent's mimeMap, as IIS picks it for custom error files."""
+        mime = self._mime
+        if mime is None:
+            mime = self._mime = {}
+            for item in getattr(self._static, "items", ()):
+                mime[item.file_extension.lower()] = item.mime_type.encode("latin-1", "replace")
         ext = path.suffix.lower()
-        return self.mime_types.get(ext) or _FALLBACK_TYPES.get(ext, b"application/octet-stream")
+        return mime.get(ext) or _FALLBACK_TYPES.get(ext, b"application/octet-stream")
 
     @staticmethod
     def _replace(ctx: HTTPContext, body: bytes, content_type: bytes) -> None:
@@ -269,7 +265,7 @@ class CustomErrorModule(Module):
             physical_path=ctx.physical_path,
             logon_method=logon,
             logon_user=user,
-            detail=ctx.detail or "",
+            detail="" if config_error is not None else (ctx.detail or ""),  # 500.19 shows Config Error instead
             config=source,
             more_information_link=self.section.detailed_more_information_link,
         )

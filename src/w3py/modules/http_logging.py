@@ -85,6 +85,12 @@ class SiteLogWriters:
             known[1].close()
         return writer
 
+    def flush_all(self) -> None:
+        """Write out every buffered line now."""
+        for _, writer in list(self._by_site.values()):
+            if writer is not None:
+                writer.flush()
+
     def close_all(self) -> None:
         """Flush and close every writer (shutdown)."""
         with self._lock:
@@ -173,15 +179,10 @@ class HttpLoggingModule(Module):
     sections = (HttpLoggingSection,)
 
     def provision(self, config: Any) -> None:
-        section = None
-        if config is not None:
-            try:
-                section = config[HttpLoggingSection]
-            except Exception:  # unreadable section (500.19 path): log with the defaults
-                log.debug("httpLogging unreadable; using defaults", exc_info=True)
+        # no configuration (a 500.19 plan without a readable ancestor): log with the schema defaults
+        section = config.get(HttpLoggingSection) if config is not None else None
         self.dont_log = bool(getattr(section, "dont_log", False))
         self.selective_logging = str(getattr(section, "selective_logging", SELECTIVE_LOG_ALL))
-        self.log_in_utf8 = _log_in_utf8(config)
         self.writers = WRITERS
 
     def on_log_request(self, ctx: HTTPContext) -> None:
@@ -190,17 +191,23 @@ class HttpLoggingModule(Module):
         site = ctx.site
         if site is None:
             return
-        writer = self.writers.get(site, self.log_in_utf8)
+        writer = self.writers.get(site, _log_in_utf8(ctx.plan))
         if writer is None:
             return
         writer.write(build_record(ctx, bool(writer.custom_fields)))
 
+    def cleanup(self) -> None:
+        # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the
+        # buffered lines, since a forked worker may leave without running atexit handlers.
+        self.writers.flush_all()
 
-def _log_in_utf8(config: Any) -> bool:
-    """``system.applicationHost/log/@logInUTF8`` (default true) as the effective configuration exposes it."""
-    server = getattr(config, "server", None)
-    section = getattr(server, "log", None)
-    return bool(getattr(section, "log_in_utf8", True))
+
+def _log_in_utf8(plan: Any) -> bool:
+    """``system.applicationHost/log/@logInUTF8`` (default true), from the server configuration of the plan."""
+    server = getattr(plan, "server_config", None)
+    if server is None:
+        return True
+    return bool(getattr(server.log, "log_in_utf8", True))
 
 
 __all__ = ["HttpLoggingModule", "SiteLogWriters", "WRITERS", "build_record", "should_log"]
