@@ -169,3 +169,13 @@ def test_reject_renders_through_the_site_pipeline(site) -> None:
 
 def test_status_constants_cover_the_codes() -> None:
     assert str(status.NO_HANDLER) == "404.4" and str(status.MODULE_NOT_RECOGNIZED) == "500.21"
+
+
+def test_directories_with_the_same_configuration_share_a_plan(site) -> None:
+    s = site({"x/a.txt": "1", "y/b.txt": "2", "z/c.txt": "3"})
+    s.web_config("z", '<system.webServer><directoryBrowse enabled="true"/></system.webServer>')
+    plans = {path: s.get(path).ctx.plan for path in ("/x/a.txt", "/y/b.txt", "/nowhere/at/all.txt", "/z/c.txt")}
+    assert plans["/x/a.txt"] is plans["/y/b.txt"] is plans["/nowhere/at/all.txt"]
+    assert plans["/z/c.txt"] is not plans["/x/a.txt"]
+    # each request still sees the configuration of its own path
+    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y"
