@@ -118,6 +118,9 @@ def test_crash_is_500_0_and_the_worker_carries_on(site, caplog: pytest.LogCaptur
     assert r.ctx.status_module == "PipelineCrashModule"
     assert r.ctx.status_notification is Notification.AUTHORIZE_REQUEST
     assert "kaboom" in caplog.text
+    # the detailed error page (a local request) names the module and the notification
+    page = r.body.decode("utf-8")
+    assert "PipelineCrashModule" in page and "AuthorizeRequest" in page
     assert s.get("/sub/b.txt").status == 200
 
 
