@@ -182,3 +182,16 @@ def test_directories_with_the_same_configuration_share_a_plan(site) -> None:
     assert plans["/z/c.txt"] is not plans["/x/a.txt"]
     # each request still sees the configuration of its own path
     assert s.get("/y/b.txt").ctx.config.path.lower() == "/y"
+
+
+def test_failure_before_the_pipeline_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:
+    s = site(FILES)
+
+    def broken(*_args):  # noqa: ANN002, ANN202
+        raise RuntimeError("configuration lookup bug")
+
+    s.config.effective = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="w3py.pipeline"):
+        r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 0)
+    assert "configuration lookup bug" in caplog.text

@@ -61,6 +61,17 @@ CONTINUE = NotificationStatus.CONTINUE
 _LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
 
 
+def _empty_plan() -> "SitePlan":
+    plan = SitePlan([])
+    plan.mapper = None
+    plan.remove_server_header = False
+    plan.site = None
+    plan.server_config = None
+    plan.directory = "/"
+    plan.use_cache = False
+    return plan
+
+
 def config_directory(url: str) -> str:
     """The virtual directory whose configuration applies to ``url``: ``/a/b.txt`` → ``/a``, ``/a/`` → ``/a``."""
     if url.endswith("/"):
@@ -74,6 +85,9 @@ class SitePlan(engine.Plan):
     virtual directories of their own."""
 
     __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache")
+
+
+_EMPTY_PLAN: "SitePlan"
 
 
 class PipelineApplication:
@@ -316,7 +330,15 @@ class PipelineApplication:
 
     async def run_context(self, request: Request) -> HTTPContext:
         """Everything but building the listener's Response: the context after SEND_RESPONSE."""
-        ctx = self.prepare(request)
+        try:
+            ctx = self.prepare(request)
+        except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
+            ctx = HTTPContext(request)
+            ctx.plan = _EMPTY_PLAN
+            ctx.module_data = []
+            ctx.current_notification = Notification.BEGIN_REQUEST
+            engine.fail(ctx, exc)
+            return ctx
         if ctx.finished:  # refused before the pipeline could start (URL not decodable)
             engine.run_send_response(ctx)
             return ctx
@@ -381,6 +403,9 @@ def uncacheable(ctx: HTTPContext) -> None:
     if ctx.cache_depends is None:
         ctx.cache_depends = []
     ctx.cache_depends.append(("", NO_FILE))
+
+
+_EMPTY_PLAN = _empty_plan()
 
 
 def is_local(ctx: HTTPContext) -> bool:
