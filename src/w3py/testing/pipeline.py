@@ -89,13 +89,13 @@ class HarnessResult:
     def header(self, name: str) -> str | None:
         key = name.lower().encode("latin-1")
         for k, v in self.headers:
-            if k == key:
+            if k.lower() == key:
                 return v.decode("latin-1")
         return None
 
     def header_list(self, name: str) -> list[str]:
         key = name.lower().encode("latin-1")
-        return [v.decode("latin-1") for k, v in self.headers if k == key]
+        return [v.decode("latin-1") for k, v in self.headers if k.lower() == key]
 
 
 async def read_body(body: Any) -> bytes:
