@@ -195,3 +195,19 @@ def test_failure_before_the_pipeline_is_500_0(site, caplog: pytest.LogCaptureFix
         r = s.get("/a.txt")
     assert (r.status, r.substatus) == (500, 0)
     assert "configuration lookup bug" in caplog.text
+
+
+def test_path_info_split_by_a_handler_that_allows_it(site) -> None:
+    s = site({"app/run.exe": "MZ", "app/page.txt": "p"}, locations=handlers_before_stock(
+        '<add name="Run" path="*.exe" verb="*" modules="StaticFileModule" resourceType="File" '
+        'requireAccess="Read" allowPathInfo="true"/>', policy="Read"))
+    r = s.get("/app/run.exe/extra/more?q=1")
+    ctx = r.ctx
+    assert ctx.handler_name == "Run"
+    assert ctx.path_info == "/extra/more"
+    assert ctx.server_variable("SCRIPT_NAME") == "/app/run.exe"
+    assert ctx.server_variable("PATH_INFO") == "/extra/more"
+    assert ctx.server_variable("URL") == "/app/run.exe/extra/more"
+    assert ctx.physical_path.endswith("/app/run.exe")
+    # without allowPathInfo the same URL is just a missing file
+    assert s.get("/app/page.txt/extra").status == 404

@@ -420,7 +420,18 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
     if ctx.cache_state.__class__ is CacheEntry and install_hit(ctx):
         return CONTINUE
     plan = ctx.plan
-    handler = plan.handlers.select(ctx.request.method, ctx.url)
+    handlers = plan.handlers
+    handler = None
+    if handlers.path_info:  # handlers.py Rule 5: /x.php/extra → script /x.php, PATH_INFO /extra
+        info = ctx.file_info = plan.mapper.lookup(ctx.url, ctx.physical_path)
+        if not info.exists and not info.denied:
+            split = handlers.split_path_info(ctx.request.method, ctx.url)
+            if split is not None:
+                handler, script, ctx.path_info = split
+                ctx.physical_path = plan.mapper.physical(script)
+                ctx.file_info = plan.mapper.lookup(script, ctx.physical_path)
+    if handler is None:
+        handler = handlers.select(ctx.request.method, ctx.url)
     if handler is None:
         ctx.response.set_status(NO_HANDLER, 2, "no handler mapping matches the request")
         return FINISH

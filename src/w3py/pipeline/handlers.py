@@ -19,6 +19,10 @@ Rule 3. No candidate → 404.4. A winning handler whose ``modules`` names a modu
 Rule 4. ``resourceType`` File / Directory / Either require the physical resource to exist as that kind →
         else 404.0 (win32 2, ERROR_FILE_NOT_FOUND); ``Unspecified`` checks nothing. Done by the caller, which
         owns the file-system lookup (``application.py``).
+Rule 5. PATH_INFO: when the whole URL names no existing file or directory, and a leading part of it ending at
+        a segment boundary selects an entry with ``allowPathInfo="true"`` (``/app/x.php`` in
+        ``/app/x.php/extra``), that entry handles the request with the leading part as the script name and the
+        rest as PATH_INFO (leftmost such split wins). Entries without ``allowPathInfo`` never split.
 
 preCondition tokens: ``integratedMode`` and ``bitness64`` (on a 64-bit Python) hold; ``classicMode``/
 ``ISAPIMode``, ``bitness32`` and ``runtimeVersion*`` do not (w3py hosts no CLR, so ASP.NET handlers are
@@ -173,11 +177,13 @@ def _compile_path(path: str) -> tuple[int, Any]:
 class HandlerMap:
     """The compiled ``<handlers>`` list of one plan, with a bounded selection cache."""
 
-    __slots__ = ("handlers", "_cache", "_url_dependent")
+    __slots__ = ("handlers", "_cache", "_url_dependent", "path_info")
 
     def __init__(self, handlers: Sequence[Handler]) -> None:
         self.handlers = tuple(handlers)
         self._cache: dict[tuple[str, str], Handler | None] = {}
+        # whether any entry splits PATH_INFO (Rule 5): only then is a URL searched for a script segment
+        self.path_info = any(h.allow_path_info for h in self.handlers)
         # a name with a "/" matches on more than the last segment: those URLs cannot share a cache key
         self._url_dependent = any(h.kind == _NAME and "/" in h.pattern for h in self.handlers)
 
@@ -191,6 +197,20 @@ class HandlerMap:
                 continue
             handlers.append(Handler(entry, policy, known_modules))
         return cls(handlers)
+
+    def split_path_info(self, method: str, url: str) -> tuple[Handler, str, str] | None:
+        """Rule 5: the leftmost proper prefix of ``url`` ending in a segment that selects a handler with
+        ``allowPathInfo`` → (handler, script URL, path info); None when there is no such split."""
+        if not self.path_info:
+            return None
+        end = url.find("/", 1)
+        while end != -1:
+            script = url[:end]
+            handler = self.select(method, script)
+            if handler is not None and handler.allow_path_info:
+                return handler, script, url[end:]
+            end = url.find("/", end + 1)
+        return None
 
     def select(self, method: str, url: str) -> Handler | None:
         """Rule 1 and 2's walk: the first entry whose path and verb match, or None (→ 404.4)."""
