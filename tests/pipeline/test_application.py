@@ -211,3 +211,15 @@ def test_path_info_split_by_a_handler_that_allows_it(site) -> None:
     assert ctx.physical_path.endswith("/app/run.exe")
     # without allowPathInfo the same URL is just a missing file
     assert s.get("/app/page.txt/extra").status == 404
+
+
+def test_script_handler_skipped_by_precondition_is_404_17(site) -> None:
+    s = site({"page.aspx": "<%@ Page %> secret source", "a.txt": "a"}, locations=handlers_before_stock(
+        '<add name="PageHandlerFactory-Integrated-4.0" path="*.aspx" verb="GET,HEAD,POST,DEBUG" '
+        'type="System.Web.UI.PageHandlerFactory" preCondition="integratedMode,runtimeVersionv4.0"/>')
+        + location('<staticContent><mimeMap fileExtension=".aspx" mimeType="text/plain"/></staticContent>'))
+    r = s.get("/page.aspx")
+    assert (r.status, r.substatus, r.win32) == (404, 17, 50)
+    assert b"secret source" not in r.body
+    assert r.ctx.handler_name == "StaticFile"
+    assert s.get("/a.txt").status == 200

@@ -5,17 +5,19 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
 1. a verb other than GET/HEAD → 405.0 with ``Allow: GET, HEAD, OPTIONS, TRACE`` (win32 1);
 2. a file that is not there (the mapping race, or a handler with ``resourceType="Unspecified"``) → 404.0;
    a directory is left to DefaultDocumentModule/DirectoryListingModule;
-3. a hidden file → 404.9: Linux has no hidden attribute, so a dot-name segment (``.git``, ``.env``) counts
+3. a file whose extension belongs to a handler skipped for its preCondition (ASP.NET's, in a configuration
+   copied from Windows) → 404.17: its source is not served;
+4. a hidden file → 404.9: Linux has no hidden attribute, so a dot-name segment (``.git``, ``.env``) counts
    as hidden unless the site serves dot files (``SiteOptions.serve_dot_files``); ``.well-known`` is public;
-4. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
+5. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
    ``.dll.config`` win over ``.config``); the check comes after existence, so a missing file is 404.0;
-5. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
-6. an ``Accept`` header that admits no form of the file's type → 406.0;
-7. preconditions in RFC 9110 §13.2.2 order: If-Match / If-Unmodified-Since → 412.0;
+6. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
+7. an ``Accept`` header that admits no form of the file's type → 406.0;
+8. preconditions in RFC 9110 §13.2.2 order: If-Match / If-Unmodified-Since → 412.0;
    If-None-Match / If-Modified-Since → 304 (with the validators and ``clientCache`` headers);
-8. ``Range`` (honoured when ``If-Range`` still matches): one range → 206 with Content-Range, several →
+9. ``Range`` (honoured when ``If-Range`` still matches): one range → 206 with Content-Range, several →
    206 ``multipart/byteranges``, none satisfiable → 416 with ``Content-Range: bytes */size``;
-9. otherwise 200 with Content-Type, Last-Modified, ETag (unless ``clientCache/@setEtag`` is false),
+10. otherwise 200 with Content-Type, Last-Modified, ETag (unless ``clientCache/@setEtag`` is false),
    Accept-Ranges: bytes and the ``clientCache`` headers.
 
 Files up to ``MAX_MEMORY_FILE_BYTES`` are kept in memory (validated by each request's stat: inode, size,
@@ -273,6 +275,14 @@ class StaticFileModule(Module):
         if info.hidden:
             response.set_status(status.FILE_ATTRIBUTE_HIDDEN, 2, "dot-files and dot-directories are hidden")
             return FINISH
+        handlers = ctx.plan.handlers
+        if handlers is not None and handlers.skipped:
+            script = handlers.skipped_for(method, ctx.url)
+            if script is not None:
+                response.set_status(status.DYNAMIC_CONTENT_AS_STATIC, 50,
+                                    f'handler "{script.name}" for this file was skipped (preCondition '
+                                    "not satisfied); static files are not served in its place")
+                return FINISH
         mime = self.mime_type(info.path)
         if mime is None:
             response.set_status(status.MIME_MAP_DENIED, 50, "the extension has no staticContent/mimeMap entry")
