@@ -5,10 +5,10 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
 1. a verb other than GET/HEAD → 405.0 with ``Allow: GET, HEAD, OPTIONS, TRACE`` (win32 1);
 2. a file that is not there (the mapping race, or a handler with ``resourceType="Unspecified"``) → 404.0;
    a directory is left to DefaultDocumentModule/DirectoryListingModule;
-3. a file whose extension belongs to a handler skipped for its preCondition (ASP.NET's, in a configuration
-   copied from Windows) → 404.17: its source is not served;
-4. a hidden file → 404.9: Linux has no hidden attribute, so a dot-name segment (``.git``, ``.env``) counts
+3. a hidden file → 404.9: Linux has no hidden attribute, so a dot-name segment (``.git``, ``.env``) counts
    as hidden unless the site serves dot files (``SiteOptions.serve_dot_files``); ``.well-known`` is public;
+4. a file whose extension belongs to a handler skipped for its preCondition (ASP.NET's, in a configuration
+   copied from Windows) → 404.17: its source is not served;
 5. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
    ``.dll.config`` win over ``.config``); the check comes after existence, so a missing file is 404.0;
 6. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
