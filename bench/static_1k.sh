@@ -6,7 +6,7 @@
 # Bars (issue 4): w3py >= 0.4x nginx on 1 KB; >= 0.8x nginx on 10 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-.venv/bin/python}
+PY=$(realpath "${PYTHON:-.venv/bin/python}")
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 WORK=$(mktemp -d /tmp/w3py-bench.XXXXXX)
