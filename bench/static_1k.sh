@@ -6,7 +6,8 @@
 # Bars (issue 4): w3py >= 0.4x nginx on 1 KB; >= 0.8x nginx on 10 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=$(realpath "${PYTHON:-.venv/bin/python}")
+PY=${PYTHON:-.venv/bin/python}
+PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"  # absolute (granian and uvicorn start from bench/), venv kept
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 WORK=$(mktemp -d /tmp/w3py-bench.XXXXXX)
