@@ -44,6 +44,8 @@ FINISH = NotificationStatus.FINISH_REQUEST
 MAX_MEMORY_FILE_BYTES = 262144
 # Memory all cached file contents may take together; beyond it the cache is emptied and refilled.
 MAX_MEMORY_CACHE_BYTES = 64 * 1024 * 1024
+# Files whose validators are remembered (large files keep no content but still an entry).
+MAX_FILE_ENTRIES = 65536
 # Byte ranges honoured in one request; more is treated as no Range at all (serving the whole file is always
 # correct, and it stops a request for thousands of tiny overlapping ranges from amplifying work).
 MAX_RANGES = 64
@@ -99,10 +101,11 @@ class _FileCache:
         old = self.entries.get(path)
         if old is not None and old.content is not None:
             self.bytes -= len(old.content)
+        if (content is not None and self.bytes + len(content) > MAX_MEMORY_CACHE_BYTES) \
+                or len(self.entries) >= MAX_FILE_ENTRIES:
+            self.entries.clear()
+            self.bytes = 0
         if content is not None:
-            if self.bytes + len(content) > MAX_MEMORY_CACHE_BYTES:
-                self.entries.clear()
-                self.bytes = 0
             self.bytes += len(content)
         self.entries[path] = entry
         return entry
