@@ -308,10 +308,10 @@ class StaticFileModule(Module):
         return self._respond(ctx, entry, mime)
 
     def _validators(self, entry: FileEntry) -> list[tuple[bytes, bytes]]:
-        headers = [(b"last-modified", entry.last_modified)]
+        # IIS's order: Content-Type, Last-Modified, Accept-Ranges, ETag
+        headers = [(b"last-modified", entry.last_modified), (b"accept-ranges", b"bytes")]
         if self.set_etag:
             headers.append((b"etag", entry.etag))
-        headers.append((b"accept-ranges", b"bytes"))
         headers.extend(self.cache_headers)
         return headers
 
