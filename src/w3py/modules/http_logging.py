@@ -30,7 +30,7 @@ from typing import Any
 
 from w3py.api import HTTPContext, Module
 from w3py.config.sections import HttpLoggingSection
-from w3py.logs.writer import W3CLogWriter, W3CRecord
+from w3py.logs.writer import W3CLogWriter
 
 log = logging.getLogger("w3py.modules.http_logging")
 
@@ -116,12 +116,6 @@ class _ServerVariables:
         return self._ctx.server_variable(name)
 
 
-def _decode(value: bytes | None) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace")
-
-
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in pairs:
@@ -131,44 +125,51 @@ def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-def build_record(ctx: HTTPContext, with_custom: bool = False) -> W3CRecord:
-    """The W3C record of a finished request (``ctx.result`` set by the listener)."""
+# Request headers that have a W3C field of their own: lower-case name -> record key.
+_HEADER_FIELDS = {b"user-agent": "cs_user_agent", b"referer": "cs_referer", b"cookie": "cs_cookie",
+                  b"host": "cs_host"}
+
+
+def build_record(ctx: HTTPContext, with_custom: bool = False) -> dict[str, Any]:
+    """The W3C record of a finished request (``ctx.result`` set by the listener): a mapping keyed by the
+    field keys of ``w3py.logs.fields`` (``cs_uri_stem`` ...); a missing key is written ``-``.
+
+    This runs once per request, so it is one dict display and one pass over the request headers."""
     request = ctx.request
     response = ctx.response
     result = ctx.result
-    header = request.header
+    status = response.status
     win32 = response.win32
-    sc_bytes = cs_bytes = time_taken = None
+    query = request.query
+    record = {
+        "s_ip": request.server[0],
+        "cs_method": request.method,
+        "cs_uri_stem": ctx.url,
+        "cs_uri_query": query.decode("utf-8", "replace") if query else None,
+        "s_port": request.server[1],
+        "cs_username": ctx.user or None,
+        "c_ip": request.client[0],
+        "cs_version": "HTTP/" + request.http_version,
+        "sc_status": status.code,
+        "sc_substatus": status.substatus,
+    }
     if result is not None:
-        sc_bytes = result.bytes_sent
-        cs_bytes = result.bytes_received
-        time_taken = max(0, round((result.finished_at - request.received_at) * 1000))
+        record["sc_bytes"] = result.bytes_sent
+        record["cs_bytes"] = result.bytes_received
+        taken = round((result.finished_at - request.received_at) * 1000)
+        record["time_taken"] = taken if taken > 0 else 0
         if not result.completed and win32 == 0:
             win32 = WIN32_NETNAME_DELETED
-    record = W3CRecord(
-        s_ip=request.server[0],
-        cs_method=request.method,
-        cs_uri_stem=ctx.url,
-        cs_uri_query=request.query.decode("utf-8", "replace") or None,
-        s_port=request.server[1],
-        cs_username=ctx.user or None,
-        c_ip=request.client[0],
-        cs_version="HTTP/" + request.http_version,
-        cs_user_agent=_decode(header(b"user-agent")),
-        cs_cookie=_decode(header(b"cookie")),
-        cs_referer=_decode(header(b"referer")),
-        cs_host=_decode(header(b"host")),
-        sc_status=response.status.code,
-        sc_substatus=response.status.substatus,
-        sc_win32_status=win32,
-        sc_bytes=sc_bytes,
-        cs_bytes=cs_bytes,
-        time_taken=time_taken,
-    )
+    record["sc_win32_status"] = win32
+    fields = _HEADER_FIELDS
+    for name, value in request.headers:
+        key = fields.get(name)
+        if key is not None and key not in record:
+            record[key] = value.decode("utf-8", "replace")
     if with_custom:
-        record.request_headers = _headers(request.headers)
-        record.response_headers = _headers(response.headers)
-        record.server_variables = _ServerVariables(ctx)  # type: ignore[assignment]
+        record["request_headers"] = _headers(request.headers)
+        record["response_headers"] = _headers(response.headers)
+        record["server_variables"] = _ServerVariables(ctx)
     return record
 
 
