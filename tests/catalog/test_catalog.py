@@ -239,3 +239,78 @@ def test_produced_by_w3py_flags() -> None:
         assert status in produced
     for status in ("401.1", "502.3", "500.50", "404.2", "404.16", "404.17"):
         assert status not in produced
+
+
+def test_lookup_fallback_gives_the_general_entry() -> None:
+    assert catalog.lookup(404, 99) is None
+    assert catalog.lookup(404, 99, fallback=True) is catalog.lookup(404, 0)
+    assert catalog.lookup(404, 13, fallback=True) is catalog.lookup(404, 13)
+    assert catalog.lookup(418, 0, fallback=True) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        pytest.param(None, "en", id="absent"),
+        pytest.param("", "en", id="empty"),
+        pytest.param("ja", "ja", id="ja"),
+        pytest.param("ja-JP,ja;q=0.9,en-US;q=0.8,en;q=0.7", "ja", id="japanese-browser"),
+        pytest.param("en-US,en;q=0.9,ja;q=0.8", "en", id="english-browser"),
+        pytest.param("fr-FR,fr;q=0.9,ja;q=0.5", "ja", id="first-supported"),
+        pytest.param("fr-FR,de", "en", id="none-supported"),
+        pytest.param("en;q=0.2, ja;q=0.9", "ja", id="by-quality"),
+        pytest.param("ja;q=0", "en", id="q-zero-refuses"),
+        pytest.param("ja;q=abc, en;q=2, ;;;, =, ja;x=1", "en", id="garbage"),
+        pytest.param("*", "en", id="wildcard"),
+        pytest.param("JA-jp", "ja", id="case"),
+        pytest.param("de," * 100 + "ja", "en", id="too-many-ranges"),
+    ],
+)
+def test_negotiate_language(header: str | None, lang: str) -> None:
+    assert catalog.negotiate_language(header) == lang
+
+
+def test_negotiate_language_default() -> None:
+    assert catalog.negotiate_language("fr", default="ja") == "ja"
+
+
+def test_every_named_status_has_an_entry() -> None:
+    # code that raises status.NOT_FOUND etc. must find its text here (DESIGN.md: texts live only in the catalog)
+    from w3py import status
+
+    named = {name: value for name, value in vars(status).items() if isinstance(value, status.Status)}
+    assert named
+    missing = [f"{name} ({value})" for name, value in named.items() if catalog.lookup(value.code, value.substatus) is None]
+    assert not missing
+
+
+def test_reason_phrases_agree_with_the_status_line_table() -> None:
+    from w3py import status
+
+    for entry in catalog.entries():
+        assert entry.reason == status.reason_phrase(entry.code), entry.status
+
+
+# A run this long shared with the KB article means a sentence was copied (the longest legitimate overlaps are
+# names such as "appConcurrentRequestLimit " or "Content-Length ヘッダーが", about 26 characters).
+_COPIED_RUN = 30
+
+
+@pytest.mark.skipif(not KB_FILE.exists(), reason="reference file not available")
+def test_japanese_texts_are_not_copied_from_the_kb_article() -> None:
+    kb = " ".join(KB_FILE.read_text(encoding="utf-8").split())
+    windows = {kb[i:i + _COPIED_RUN] for i in range(len(kb) - _COPIED_RUN + 1)}
+    copied = []
+    for entry in catalog.entries():
+        text = entry.text("ja")
+        for field in (text.title, text.description, *text.causes, *text.things_to_try):
+            field = " ".join(field.split())
+            if any(field[i:i + _COPIED_RUN] in windows for i in range(len(field) - _COPIED_RUN + 1)):
+                copied.append(f"{entry.status}: {field[:40]}")
+    assert not copied
+
+
+def test_entries_are_hashable_and_print_briefly() -> None:
+    counts = {catalog.lookup(404, 7): 3, catalog.win32(2): 1}
+    assert counts[catalog.lookup(404, 7)] == 3
+    assert len(repr(catalog.lookup(500, 19))) < 600

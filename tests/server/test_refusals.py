@@ -72,6 +72,7 @@ def test_listener_refusal(serve, data: bytes, status: int, reason: str, heading:
 def test_httperr_log_has_the_http_api_header_block(serve) -> None:
     srv = serve()
     exchange(srv, b"GARBAGE\r\n\r\n", check_close=True)
+    assert len(srv.httperr_lines()) == 1  # (flushes the buffered writer)
     (path,) = srv.server.httperr_dir.glob("*.log")
     lines = path.read_text().splitlines()
     assert lines[0] == "#Software: Microsoft HTTP API 2.0"

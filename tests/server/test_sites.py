@@ -112,3 +112,20 @@ def test_one_socket_per_port_when_a_wildcard_binding_exists() -> None:
 
 def test_non_http_bindings_open_no_socket() -> None:
     assert plan_endpoints([site(1, bindings=[FakeBinding(protocol="net.tcp", port=808)])]) == []
+
+
+def test_wildcard_binding_listens_on_ipv6_too(serve) -> None:
+    srv = serve(app=HandlerApp(site_name))
+    try:
+        sock = socket.create_connection(("::1", srv.port), timeout=5)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n")
+        assert ResponseReader(sock).read().body == b"Site 1"
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock4:
+        sock4.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert ResponseReader(sock4).read().status == 200
+    # IPv4 clients on the dual-stack socket are seen as plain IPv4 addresses (not ::ffff:...)
+    assert [r.client[0] for r in srv.app.requests] == ["::1", "127.0.0.1"]
+    assert srv.app.requests[1].server[0] == "127.0.0.1"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -31,6 +31,8 @@ __all__ = [
     "entries",
     "layer_names",
     "lookup",
+    "negotiate_language",
+    "preload",
     "substatuses",
     "win32",
     "win32_entries",
@@ -79,7 +81,8 @@ class Entry:
     typical_win32: tuple[int, ...]
     verified: bool
     note: str
-    _texts: dict[str, Text]
+    # texts stay out of ==, hash() and repr(): entries are used as dict keys and printed in test failures
+    _texts: dict[str, Text] = field(compare=False, repr=False)
 
     @property
     def status(self) -> str:
@@ -107,7 +110,7 @@ class Win32Entry:
     code: int
     name: str
     statuses: tuple[str, ...]
-    _texts: dict[str, tuple[str, str]]
+    _texts: dict[str, tuple[str, str]] = field(compare=False, repr=False)
 
     @property
     def hex(self) -> str:
@@ -131,9 +134,17 @@ class _Catalog(NamedTuple):
 # --- public API --------------------------------------------------------------------------------------------
 
 
-def lookup(code: int, substatus: int = 0) -> Entry | None:
-    """The entry for ``code.substatus`` (``lookup(404)`` is 404.0), or None if the catalog has none."""
-    return _catalog().by_key.get((code, substatus))
+def lookup(code: int, substatus: int = 0, *, fallback: bool = False) -> Entry | None:
+    """The entry for ``code.substatus`` (``lookup(404)`` is 404.0), or None if the catalog has none.
+
+    With ``fallback=True`` a substatus the catalog does not know (an application's own 404.99) gives the
+    code's general entry (404.0) instead, which is what an error page should show.
+    """
+    by_key = _catalog().by_key
+    found = by_key.get((code, substatus))
+    if found is None and fallback:
+        found = by_key.get((code, 0))
+    return found
 
 
 def entries() -> tuple[Entry, ...]:
@@ -162,6 +173,50 @@ def win32(code: int) -> Win32Entry | None:
 def win32_entries() -> tuple[Win32Entry, ...]:
     """Every Win32/HRESULT entry, ordered by value."""
     return tuple(sorted(_catalog().win32.values(), key=lambda w: w.code))
+
+
+def negotiate_language(accept_language: str | None, default: str = "en") -> str:
+    """The catalog language that best fits an ``Accept-Language`` header (``"ja,en-US;q=0.8"`` -> ``"ja"``).
+
+    The header is untrusted input: anything malformed is skipped, never raised, and only the first
+    ``_MAX_LANGUAGE_RANGES`` ranges are looked at.
+    """
+    if not accept_language:
+        return default
+    best, best_q = default, 0.0
+    for position, item in enumerate(accept_language.split(",")[:_MAX_LANGUAGE_RANGES]):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params:
+            name, _, value = params.partition("=")
+            if name.strip().lower() != "q":
+                continue
+            try:
+                q = float(value)
+            except ValueError:
+                continue
+            if not 0.0 <= q <= 1.0:
+                continue
+        primary = tag.strip().lower().split("-", 1)[0]
+        lang = default if primary == "*" else primary
+        # ties keep the earlier range, as clients list their preference first
+        if lang in LANGUAGES and q > best_q:
+            best, best_q = lang, q
+    return best
+
+
+# Accept-Language ranges examined; real browsers send fewer than ten.
+_MAX_LANGUAGE_RANGES = 32
+
+
+def preload() -> None:
+    """Read the data file now rather than on first use.
+
+    Parsing takes tens of milliseconds; a worker process calls this at start-up so that its first error page
+    does not pay for it. Calling it again costs nothing.
+    """
+    _catalog()
 
 
 def layer_names() -> tuple[str, ...]:

@@ -20,14 +20,22 @@ def explain(codes: tuple[str, ...], lang: str | None, as_json: bool, expand_all:
 
     CODE is what you saw: 404.13 (an error page), "404 13 0" or 404.13.0 (sc-status, sc-substatus and
     sc-win32-status from a log line), 404 (the code and all its substatuses), or a Win32 code / HRESULT
-    such as 64 or 0x80070021. Give several to explain them all. Exits 1 if any CODE is unknown.
+    such as 64 or 0x80070021. Give several to explain them all, or - to read one per line from standard
+    input (e.g. the status columns cut from a log). Exits 1 if any CODE is unknown.
     """
     from rich.console import Console
 
     from w3py.tools import explain as tool
 
     language = lang or tool.default_language()
-    found, failed = tool.explain_all(tool.group_arguments(codes))
+    if codes == ("-",):
+        # one query per line, duplicates once: `awk '{print $12, $13, $14}' u_ex*.log | w3py explain -`
+        # ("#" lines are W3C directives, in case whole header lines come through)
+        lines = (line.strip() for line in sys.stdin)
+        queries = list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+    else:
+        queries = tool.group_arguments(codes)
+    found, failed = tool.explain_all(queries)
     if as_json:
         click.echo(json.dumps(tool.to_json(found, failed, language), ensure_ascii=False, indent=2))
     else:

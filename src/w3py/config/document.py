@@ -36,6 +36,8 @@ MAX_WEB_CONFIG_BYTES = 250 * 1024
 MAX_APPHOST_BYTES = 16 * 1024 * 1024
 
 _META_ATTRS = {"lockAttributes", "lockAllAttributesExcept", "lockElements", "lockAllElementsExcept", "lockItem"}
+_NETCONFIG_PREFIX = "{http://schemas.microsoft.com/.NetConfiguration/v2.0}"
+_NETCONFIG_ROOT = _NETCONFIG_PREFIX + "configuration"
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -90,6 +92,7 @@ class ConfigDocument:
     groups: set[str] = field(default_factory=set)
     entries: list[SectionEntry] = field(default_factory=list)
     has_config_sections: bool = False
+    own_declarations: frozenset[str] = frozenset()   # sections a web.config declares for itself and below
 
 
 def key_of(coll_item: ElementSchema, key_attrs: tuple[str, ...], values: dict[str, Any]) -> tuple:
@@ -162,6 +165,12 @@ class _Reader:
             raise self.error(f"the configuration file cannot be parsed ({exc})", None) from None
         if root is None:
             raise self.error("the configuration file is empty", None)
+        if root.tag == _NETCONFIG_ROOT:
+            # Visual Studio 2005 templates put <configuration> in .NET 2.0's config namespace; IIS and ASP.NET
+            # read such files as if it were absent.
+            for el in root.iter():
+                if isinstance(el.tag, str) and el.tag.startswith(_NETCONFIG_PREFIX):
+                    el.tag = el.tag[len(_NETCONFIG_PREFIX):]
         docinfo = root.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. a BOM-less UTF-16 file the probe missed
             raise self.error("DTDs and entity declarations are not allowed in configuration files", 1)
@@ -223,6 +232,8 @@ class _Reader:
                 raise self.error(f"section '{path}' is already declared", child.sourceline, HR_ALREADY_EXISTS)
             # Sections declared in a web.config are custom (application) sections: accepted, never read.
             self.decls[path] = Declaration(path, omd, ad, cls if self.is_apphost else None)
+            if not self.is_apphost:
+                self.doc.own_declarations |= {path}
 
     def read_location(self, el: etree._Element, seen: dict) -> None:
         raw = el.get("path", "")

@@ -64,6 +64,10 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
                                   "locked at a parent level (lockAttributes)", node.origin, section, xml)
         values.update(node.attrs)
         values["_explicit"] = base._explicit | node.attrs.keys()
+        origins = dict(base._attr_origins)
+        for py in node.attrs:
+            origins[py] = node.origin
+        values["_attr_origins"] = origins
 
     # Rule 2: child elements.
     for py, child in node.children.items():
@@ -96,8 +100,12 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
 def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
     coll = node.schema.collection
     assert coll is not None
-    inherited: list[ConfigElement] = list(base.items)
-    added: list[ConfigElement] = []
+    # Entries by key, in order (keys are unique in every effective collection, so a dict keeps both).
+    index = base.__dict__.get("_index")
+    if index is None:  # built once per frozen element, then copied (a C-level dict copy) per layer
+        index = base.__dict__["_index"] = {it._key: it for it in base.items}
+    inherited: dict[Any, ConfigElement] = dict(index)
+    added: dict[Any, ConfigElement] = {}
     default_item = coll.item.default
     for op, key, item_node, origin in node.ops:
         xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else coll.add[0]
@@ -105,36 +113,32 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
             raise _lock_error(f"<{xml_name}> cannot be used at this path: it is locked at a parent level "
                               "(lockElements)", origin, section)
         if op == "clear":
-            for it in inherited + added:
+            for it in (*inherited.values(), *added.values()):
                 if it._lock_item:
                     raise _lock_error("<clear/> cannot be used at this path: an inherited entry is locked "
                                       "(lockItem)", origin, section)
-            inherited, added = [], []
+            inherited, added = {}, {}
         elif op == "remove":
-            for lst in (inherited, added):
-                for i, it in enumerate(lst):
-                    if it._key == key:
-                        if it._lock_item:
-                            raise _lock_error("this entry cannot be removed at this path: it is locked at a "
-                                              "parent level (lockItem)", origin, section)
-                        del lst[i]
-                        break
+            it = inherited.get(key) or added.get(key)
+            if it is not None:  # removing a key that is not there is not an error in IIS
+                if it._lock_item:
+                    raise _lock_error("this entry cannot be removed at this path: it is locked at a parent "
+                                      "level (lockItem)", origin, section)
+                inherited.pop(key, None) or added.pop(key, None)
         else:
-            for it in inherited + added:
-                if it._key == key:
-                    shown = ", ".join(f"'{v}'" for v in key)
-                    raise ConfigError(f"cannot add duplicate collection entry of type '{coll.add[0]}' with "
-                                      f"unique key attribute(s) set to {shown}", origin[0], origin[1], section,
-                                      None, HR_ALREADY_EXISTS)
+            if key in inherited or key in added:
+                shown = ", ".join(f"'{v}'" for v in key)
+                raise ConfigError(f"cannot add duplicate collection entry of type '{coll.add[0]}' with unique "
+                                  f"key attribute(s) set to {shown}", origin[0], origin[1], section, None,
+                                  HR_ALREADY_EXISTS)
             assert item_node is not None
-            new = apply(default_item, item_node, section)
-            extra = {"_key": key, "_lock_item": item_node.lock_item}
-            vals = new._values()
-            vals.update(extra)
-            added.append(type(new)._make(vals))
+            vals = apply(default_item, item_node, section)._values()
+            vals["_key"] = key
+            vals["_lock_item"] = item_node.lock_item
+            added[key] = type(default_item)._make(vals)
     if coll.merge_append:
-        return tuple(inherited + added)
-    return tuple(added + inherited)
+        return (*inherited.values(), *added.values())
+    return (*added.values(), *inherited.values())
 
 
 __all__ = ["apply"]

@@ -379,7 +379,13 @@ class ConfigElement:
         return obj
 
     def _values(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        values = dict(self.__dict__)
+        values.pop("_index", None)  # the merge's key index belongs to this instance's items only
+        return values
+
+    def origin_of(self, field: str) -> tuple[str, int] | None:
+        """(file, line) of the layer that set attribute ``field`` (snake_case), None for a default."""
+        return self._attr_origins.get(field)
 
 
 def _class_name(xml: str) -> str:
@@ -412,6 +418,9 @@ def _compile(xml: str, members: tuple, base: type = ConfigElement, cls: type | N
     return schema
 
 
+_NO_ORIGINS: dict[str, tuple[str, int]] = {}
+
+
 def default_values(schema: ElementSchema) -> dict[str, Any]:
     """The field values of an element nobody configured: schema defaults, default children, no items."""
     values: dict[str, Any] = {a.py: a.default for a in schema.attrs.values()}
@@ -420,7 +429,8 @@ def default_values(schema: ElementSchema) -> dict[str, Any]:
     if schema.collection is not None:
         values["items"] = ()
     values.update(origin=None, _explicit=frozenset(), _lock_attrs=frozenset(), _lock_all_attrs_except=None,
-                  _lock_elems=frozenset(), _lock_all_elems_except=None, _key=None, _lock_item=False)
+                  _lock_elems=frozenset(), _lock_all_elems_except=None, _key=None, _lock_item=False,
+                  _attr_origins=_NO_ORIGINS)
     return values
 
 

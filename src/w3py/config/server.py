@@ -133,7 +133,7 @@ class EffectiveConfig(dict):
 class _Level:
     """The configuration state after one level of one site's path."""
 
-    __slots__ = ("sections", "modes", "pending", "deps", "error", "extra_decls", "config")
+    __slots__ = ("sections", "modes", "pending", "deps", "error", "extra_decls", "config", "chain")
 
     def __init__(self) -> None:
         self.sections: dict[type[Section], ConfigElement] = {}
@@ -143,6 +143,7 @@ class _Level:
         self.error: ConfigError | None = None
         self.extra_decls: frozenset[str] = frozenset()
         self.config: EffectiveConfig | None = None
+        self.chain: tuple[SectionEntry, ...] = ()                  # entries applied so far, in order
 
 
 class ServerConfig:
@@ -160,11 +161,17 @@ class ServerConfig:
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
         self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[Any, Any]] = OrderedDict()
         self._last_poll = time.monotonic()
+        # applicationHost.config <location path="Site/..."> entries by lower-cased path, in document order
+        self._located: dict[str, list[SectionEntry]] = {}
+        for entry in doc.entries:
+            if entry.location:
+                self._located.setdefault(entry.location.lower(), []).append(entry)
         self._server = self._build_server_level()
         self.sites: tuple[Site, ...] = build_sites(self._server.sections[SitesSection], env.to_path)
         self._sites_by_id = {s.id: s for s in self.sites}
         self.log = self._server.sections[LogSection]
         self.not_implemented = sorted({e.decl.path for e in doc.entries if e.node is None})
+        self._apphost_stamp = _stamp(str(path))
 
     # ------------------------------------------------------------------------------------------ public API
     def site_by_id(self, site_id: int) -> Site | None:
@@ -194,21 +201,41 @@ class ServerConfig:
             raise hit  # type: ignore[misc]
         return self._effective_slow(site, vpath, key)
 
+    def apphost_changed(self) -> bool:
+        """True when applicationHost.config on disk is not the file this configuration was loaded from."""
+        return _stamp(str(self.path)) != self._apphost_stamp
+
+    def reload(self) -> "ServerConfig":
+        """A freshly loaded configuration from the same file, or ``self`` if the file is now broken: IIS keeps
+        serving with the last good configuration and logs why (issue 3, item 4)."""
+        try:
+            return load_server_config(self.path, poll_interval=self.poll_interval, root=self.root)
+        except ConfigError as exc:
+            log.error("applicationHost.config not reloaded, keeping the last good configuration: %s",
+                      exc.one_line())
+            return self
+
     def check_for_changes(self) -> bool:
         """Re-stat every web.config the caches depend on; drop the caches if any changed. True if so."""
         self._last_poll = time.monotonic()
-        seen: set[int] = set()
+        changed: set[int] = set()
+        checked: set[int] = set()
         for level in self._levels.values():
             for dep in level.deps:
-                if id(dep) in seen:
+                if id(dep) in checked:
                     continue
-                seen.add(id(dep))
+                checked.add(id(dep))
                 if dep.changed():
                     log.info("configuration file changed: %s", dep.path)
-                    self._levels.clear()
-                    self._paths.clear()
-                    return True
-        return False
+                    changed.add(id(dep))
+        if not changed:
+            return False
+        # Drop the levels that read a changed file (their descendants carry the same dep); unaffected levels
+        # keep their EffectiveConfig objects, so callers that cache by identity keep their work.
+        for key in [k for k, lv in self._levels.items() if any(id(d) in changed for d in lv.deps)]:
+            del self._levels[key]
+        self._paths.clear()
+        return True
 
     # ------------------------------------------------------------------------------------------ internals
     def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
@@ -241,6 +268,7 @@ class ServerConfig:
         sections: dict[type[Section], ConfigElement] = {cls: cls._schema.default for cls in SECTIONS.values()}
         modes = {d.path: d.override_mode_default for d in self.declarations.values()}
         located: list[SectionEntry] = []
+        chain: list[SectionEntry] = []
         for entry in self.document.entries:
             decl = entry.decl
             if entry.location not in (None, ""):
@@ -252,24 +280,38 @@ class ServerConfig:
             if entry.location == "":
                 located.append(entry)
                 continue
-            self._apply_entry(sections, entry)
+            self._apply_entry(sections, entry, chain)
         for entry in located:
-            self._apply_entry(sections, entry)
+            self._apply_entry(sections, entry, chain)
             if entry.override_mode is not None:
                 modes[entry.decl.path] = entry.override_mode
         level.sections = sections
         level.modes = modes
+        level.chain = tuple(chain)
         level.config = EffectiveConfig(sections, None, "")
-        # Validate every site-targeted <location> of applicationHost.config now: a bad value there is a
-        # start-up error, as in IIS (the whole file is one document).
         return level
 
     @staticmethod
-    def _apply_entry(sections: dict[type[Section], ConfigElement], entry: SectionEntry) -> None:
+    def _apply_entry(sections: dict[type[Section], ConfigElement], entry: SectionEntry,
+                     chain: list[SectionEntry]) -> None:
         cls = entry.decl.cls
         if cls is None or entry.node is None:
             return
         sections[cls] = apply(sections[cls], entry.node, entry.decl.path)
+        chain.append(entry)
+
+    def _refold(self, chain: tuple[SectionEntry, ...]) -> tuple[dict, dict]:
+        """Sections and override modes from the schema defaults and ``chain`` (checks were made when the
+        entries were first applied)."""
+        sections: dict[type[Section], ConfigElement] = {cls: cls._schema.default for cls in SECTIONS.values()}
+        modes = {d.path: d.override_mode_default for d in self.declarations.values()}
+        scratch: list[SectionEntry] = []
+        apphost = str(self.path)
+        for entry in chain:
+            self._apply_entry(sections, entry, scratch)
+            if entry.override_mode is not None and (entry.origin[0] == apphost or entry.override_mode == "Deny"):
+                modes[entry.decl.path] = entry.override_mode
+        return sections, modes
 
     def _compute_level(self, site: Site, segs: tuple[str, ...], parent: _Level) -> _Level:
         level = _Level()
@@ -278,24 +320,31 @@ class ServerConfig:
         if parent.error is not None:
             level.error = parent.error
             return level
-        sections = dict(parent.sections)
-        modes = dict(parent.modes)
         rel = "/".join(segs)
         rel_low = rel.lower()
         vpath = "/" + rel
+        chain = list(parent.chain)
+        if rel and any(not e.inherit_in_child_apps for e in chain) and \
+                any(a.path.lower() == vpath.lower() for a in site.applications):
+            # A child application's root: entries written with inheritInChildApplications="false" above stop
+            # here (IIS: "<location inheritInChildApplications>"), so the fold restarts without them.
+            chain = [e for e in chain if e.inherit_in_child_apps]
+            sections, modes = self._refold(tuple(chain))
+        else:
+            sections = dict(parent.sections)
+            modes = dict(parent.modes)
         try:
             # 1. applicationHost.config <location path="Site/rel">
             target = f"{site.name}/{rel}".rstrip("/").lower()
-            for entry in self.document.entries:
-                if entry.location is not None and entry.location != "" and entry.location.lower() == target:
-                    self._apply_entry(sections, entry)
-                    if entry.override_mode is not None:
-                        modes[entry.decl.path] = entry.override_mode
+            for entry in self._located.get(target, ()):
+                self._apply_entry(sections, entry, chain)
+                if entry.override_mode is not None:
+                    modes[entry.decl.path] = entry.override_mode
             # 2. <location path> of higher web.config files aimed at this level
             pending = []
             for tgt, entry, doc in parent.pending:
                 if tgt == rel_low:
-                    self._apply_web_entry(sections, modes, entry, site, vpath, location=True)
+                    self._apply_web_entry(sections, modes, chain, entry, vpath, location=True)
                 else:
                     pending.append((tgt, entry, doc))
             # 3. this level's web.config
@@ -309,15 +358,13 @@ class ServerConfig:
                 level.deps = level.deps + (dep,)  # recorded first: a broken file must be re-checked too
                 doc = self._document(wc, dep, level.extra_decls)
                 if doc is not None:
-                    own = frozenset(p for p, d in doc.declarations.items() if d.cls is None) - \
-                        frozenset(self.declarations)
-                    if own:
-                        level.extra_decls = level.extra_decls | own
+                    if doc.own_declarations:
+                        level.extra_decls = level.extra_decls | doc.own_declarations
                     for entry in doc.entries:
                         if entry.location:
                             pending.append(((rel + "/" + entry.location).strip("/").lower(), entry, doc))
                         else:
-                            self._apply_web_entry(sections, modes, entry, site, vpath,
+                            self._apply_web_entry(sections, modes, chain, entry, vpath,
                                                   app_root=mapped.application.path.lower() == (vpath.lower()
                                                                                                if rel else "/"))
             level.pending = tuple(pending)
@@ -326,10 +373,11 @@ class ServerConfig:
             return level
         level.sections = sections
         level.modes = modes
+        level.chain = tuple(chain)
         level.config = EffectiveConfig(sections, site, vpath)
         return level
 
-    def _apply_web_entry(self, sections: dict, modes: dict, entry: SectionEntry, site: Site, vpath: str,
+    def _apply_web_entry(self, sections: dict, modes: dict, chain: list, entry: SectionEntry, vpath: str,
                          location: bool = False, app_root: bool = False) -> None:
         decl = entry.decl
         ad = decl.allow_definition
@@ -345,7 +393,7 @@ class ServerConfig:
                               f"(overrideModeDefault=\"Deny\"), or set explicitly by a location tag with "
                               f"overrideMode=\"Deny\" or the legacy allowOverride=\"false\"",
                               entry.origin[0], entry.origin[1], decl.path, None, HR_LOCK_VIOLATION)
-        self._apply_entry(sections, entry)
+        self._apply_entry(sections, entry, chain)
         if entry.override_mode == "Deny":
             modes[decl.path] = "Deny"
 
@@ -386,6 +434,14 @@ class ServerConfig:
                                  groups=self.document.groups)
         except ConfigError as exc:
             return exc
+
+    def documents(self) -> list[ConfigDocument]:
+        """The web.config documents parsed so far (valid ones), most recent version of each file."""
+        latest: dict[str, ConfigDocument] = {}
+        for (path, _extra), (_stamp_, value) in self._docs.items():
+            if isinstance(value, ConfigDocument):
+                latest[path] = value
+        return list(latest.values())
 
     def iter_web_configs(self, site: Site) -> Iterator[tuple[str, Path]]:
         """Every (virtual path, web.config path) under a site's virtual directories (for ``config check``)."""

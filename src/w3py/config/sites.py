@@ -117,8 +117,9 @@ def parse_binding(protocol: str, info: str, ssl_flags: int) -> Binding:
         if not sep:
             raise ValueError(f"'{info}' is not a valid binding (expected IP:port:host)")
     port_s, sep, host = rest.partition(":")
-    if not sep or not port_s.isdigit() or not 0 < int(port_s) < 65536:
-        raise ValueError(f"'{info}' is not a valid binding (expected IP:port:host with a port 1-65535)")
+    # Port 0 (any free port) is accepted for tests; IIS itself would not offer it.
+    if not sep or not port_s.isdigit() or not 0 <= int(port_s) < 65536:
+        raise ValueError(f"'{info}' is not a valid binding (expected IP:port:host with a port 0-65535)")
     return Binding(protocol, ip or "*", int(port_s), host, info, ssl_flags)
 
 

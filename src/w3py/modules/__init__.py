@@ -22,6 +22,7 @@ _IMPLEMENTED: dict[str, str] = {
     "HttpLoggingModule": "w3py.modules.http_logging:HttpLoggingModule",
     "HttpRedirectionModule": "w3py.modules.http_redirection:HttpRedirectionModule",
     "ProtocolSupportModule": "w3py.modules.protocol_support:ProtocolSupportModule",
+    "RequestFilteringModule": "w3py.modules.request_filtering.module:RequestFilteringModule",
     "StaticFileModule": "w3py.modules.static_file:StaticFileModule",
 }
 

@@ -194,11 +194,11 @@ def parse_ranges(value: bytes, size: int) -> list[tuple[int, int]] | None:
             out.append((max(0, size - n), size - 1))
             continue
         start = int(first)
-        end = int(last) if last else size - 1
-        if end < start:
-            return None
+        if last and int(last) < start:
+            return None  # invalid syntax (RFC 9110 §14.1.1): the whole header is ignored
         if start >= size:
-            continue
+            continue  # unsatisfiable
+        end = int(last) if last else size - 1
         out.append((start, min(end, size - 1)))
     return out
 

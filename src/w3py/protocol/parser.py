@@ -109,6 +109,7 @@ class RequestParser:
         "_received_at",
         "_received_wall",
         "_request_line",
+        "_last_host",
     )
 
     def __init__(self) -> None:
@@ -118,6 +119,8 @@ class RequestParser:
         self._finished = False
         self._in_head = False
         self._begun_in_feed = False
+        # (Host value, parsed host) of the previous request: a keep-alive client repeats its Host header.
+        self._last_host: tuple[bytes, str | None] = (b"", None)
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -278,7 +281,12 @@ class RequestParser:
                 raise ProtocolError("HTTP/1.1 request without Host", (400, 0), "Hostname")
             host = ""
         else:
-            host = parse_host(host_value.strip(b" \t"))
+            last = self._last_host
+            if host_value == last[0]:
+                host = last[1]
+            else:
+                host = parse_host(host_value.strip(b" \t"))
+                self._last_host = (host_value, host)
             if host is None:
                 raise ProtocolError("invalid Host", (400, 0), "Hostname")
 

@@ -84,24 +84,28 @@ ENTITY_BODY = "Timer_EntityBody"
 MIN_BYTES = "Timer_MinBytesPerSecond"
 
 
+def _site(cycle: _Cycle | None) -> Any:
+    if cycle is None or cycle.request is None:
+        return None
+    return cycle.request.site
+
+
 class _Refusal:
     """A request the listener answers itself: status and HTTPERR s-reason."""
 
-    __slots__ = ("status", "substatus", "reason", "site_id", "logged", "request_line")
+    __slots__ = ("status", "substatus", "reason", "logged", "request_line")
 
     def __init__(
         self,
         status: int,
         substatus: int,
         reason: str,
-        site_id: str = "-",
         logged: bool = False,
         request_line: tuple[str, str, bytes] | None = None,
     ) -> None:
         self.status = status
         self.substatus = substatus
         self.reason = reason
-        self.site_id = site_id
         self.logged = logged
         # (method, version, target) of a head refused before it became a Request
         self.request_line = request_line
@@ -356,7 +360,7 @@ class HTTPConnection(asyncio.Protocol):
             self._closing = True
             # The error is in a body (bad chunk framing): the handler reading it gets the error; the
             # response its pipeline makes of it is the last on this connection.
-            self._log_httperr(exc.reason, str(code), receiving.request, self._site_id(receiving))
+            self._log_httperr(exc.reason, code, receiving.request, _site(receiving))
             receiving.body.fail(exc)
             self._receiving = None
             if receiving.body.discard:  # already answered, only draining
@@ -427,7 +431,7 @@ class HTTPConnection(asyncio.Protocol):
             return
         cycle = self._receiving if kind == ENTITY_BODY else None
         request = cycle.request if cycle is not None else None
-        self._log_httperr(kind, "-", request, self._site_id(cycle) if cycle is not None else "-")
+        self._log_httperr(kind, None, request, _site(cycle))
         if cycle is not None and cycle.body is not None:
             cycle.body.fail(ConnectionResetError("request body timed out"))
         self._abort()
@@ -508,11 +512,6 @@ class HTTPConnection(asyncio.Protocol):
             transport.abort()
 
     # --- sites and limits -------------------------------------------------------------------------------
-
-    def _site_id(self, cycle: _Cycle | None) -> str:
-        if cycle is None or cycle.request is None or cycle.request.site is None:
-            return "-"
-        return str(getattr(cycle.request.site, "id", "-"))
 
     def _over_site_limit(self, request: Request) -> bool:
         """limits/@maxConnections: count this connection against its site; True if that is one too many."""
@@ -689,7 +688,7 @@ class HTTPConnection(asyncio.Protocol):
         if not completed and cycle.request is not None and not self._lost:
             self._closing = True
         if not completed and cycle.request is not None:
-            self._log_httperr("Connection_Dropped", "-", cycle.request, self._site_id(cycle))
+            self._log_httperr("Connection_Dropped", None, cycle.request, _site(cycle))
         on_complete = response.on_complete
         if on_complete is None:
             return
@@ -777,7 +776,7 @@ class HTTPConnection(asyncio.Protocol):
         request = cycle.request
         self._closing = True
         if not refusal.logged:
-            self._log_httperr(refusal.reason, str(refusal.status), request, refusal.site_id, refusal.request_line)
+            self._log_httperr(refusal.reason, refusal.status, request, None, refusal.request_line)
         if cycle.started or self._lost:
             self._abort()
             if response is not None:
@@ -825,33 +824,30 @@ class HTTPConnection(asyncio.Protocol):
     def _log_httperr(
         self,
         reason: str,
-        status: str,
+        status: int | None,
         request: Request | None,
-        site_id: str = "-",
+        site: Any = None,
         request_line: tuple[str, str, bytes] | None = None,
     ) -> None:
-        date, time = clock.CLOCK.w3c()
+        """One HTTPERR line; ``None`` fields are written ``-`` (a timeout has no status)."""
+        version = method = uri = None
         if request is not None:
             version, method, uri = "HTTP/" + request.http_version, request.method, log_uri(request.target)
         elif request_line is not None:
             method, version, target = request_line
             version, uri = "HTTP/" + version, log_uri(target)
-        else:
-            version = method = uri = "-"
         entry = HTTPERREntry(
-            date,
-            time,
-            self._client[0],
-            self._client[1],
-            self._local[0],
-            self._local[1],
-            version,
-            method,
-            uri,
-            status,
-            site_id,
-            reason,
-            "-",
+            c_ip=self._client[0],
+            c_port=self._client[1],
+            s_ip=self._local[0],
+            s_port=self._local[1],
+            cs_version=version,
+            cs_method=method,
+            cs_uri=uri,
+            sc_status=status,
+            s_siteid=getattr(site, "id", None),
+            s_reason=reason,
+            s_queuename=_queue_name(site),
         )
         self._state.log_httperr(entry)
 
@@ -866,6 +862,14 @@ class HTTPConnection(asyncio.Protocol):
     @property
     def busy(self) -> bool:
         return self._task is not None
+
+
+def _queue_name(site: Any) -> str | None:
+    """s-queuename: the application pool of the site's root application (HTTP.sys's request queue)."""
+    for application in getattr(site, "applications", ()) or ():
+        if getattr(application, "path", None) == "/":
+            return getattr(application, "application_pool", None)
+    return None
 
 
 async def _close_stream(stream: Any) -> None:

@@ -21,6 +21,9 @@ from w3py.server.httperr import HTTPERREntry, HTTPERRSink, httperr_directory, op
 
 logger = logging.getLogger("w3py.server")
 
+# What socket_address() gives for the wildcard binding (*): tried as dual-stack [::] first.
+WILDCARD_BIND = "0.0.0.0"
+
 # Pending connections the kernel may queue per listening socket before the server accepts them.
 LISTEN_BACKLOG = 1024
 
@@ -44,6 +47,39 @@ class BindError(OSError):
         self.binding = binding
 
 
+def _open_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port). The wildcard is dual-stack ``[::]`` where IPv6 exists, so that ``*``
+    means every address, IPv4 and IPv6, as in IIS."""
+    if host == WILDCARD_BIND and socket.has_ipv6:
+        try:
+            sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        except OSError:
+            pass
+        else:
+            try:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(("::", port))
+                sock.listen(LISTEN_BACKLOG)
+                sock.setblocking(False)
+                return sock
+            except OSError as exc:
+                sock.close()
+                if exc.errno not in (errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT):
+                    raise
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def bind_sockets(endpoints: Iterable[Endpoint]) -> list[tuple[Endpoint, socket.socket]]:
     """Open a listening socket per endpoint. Raises ``BindError`` naming the binding that failed (and closes
     the sockets already opened)."""
@@ -51,15 +87,9 @@ def bind_sockets(endpoints: Iterable[Endpoint]) -> list[tuple[Endpoint, socket.s
     try:
         for endpoint in endpoints:
             host, port = socket_address(endpoint)
-            family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((host, port))
-                sock.listen(LISTEN_BACKLOG)
-                sock.setblocking(False)
+                sock = _open_socket(host, port)
             except OSError as exc:
-                sock.close()
                 raise BindError(endpoint.bindings[0] if endpoint.bindings else f"{host}:{port}", exc) from exc
             if endpoint.port == 0:  # tests: the kernel picked the port
                 endpoint.port = sock.getsockname()[1]

@@ -196,7 +196,8 @@ def write_tree(root: str | os.PathLike[str], files: dict[str, bytes | str]) -> N
 
 
 # --- a whole site on the embedded default configuration ------------------------------------------------------
-def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bool = True) -> str:
+def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bool = True,
+                  extra_modules: tuple[str, ...] = ()) -> str:
     """The embedded default applicationHost.config, with ``locations`` (``<location>`` elements) appended
     and ``webserver`` (elements) inserted at the top of its ``<system.webServer>``. With
     ``only_implemented``, ``<modules>`` entries w3py does not implement in this checkout are dropped, so the
@@ -217,6 +218,9 @@ def stock_apphost(locations: str = "", webserver: str = "", only_implemented: bo
             block,
         )
         text = text[:start] + block + text[end:]
+    for name in extra_modules:  # appended to both <globalModules> and <modules>
+        text = text.replace("</globalModules>", f'<add name="{name}" image="w3py" /></globalModules>', 1)
+        text = text.replace("</modules>", f'<add name="{name}" /></modules>', 1)
     if webserver:
         text = text.replace("<system.webServer>", "<system.webServer>\n" + webserver, 1)
     return text.replace("</configuration>", locations + "\n</configuration>")
@@ -229,7 +233,8 @@ class SiteHarness:
     ``on_complete`` called)."""
 
     def __init__(self, root: str | os.PathLike[str], files: dict[str, bytes | str] | None = None,
-                 locations: str = "", webserver: str = "", apphost: str | None = None, options: Any = None) -> None:
+                 locations: str = "", webserver: str = "", apphost: str | None = None, options: Any = None,
+                 extra_modules: dict[str, type] | None = None) -> None:
         from pathlib import Path
 
         from w3py.config import load_server_config
@@ -240,13 +245,16 @@ class SiteHarness:
         self.wwwroot.mkdir(parents=True, exist_ok=True)
         (self.root / "config").mkdir(exist_ok=True)
         self.apphost_path = self.root / "config" / "applicationHost.config"
-        text = apphost if apphost is not None else stock_apphost(locations, webserver)
+        extra = dict(extra_modules or {})
+        text = apphost if apphost is not None else stock_apphost(locations, webserver, extra_modules=tuple(extra))
         self.apphost_path.write_text(text, encoding="utf-8")
         if files:
             write_tree(self.wwwroot, files)
         self.config = load_server_config(self.apphost_path, poll_interval=0, root=self.root)
         self.site = self.config.sites[0]
-        self.app = PipelineApplication(self.config, options=options)
+        from w3py.modules import MODULES
+
+        self.app = PipelineApplication(self.config, options=options, modules={**MODULES, **extra})
 
     def web_config(self, rel: str, body: str) -> None:
         """Write ``<rel>/web.config`` below wwwroot with ``body`` inside ``<configuration>``."""
@@ -273,3 +281,122 @@ def pipeline_harness(root: str | os.PathLike[str], files: dict[str, bytes | str]
                      **kwargs: Any) -> SiteHarness:
     """A ``SiteHarness`` (see there): the real engine and configuration on in-memory requests."""
     return SiteHarness(root, files, **kwargs)
+
+
+def location(body: str, path: str = "Default Web Site") -> str:
+    """A ``<location>`` element for the default site (or ``path``) carrying ``body`` as system.webServer
+    content, for ``SiteHarness(locations=...)``."""
+    return f'<location path="{path}" overrideMode="Allow"><system.webServer>{body}</system.webServer></location>'
+
+
+# --- a whole site over a real socket ---------------------------------------------------------------------------
+class ServedSite:
+    """A ``SiteHarness``'s application behind the real listener on 127.0.0.1 (an ephemeral port), on its own
+    event-loop thread. ``raw(bytes)`` sends one request and returns h11's parse of the answer;
+    ``log_rows()`` flushes the W3C writers and returns the site's log lines as dicts."""
+
+    def __init__(self, harness: SiteHarness) -> None:
+        import socket as _socket
+        import threading
+
+        from w3py.server.bindings import plan_endpoints
+        from w3py.server.listener import Server
+
+        self.harness = harness
+        self.server = Server(harness.config, harness.app)
+        endpoint = plan_endpoints(harness.config.sites)[0]
+        self._sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._endpoint = endpoint
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="w3py-served-site", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _main(self) -> None:
+        import uvloop
+
+        loop = self.loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._sock.listen(128)
+        self._sock.setblocking(False)
+        loop.run_until_complete(self.server.start(sockets=[(self._endpoint, self._sock)]))
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+    def stop(self) -> None:
+        loop = self.loop
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.server.stop(1.0), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(10)
+        self._sock.close()
+        self.loop = None
+
+    def raw(self, data: bytes | str, timeout: float = 5.0) -> "RawAnswer":
+        """Send ``data`` (a whole request) on a new connection; read until the server closes or one response
+        is complete. Returns status, headers and body as an independent HTTP client (h11) saw them."""
+        import socket as _socket
+
+        import h11
+
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        method = data.split(b" ", 1)[0]
+        conn = h11.Connection(h11.CLIENT)
+        with _socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            conn.send(h11.Request(method=method, target=b"/", headers=[(b"host", b"x")]))  # align h11's state
+            conn.send(h11.EndOfMessage())
+            status, headers, body = 0, [], b""
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA:
+                    chunk = sock.recv(65536)
+                    conn.receive_data(chunk)
+                    continue
+                if isinstance(event, h11.Response):
+                    status, headers = event.status_code, [(k.lower(), v) for k, v in event.headers]
+                elif isinstance(event, h11.Data):
+                    body += bytes(event.data)
+                elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                    break
+        return RawAnswer(status, headers, body)
+
+    def get(self, path: str, headers: str = "", method: str = "GET") -> "RawAnswer":
+        return self.raw(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n")
+
+    def log_rows(self) -> list[dict[str, str]]:
+        from w3py.modules.http_logging import WRITERS
+        from w3py.testing.w3c_log import parse_w3c
+
+        assert self.loop is not None
+        asyncio.run_coroutine_threadsafe(_call(WRITERS.close_all), self.loop).result(10)
+        rows: list[dict[str, str]] = []
+        folder = self.harness.root / "inetpub" / "logs" / "LogFiles" / f"W3SVC{self.harness.site.id}"
+        for path in sorted(folder.glob("*.log")):
+            rows.extend(parse_w3c(path).rows)
+        return rows
+
+
+async def _call(fn: Any) -> Any:
+    return fn()
+
+
+@dataclass
+class RawAnswer:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        key = name.lower().encode("latin-1")
+        for k, v in self.headers:
+            if k == key:
+                return v.decode("latin-1")
+        return None

@@ -87,6 +87,11 @@ class FixedResponseApp:
                         substatus=substatus)
 
 
+def fixed_response_app(server_config: Any = None) -> FixedResponseApp:
+    """App factory for ``w3py serve --app w3py.testing.server:fixed_response_app`` (the benchmark)."""
+    return FixedResponseApp()
+
+
 class HandlerApp:
     """An Application made of one ``async def handler(request) -> Response`` (tests). It records the requests
     it saw, and the results ``on_complete`` reported for its responses, in order."""
@@ -188,6 +193,8 @@ class RunningServer:
     def httperr_lines(self) -> list[str]:
         """The HTTPERR log's entry lines (header lines left out)."""
         directory = self.server.httperr_dir
+        if self.server._httperr is not None:
+            self.server._httperr.flush()  # the writer buffers; tests read what was logged so far
         if directory is None or not directory.exists():
             return []
         lines: list[str] = []
@@ -311,3 +318,71 @@ def exchange(
         reader = ResponseReader(sock)
         responses = [reader.read() for _ in range(count)]
         return responses, (reader.at_eof(2.0) if check_close else None)
+
+
+# --- the process model under test: `python -m w3py.testing.server CONFIG.json [--workers N]` -----------
+
+
+def load_json_config(path: Path) -> FakeServerConfig:
+    """A FakeServerConfig from a small JSON file (tests of the supervisor, before and beside the real
+    configuration system): ``{"root": ..., "sites": [{"id", "name", "bindings": [{"ip","port","host"}],
+    "timeout_s", "started"}]}``. A missing or unreadable file raises ConfigError like the real loader."""
+    import json
+
+    from w3py.errors import ConfigError
+
+    try:
+        data = json.loads(Path(path).read_text())
+        sites = tuple(
+            site(
+                s["id"],
+                s.get("name"),
+                bindings=[FakeBinding(ip=b.get("ip", "*"), port=b["port"], host=b.get("host", "")) for b in s["bindings"]],
+                timeout_s=s.get("timeout_s"),
+                started=s.get("started", True),
+            )
+            for s in data["sites"]
+        )
+        return FakeServerConfig(root=Path(data["root"]), sites=sites)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read test configuration: {exc}", file=str(path)) from exc
+
+
+class WhoAmIApp:
+    """Answers ``<site name> <worker pid>``; ``/sleep?S`` waits S seconds first (in-flight requests)."""
+
+    async def handle(self, request: Request) -> Response:
+        import os
+
+        if request.path == b"/sleep":
+            await asyncio.sleep(float(request.query or b"1"))
+        return Response(200, body=f"{request.site.name} {os.getpid()}".encode())
+
+    def reject(self, request: Request, status: int, substatus: int) -> Response:
+        return Response(status, substatus=substatus)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from w3py.errors import ConfigError
+    from w3py.process.supervisor import run_server
+    from w3py.server.listener import BindError
+
+    parser = argparse.ArgumentParser(prog="python -m w3py.testing.server")
+    parser.add_argument("config", type=Path)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    try:
+        config = load_json_config(args.config)
+        return run_server(config, lambda cfg: WhoAmIApp(), args.workers, reload=lambda: load_json_config(args.config))
+    except ConfigError as exc:
+        print(exc.one_line())
+        return 2
+    except BindError as exc:
+        print(exc.strerror)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

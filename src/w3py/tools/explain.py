@@ -14,7 +14,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len, chop_cells
@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from w3py import catalog
+from w3py.status import CONFIG_DATA_INVALID
 
 __all__ = [
     "Explanation",
@@ -41,18 +42,23 @@ __all__ = [
 _STATUS_RANGE = range(100, 600)
 # How many near matches to offer for a code the catalog does not know.
 _MAX_SUGGESTIONS = 4
+# Column widths (terminal cells) of the substatus table shown for a bare code.
+_MEANING_MIN_WIDTH = 34
+_MODULE_MAX_WIDTH = 26
+# Characters of an unparseable query repeated in the error message.
+_MAX_QUERY_ECHO = 40
 
 # "HTTP Error 404.13 - Not Found", "404.13", "404 13 0", "404.13.0", "404 13", "500 19 0x8007000d"
 _STATUS_QUERY = re.compile(
     r"""^(?:http\s+)?(?:error\s+)?             # pasted from a browser: "HTTP Error 404.13"
         (?P<code>\d{3})
-        (?:[.\s]+(?P<sub>\d+))?
-        (?:[.\s]+(?P<win32>0x[0-9a-f]+|\d+))?
+        (?:[.\s]+(?P<sub>\d{1,10}))?
+        (?:[.\s]+(?P<win32>0x[0-9a-f]{1,8}|\d{1,10}))?
         (?:\s*[-–—:].*)?$                       # " - Not Found" after the number
     """,
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.ASCII,
 )
-_WIN32_QUERY = re.compile(r"^(?:win32[:=\s]*)?(?P<value>0x[0-9a-f]{1,8}|\d+)$", re.IGNORECASE)
+_WIN32_QUERY = re.compile(r"^(?:win32[:=\s]*)?(?P<value>0x[0-9a-f]{1,8}|\d{1,10})$", re.IGNORECASE | re.ASCII)
 
 
 class QueryError(Exception):
@@ -79,7 +85,6 @@ class Explanation:
     entries: tuple[catalog.Entry, ...] = ()
     win32: catalog.Win32Entry | None = None
     win32_value: int | None = None
-    notes: tuple[str, ...] = field(default=())
 
 
 # --- parsing -----------------------------------------------------------------------------------------------
@@ -96,11 +101,13 @@ def group_arguments(args: Sequence[str]) -> list[str]:
     i = 0
     while i < len(args):
         arg = args[i].strip()
-        if arg.isdigit() and int(arg) in _STATUS_RANGE:
+        if _is_decimal(arg) and int(arg) in _STATUS_RANGE:
             parts = [arg]
             while len(parts) < 3 and i + len(parts) < len(args):
                 nxt = args[i + len(parts)].strip()
-                if not (nxt.isdigit() or _is_hex(nxt)) or (nxt.isdigit() and int(nxt) in _STATUS_RANGE):
+                # a substatus is decimal; only the win32 part may be an HRESULT in hex
+                numeric = _is_decimal(nxt) or (len(parts) == 2 and _is_hex(nxt))
+                if not numeric or (_is_decimal(nxt) and int(nxt) in _STATUS_RANGE):
                     break
                 parts.append(nxt)
             grouped.append(" ".join(parts))
@@ -115,6 +122,16 @@ def _is_hex(text: str) -> bool:
     return bool(re.fullmatch(r"0x[0-9a-fA-F]{1,8}", text))
 
 
+def _is_decimal(text: str) -> bool:
+    # str.isdigit() accepts "²" and other digits int() refuses
+    return bool(re.fullmatch(r"[0-9]{1,10}", text))
+
+
+def _number(text: str) -> int:
+    """A decimal or 0x-prefixed hexadecimal number as typed ("02" is 2, not an error)."""
+    return int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
+
+
 def explain(query: str) -> Explanation:
     """Resolve one query; raise :class:`QueryError` (with suggestions) if the catalog knows no such code."""
     text = " ".join(query.split())
@@ -125,7 +142,7 @@ def explain(query: str) -> Explanation:
         return _explain_status(query, int(match["code"]), match["sub"], match["win32"])
     match = _WIN32_QUERY.match(text)
     if match:
-        value = int(match["value"], 0)
+        value = _number(match["value"])
         entry = catalog.win32(value)
         if entry is None:
             raise QueryError(query, f"no description for Win32 code / HRESULT {_format_win32(value)}",
@@ -133,7 +150,7 @@ def explain(query: str) -> Explanation:
         return Explanation(query, "win32", win32=entry, win32_value=value)
     raise QueryError(
         query,
-        f"{query!r} is not a status code; use CODE, CODE.SUBSTATUS or the log's 'STATUS SUBSTATUS WIN32'",
+        f"{_shorten(text)!r} is not a status code; use CODE, CODE.SUBSTATUS or the log's 'STATUS SUBSTATUS WIN32'",
         _nearest_strings(text),
     )
 
@@ -163,16 +180,14 @@ def _explain_status(query: str, code: int, sub: str | None, win32_text: str | No
                          _nearest_substatuses(family, substatus))
     if win32_text is None:
         return Explanation(query, "status", entries=(entry,))
-    value = int(win32_text, 0)
-    w32 = _win32_for(entry, value)
-    notes = () if w32 is not None else (f"sc-win32-status {_format_win32(value)}: not in the catalog",)
-    return Explanation(query, "log", entries=(entry,), win32=w32, win32_value=value, notes=notes)
+    value = _number(win32_text)
+    return Explanation(query, "log", entries=(entry,), win32=_win32_for(entry, value), win32_value=value)
 
 
 def _win32_for(entry: catalog.Entry, value: int) -> catalog.Win32Entry | None:
     # The log keeps only the low word of a config HRESULT (0x80070021 -> 33); beside 500.19 the HRESULT's
     # configuration-specific explanation is the useful one.
-    if (entry.code, entry.substatus) == (500, 19) and value <= 0xFFFF:
+    if (entry.code, entry.substatus) == (CONFIG_DATA_INVALID.code, CONFIG_DATA_INVALID.substatus) and value <= 0xFFFF:
         hresult = catalog.win32(0x80070000 | value)
         if hresult is not None and hresult.code != value:
             return hresult
@@ -196,7 +211,12 @@ def _nearest_substatuses(family: Sequence[catalog.Entry], substatus: int) -> lis
     return [e.status for e in nearest[: _MAX_SUGGESTIONS - 1]] + [str(family[0].code)]
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_QUERY_ECHO else text[: _MAX_QUERY_ECHO - 1] + "…"
+
+
 def _nearest_strings(text: str) -> list[str]:
+    text = text[:_MAX_QUERY_ECHO]  # a typo'd code is short; do not compare megabytes of pasted text
     known = [e.status for e in catalog.entries()] + sorted({str(e.code) for e in catalog.entries()})
     known += [w.hex.lower() for w in catalog.win32_entries()]
     return difflib.get_close_matches(text.lower(), known, n=_MAX_SUGGESTIONS, cutoff=0.6)
@@ -289,11 +309,12 @@ _LABELS = {
         "did_you_mean": "Did you mean",
         "any_module": "(several modules)",
         "seen_with": "Logged with",
+        "unknown_win32": "sc-win32-status {value}: no description in the catalog",
     },
     "ja": {
         "causes": "考えられる原因",
         "try": "対処方法",
-        "module": "設定するモジュール",
+        "module": "この状態を返すモジュール",
         "config": "関連する設定",
         "win32": "よく記録される win32",
         "w3py": "w3py",
@@ -308,6 +329,7 @@ _LABELS = {
         "did_you_mean": "候補",
         "any_module": "(複数のモジュール)",
         "seen_with": "主に記録される状態",
+        "unknown_win32": "sc-win32-status {value}: カタログに説明がありません",
     },
 }
 
@@ -332,7 +354,7 @@ def _render(console: Console, found: Sequence[Explanation], lang: str, expand_al
             if len(exp.entries) > 1:
                 console.print()
                 console.print(_family_table(exp.entries, lang, labels))
-                console.print(Text(labels["full"].format(code=head.code), style="dim"))
+                console.print(_Wrapped(labels["full"].format(code=head.code), style="dim"))
             continue
         for n, entry in enumerate(exp.entries):
             if n:
@@ -341,8 +363,9 @@ def _render(console: Console, found: Sequence[Explanation], lang: str, expand_al
         if exp.win32 is not None:
             console.print()
             console.print(_win32_block(exp.win32, lang, labels, heading=False))
-        for note in exp.notes:
-            console.print(Text(note, style="yellow"))
+        elif exp.win32_value is not None:
+            console.print()
+            console.print(Text(labels["unknown_win32"].format(value=_format_win32(exp.win32_value)), style="yellow"))
 
 
 def render_errors(console: Console, failed: Sequence[QueryError], lang: str) -> None:
@@ -419,8 +442,9 @@ def _family_table(entries: Sequence[catalog.Entry], lang: str, labels: dict[str,
     table = Table(title=labels["family"].format(code=entries[0].code), title_justify="left", box=None,
                   show_edge=False, pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("", style="cyan", no_wrap=True)
-    table.add_column(labels["meaning"])
-    table.add_column(labels["module"], style="dim")
+    # the meaning is what the reader came for: it keeps its width and long module names fold instead
+    table.add_column(labels["meaning"], min_width=_MEANING_MIN_WIDTH)
+    table.add_column(labels["module"], style="dim", max_width=_MODULE_MAX_WIDTH)
     table.add_column("w3py", no_wrap=True)
     for entry in entries:
         table.add_row(entry.status, _Wrapped(entry.one_line(lang)), _Wrapped(entry.module or "-"),
