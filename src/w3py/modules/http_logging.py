@@ -56,46 +56,52 @@ def should_log(status: int, dont_log: bool, selective_logging: str) -> bool:
 class SiteLogWriters:
     """The W3C writers of this process: one per site and log settings, shared by every module instance.
 
-    A configuration reload that leaves a site's ``logFile`` unchanged keeps its writer (and its buffer);
-    changed settings get a new writer, and the old one is closed (its buffered lines are flushed first).
+    A configuration reload that leaves a site's ``logFile`` unchanged keeps its writer (and its buffer).
+    Changed settings get a writer of their own; the previous one stays open (and flushed every second) for
+    the requests of the old snapshot still in flight, and is closed with the others at shutdown.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_site: dict[int, tuple[tuple, W3CLogWriter | None]] = {}
+        self._by_key: dict[tuple, W3CLogWriter | None] = {}
+        # The hot path: the writer of the last Site object seen per site id (one dict lookup and an identity
+        # check per request; the settings key, a repr of logFile, is only computed for a new Site object).
+        self._fast: dict[int, tuple[Any, bool, W3CLogWriter | None]] = {}
 
     def get(self, site: Any, log_in_utf8: bool) -> W3CLogWriter | None:
         """The writer for ``site`` (None when its logging is disabled or cannot be set up)."""
-        key = (repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
-        site_id = site.id
-        known = self._by_site.get(site_id)
-        if known is not None and known[0] == key:
-            return known[1]
+        fast = self._fast.get(site.id)
+        if fast is not None and fast[0] is site and fast[1] == log_in_utf8:
+            return fast[2]
+        key = (site.id, repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
         with self._lock:
-            known = self._by_site.get(site_id)
-            if known is not None and known[0] == key:
-                return known[1]
-            try:
-                writer = W3CLogWriter.from_site(site, log_in_utf8)
-            except (ValueError, OSError) as exc:
-                log.error("site %s: W3C logging is off: %s", site_id, exc)
-                writer = None
-            self._by_site[site_id] = (key, writer)
-        if known is not None and known[1] is not None:
-            known[1].close()
+            if key in self._by_key:
+                writer = self._by_key[key]
+            else:
+                try:
+                    writer = W3CLogWriter.from_site(site, log_in_utf8)
+                except (ValueError, OSError) as exc:
+                    log.error("site %s: W3C logging is off: %s", site.id, exc)
+                    writer = None
+                self._by_key[key] = writer
+        self._fast[site.id] = (site, log_in_utf8, writer)
         return writer
+
+    def writers(self) -> list[W3CLogWriter]:
+        """Every open writer."""
+        return [w for w in list(self._by_key.values()) if w is not None]
 
     def flush_all(self) -> None:
         """Write out every buffered line now."""
-        for _, writer in list(self._by_site.values()):
-            if writer is not None:
-                writer.flush()
+        for writer in self.writers():
+            writer.flush()
 
     def close_all(self) -> None:
         """Flush and close every writer (shutdown)."""
         with self._lock:
-            writers = [w for _, w in self._by_site.values() if w is not None]
-            self._by_site.clear()
+            writers = self.writers()
+            self._by_key.clear()
+            self._fast.clear()
         for writer in writers:
             writer.close()
 
