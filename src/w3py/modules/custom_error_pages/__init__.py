@@ -433,8 +433,14 @@ _LABELS: dict[str, dict[str, str]] = {
 _VALUE_PREFIX = "&nbsp;&nbsp;&nbsp;"  # IIS indents every value of the details tables this way
 
 
+# C0 controls (but TAB, LF, CR), DEL, C1 controls and the non-characters U+FFFE/U+FFFF are not allowed in
+# XHTML: a value carrying them (a hostile URL, a header) would make the page malformed. Shown as U+FFFD.
+_NOT_XML = {c: "\ufffd" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                                   0xFFFE, 0xFFFF)}
+
+
 def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_NOT_XML)
 
 
 def _bullets(items: Sequence[str]) -> str:
