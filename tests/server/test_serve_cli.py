@@ -165,11 +165,6 @@ def test_port_in_use_names_the_binding_and_exits_2(tmp_path) -> None:
     assert err.strip() == f"cannot listen on binding *:{port}:: address already in use"
 
 
-@pytest.mark.xfail(
-    reason="main's module registry lacks modules the default config lists (500.21 for HttpLoggingModule); "
-    "remove this mark once the pipeline registers them",
-    strict=True,
-)
 def test_default_site_serves_the_welcome_page_through_the_pipeline(tmp_path) -> None:
     port = free_port()
     rebind(ensure_server_root(tmp_path), port)
