@@ -233,3 +233,16 @@ def test_rollover_at_midnight_utc(tmp_path, frozen_clock) -> None:
     assert [(r["date"], r["time"], r["cs-uri-query"]) for log in parsed for r in log.rows] == [
         ("2026-03-17", "23:59:59", "before"), ("2026-03-18", "00:00:01", "after")]
     assert [log.blocks[0].date for log in parsed] == ["2026-03-17 23:59:59", "2026-03-18 00:00:01"]
+
+
+def test_unwritable_log_folder_is_reported_once_and_serving_goes_on(tmp_path, caplog) -> None:
+    blocked = tmp_path / "inetpub" / "logs" / "LogFiles" / "W3SVC1"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the site's log folder should be")  # even root cannot mkdir over it
+    with live_site(tmp_path, files={"a.txt": "x"}) as site, httpx.Client() as c:
+        for _ in range(3):
+            assert c.get(site.url("/a.txt")).status_code == 200
+            site.flush_logs()
+        assert c.get(site.url("/a.txt")).status_code == 200
+    reports = [r for r in caplog.records if r.levelname == "ERROR" and "W3SVC1" in r.getMessage()]
+    assert len(reports) == 1
