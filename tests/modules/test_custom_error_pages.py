@@ -166,6 +166,8 @@ def test_config_path_maps_system_drive_and_separators(tmp_path, monkeypatch) -> 
     assert ce.config_path("%systemdrive%/a", tmp_path) == tmp_path / "a"
     assert ce.config_path("%W3PY_TEST_DIR%\\b", None) == pathlib.Path("/opt/x/b")
     assert ce.config_path("%UNSET_W3PY_VARIABLE%\\c", None) == pathlib.Path("%UNSET_W3PY_VARIABLE%/c")
+    assert ce.config_path("C:\\inetpub\\custerr", tmp_path) == tmp_path / "inetpub" / "custerr"
+    assert ce.config_path("d:/x", tmp_path) == tmp_path / "x"
 
 
 # --- the detailed page ------------------------------------------------------------------------------------

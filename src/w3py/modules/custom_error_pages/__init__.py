@@ -300,13 +300,16 @@ def language_folders(prefix: Path) -> dict[str, str]:
 
 
 def config_path(value: str, root: Path | str | None) -> Path:
-    """A file path written in IIS configuration, as a local path: ``%SystemDrive%`` is the server root (the
-    layout's convention, DESIGN.md "Files on disk"), other ``%VAR%`` expand from the environment, and
-    Windows separators become ``/``."""
+    """A file path written in IIS configuration, as a local path: ``%SystemDrive%`` and a drive letter
+    (``C:\\inetpub``) are the server root (the layout's convention, DESIGN.md "Files on disk"), other ``%VAR%``
+    expand from the environment, and Windows separators become ``/``."""
     if root is not None:
         value = re.sub(r"%SystemDrive%", lambda _m: str(root).replace("\\", "/"), value, flags=re.IGNORECASE)
     value = re.sub(r"%([A-Za-z_][A-Za-z0-9_]*)%", lambda m: os.environ.get(m.group(1), m.group(0)), value)
-    return Path(value.replace("\\", "/"))
+    value = value.replace("\\", "/")
+    if root is not None and re.match(r"^[A-Za-z]:(/|$)", value):
+        value = str(root) + value[2:]
+    return Path(value)
 
 
 # =====================================================================================================
