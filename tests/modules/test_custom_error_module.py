@@ -105,6 +105,7 @@ def test_detailed_page_for_local_client_by_default() -> None:
     assert "TestRefusingModule" in page and "BeginRequest" in page
     assert "http://example.test:8080/a.txt" in page and "/srv/www/a.txt" in page
     assert r.header("allow") == "GET, HEAD"  # the producer's headers survive
+    assert r.header("cache-control") == "private"
 
 
 def test_remote_client_gets_custom_page_without_internals(custerr) -> None:

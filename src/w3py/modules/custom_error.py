@@ -131,6 +131,8 @@ class CustomErrorModule(Module):
             lang = pages.page_language(tags)
             body = pages.render_detailed(self._facts(ctx, lang), _texts(code, response.status.substatus, lang), lang)
             self._replace(ctx, body, pages.DETAILED_CONTENT_TYPE)
+            # IIS sends its detailed page with "Cache-Control: private": it holds paths no shared cache should keep
+            response.set_header(b"cache-control", b"private")
             return
         self._custom(ctx, tags)
 
