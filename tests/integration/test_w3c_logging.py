@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import calendar
+import json
+import shutil
 import socket
+import subprocess
 import time
 
 import httpx
@@ -250,3 +253,25 @@ def test_unwritable_log_folder_is_reported_once_and_serving_goes_on(tmp_path, ca
         assert c.get(site.url("/a.txt")).status_code == 200
     reports = [r for r in caplog.records if r.levelname == "ERROR" and "W3SVC1" in r.getMessage()]
     assert len(reports) == 1
+
+
+@pytest.mark.needs_tool("goaccess")
+def test_goaccess_reads_the_log_as_iis_w3c(tmp_path) -> None:
+    """An off-the-shelf IIS log analyzer (GoAccess's W3C format) reads every line of a file with IIS's default
+    fields. (GoAccess 1.7 cannot skip fields it does not know, such as s-sitename or cs(Cookie), in IIS's
+    files either, so the test keeps to the default set, which is what most IIS sites log.)"""
+    goaccess = shutil.which("goaccess")
+    if goaccess is None:
+        pytest.skip("goaccess is not installed")
+    with live_site(tmp_path, files={"a.txt": "x" * 100}) as site, httpx.Client() as c:
+        for path in ("/a.txt", "/a.txt?x=1", "/missing.txt", "/a%20b.txt"):
+            c.get(site.url(path), headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Test/1.0",
+                                           "Referer": "http://ref.example/"})
+    (path,) = site.log_files()
+    report = tmp_path / "report.json"
+    subprocess.run([goaccess, str(path), "--log-format=W3C", "--no-global-config", "-o", str(report)],
+                   check=True, capture_output=True, timeout=60)
+    general = json.loads(report.read_text())["general"]
+    assert (general["total_requests"], general["valid_requests"], general["failed_requests"]) == (4, 4, 0)
+    assert general["unique_not_found"] == 2
+    assert general["unique_referrers"] == 1

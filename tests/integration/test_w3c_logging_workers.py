@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from w3py.logs.reader import read_log
 from w3py.testing.live_site import site_root
 from w3py.testing.w3c_log import parse_w3c
 
@@ -101,6 +102,7 @@ def test_concurrent_requests_across_two_workers_give_exactly_one_line_each(tmp_p
     assert all(r["cs(User-Agent)"] == f"load+{r['cs-uri-query'][2:]}" for r in load)
     for path in files:  # several processes append to one file, and it still has a single header block
         assert len(parse_w3c(path).blocks) == 1
+        assert read_log(path).malformed == []  # the analyzer's reader agrees
 
 
 def test_sigterm_writes_every_buffered_line(tmp_path) -> None:
