@@ -190,18 +190,33 @@ class HttpLoggingModule(Module):
         section = config.get(HttpLoggingSection) if config is not None else None
         self.dont_log = bool(getattr(section, "dont_log", False))
         self.selective_logging = str(getattr(section, "selective_logging", SELECTIVE_LOG_ALL))
+        # httpLogging as a range of logged statuses, so the per-request test is one chained comparison
+        if self.dont_log:
+            self._logged = (0, 0)
+        elif self.selective_logging == SELECTIVE_LOG_SUCCESSFUL:
+            self._logged = (0, 400)
+        elif self.selective_logging == SELECTIVE_LOG_ERROR:
+            self._logged = (400, 1 << 31)
+        else:
+            self._logged = (0, 1 << 31)
         self.writers = WRITERS
+        # The writer of the last Site object seen: a plan (so this instance) serves one site of one snapshot.
+        self._site: Any = None
+        self._writer: W3CLogWriter | None = None
 
     def on_log_request(self, ctx: HTTPContext) -> None:
-        if not should_log(ctx.response.status.code, self.dont_log, self.selective_logging):
+        low, high = self._logged
+        if not low <= ctx.response.status.code < high:
             return
         site = ctx.site
-        if site is None:
-            return
-        writer = self.writers.get(site, _log_in_utf8(ctx.plan))
-        if writer is None:
-            return
-        writer.write(build_record(ctx, bool(writer.custom_fields)))
+        if site is not self._site:
+            if site is None:
+                return
+            self._writer = self.writers.get(site, _log_in_utf8(ctx.plan))
+            self._site = site
+        writer = self._writer
+        if writer is not None:
+            writer.write(build_record(ctx, bool(writer.custom_fields)))
 
     def cleanup(self) -> None:
         # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the
