@@ -112,7 +112,8 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> dict[Any
     added: dict[Any, ConfigElement] = {}
     # mergeAppend="false": an inherited entry removed and re-added in the same layer keeps its place among
     # the inherited entries (reference §3.4 step 1, "a re-added inherited name keeps its tier").
-    slots: dict[Any, int] = {}
+    removed_inherited: set[Any] = set()
+    readded = False
     default_item = coll.item.default
     for op, key, item_node, origin in node.ops:
         xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else coll.add[0]
@@ -124,7 +125,8 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> dict[Any
                 if it._lock_item:
                     raise _lock_error("<clear/> cannot be used at this path: an inherited entry is locked "
                                       "(lockItem)", origin, section)
-            inherited, added, slots = {}, {}, {}
+            inherited, added = {}, {}
+            removed_inherited.clear()
         elif op == "remove":
             it = inherited.get(key) or added.get(key)
             if it is not None:  # removing a key that is not there is not an error in IIS
@@ -132,34 +134,50 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> dict[Any
                     raise _lock_error("this entry cannot be removed at this path: it is locked at a parent "
                                       "level (lockItem)", origin, section)
                 if key in inherited:
-                    if not coll.merge_append:
-                        slots[key] = list(inherited).index(key)
+                    removed_inherited.add(key)
                     del inherited[key]
                 else:
                     del added[key]
         else:
-            if key in inherited or key in added:
-                shown = ", ".join(f"'{v}'" for v in key)
-                raise ConfigError(f"cannot add duplicate collection entry of type '{coll.add[0]}' with unique "
-                                  f"key attribute(s) set to {shown}", origin[0], origin[1], section, None,
-                                  HR_ALREADY_EXISTS)
             assert item_node is not None
+            if key in inherited or key in added:
+                raise ConfigError(_duplicate_message(coll, item_node), origin[0], origin[1], section, None,
+                                  HR_ALREADY_EXISTS)
             vals = apply(default_item, item_node, section)._values()
             vals["_key"] = key
             vals["_lock_item"] = item_node.lock_item
             new_item = type(default_item)._make(vals)
-            slot = slots.pop(key, None)
-            if slot is None:
-                added[key] = new_item
+            if not coll.merge_append and key in removed_inherited:
+                removed_inherited.discard(key)
+                inherited[key] = new_item
+                readded = True
             else:
-                entries = list(inherited.items())
-                entries.insert(slot, (key, new_item))
-                inherited = dict(entries)
+                added[key] = new_item
+    if readded:  # put re-added entries back at their inherited positions
+        position = {k: i for i, k in enumerate(index)}
+        inherited = dict(sorted(inherited.items(), key=lambda kv: position[kv[0]]))
     if coll.merge_append:
         inherited.update(added)
         return inherited
     added.update(inherited)
     return added
+
+
+def _duplicate_message(coll: Any, item_node: Node) -> str:
+    """IIS's wording: "... with unique key attribute 'name' set to 'X'" or, for a combined key, "... with
+    combined key attributes 'a, b' set to 'x, y'" (values as written)."""
+    attrs = [coll.item.attrs_by_py[py] for py in coll.key]
+    values = [_attr_text(a, item_node) for a in attrs]
+    kind = coll.add[0]
+    if len(attrs) == 1:
+        return (f"cannot add duplicate collection entry of type '{kind}' with unique key attribute "
+                f"'{attrs[0].xml}' set to '{values[0]}'")
+    return (f"cannot add duplicate collection entry of type '{kind}' with combined key attributes "
+            f"'{', '.join(a.xml for a in attrs)}' set to '{', '.join(values)}'")
+
+
+def _attr_text(a: Any, node: Node) -> str:
+    return a.type.format(node.attrs.get(a.py, a.default))
 
 
 __all__ = ["apply"]
