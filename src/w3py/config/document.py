@@ -301,8 +301,8 @@ class _Reader:
             if not prefix and path in DOTNET_DECLARED:
                 decl = Declaration(path, "Allow", "Everywhere", None)
             else:
-                raise self.error(f"the configuration section '{path}' cannot be read because it is missing a "
-                                 "section declaration", line, section=path)
+                raise self.error(f"section '{path}' is not declared in <configSections> (unknown section, or the "
+                                 "IIS feature that declares it is not installed)", line, section=path)
         if location and not decl.allow_location:
             raise self.error(f"the configuration section '{path}' cannot be used inside a <location> element "
                              "(allowLocation=\"false\")", line, HR_LOCK_VIOLATION, path)

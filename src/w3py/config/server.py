@@ -399,15 +399,15 @@ class ServerConfig:
                 (ad == "MachineToApplication" and (location or not app_root)):
             where = "applicationHost.config" if ad != "MachineToApplication" \
                 else "applicationHost.config or an application root web.config"
-            raise ConfigError(f"this configuration section cannot be used at this path: '{decl.path}' may only "
-                              f"be set in {where} (allowDefinition={ad})", entry.origin[0], entry.origin[1],
-                              decl.path, None, HR_LOCK_VIOLATION)
+            raise ConfigError(f"section '{decl.path}' is not allowed here: its allowDefinition={ad} permits it "
+                              f"only in {where}", entry.origin[0], entry.origin[1], decl.path, None,
+                              HR_LOCK_VIOLATION)
         if modes.get(decl.path, decl.override_mode_default) == "Deny":
-            raise ConfigError(f"this configuration section cannot be used at this path. This happens when the "
-                              f"section is locked at a parent level. Locking is either by default "
-                              f"(overrideModeDefault=\"Deny\"), or set explicitly by a location tag with "
-                              f"overrideMode=\"Deny\" or the legacy allowOverride=\"false\"",
-                              entry.origin[0], entry.origin[1], decl.path, None, HR_LOCK_VIOLATION)
+            raise ConfigError(f"section '{decl.path}' is locked at a parent level and cannot be set in this file "
+                              "(its declaration says overrideModeDefault=\"Deny\", or a <location> above says "
+                              "overrideMode=\"Deny\" / allowOverride=\"false\"; unlock it in applicationHost.config "
+                              "with <location overrideMode=\"Allow\">)", entry.origin[0], entry.origin[1],
+                              decl.path, None, HR_LOCK_VIOLATION)
         self._apply_entry(sections, entry, chain)
         if entry.override_mode == "Deny":
             modes[decl.path] = "Deny"
