@@ -197,3 +197,13 @@ def test_utf16_web_config_loads(tree):
     tree.web_config("nobom", text.encode("utf-16-le").replace(b"utf-16", b"utf-16"))
     cfg = tree.load()
     assert cfg.effective(cfg.sites[0], "/sub/")[StaticContentSection].enable_doc_footer is True
+
+
+def test_allow_location_false(tree):
+    text = apphost_xml(config_sections='<sectionGroup name="system.applicationHost"><section name="sites"/>'
+                                       '</sectionGroup><sectionGroup name="system.webServer">'
+                                       '<section name="staticContent" allowLocation="false"/></sectionGroup>',
+                       locations='<location path="Default Web Site">\n<system.webServer><staticContent/>'
+                                 '</system.webServer></location>')
+    e = _load_error(tree, text)
+    assert e.hresult == LOCKED and "allowLocation" in e.message

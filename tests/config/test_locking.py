@@ -48,7 +48,7 @@ def test_location_override_mode_unlocks(tree, location):
     tree.web_config("sub", "<system.webServer><handlers><add name='B' path='*.b' verb='GET'/></handlers>"
                            "</system.webServer>")
     cfg = tree.load()
-    assert [h.name for h in cfg.effective(cfg.sites[0], "/sub/x")[HandlersSection].items] == ["A", "B"]
+    assert [h.name for h in cfg.effective(cfg.sites[0], "/sub/x")[HandlersSection].items] == ["B", "A"]
 
 
 def test_location_override_mode_deny_locks_a_delegated_section(tree):

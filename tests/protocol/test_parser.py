@@ -108,6 +108,9 @@ def test_ipv6_host_literal() -> None:
         pytest.param(b"GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400, "Header", id="space-in-header-name"),
         pytest.param(b"GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="control-char-in-url"),
         pytest.param(b"GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="relative-target"),
+        pytest.param(b"GET /a%00b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="escaped-nul"),
+        pytest.param(b"GET /a%0d%0A HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="escaped-crlf"),
+        pytest.param(b"GET /a%7f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="escaped-del"),
         pytest.param(b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "Version_N/S", id="http2-version"),
         pytest.param(
             b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -224,3 +227,8 @@ def test_in_head_tracks_a_partial_head() -> None:
     assert parser.in_head
     parser.feed(b"st: a\r\n\r\n")
     assert not parser.in_head
+
+
+def test_escaped_printable_characters_and_query_controls_are_left_to_the_pipeline() -> None:
+    request = parse(b"GET /a%20b%2F%7e?x=%00 HTTP/1.1\r\nHost: a\r\n\r\n")[0]
+    assert request.path == b"/a%20b%2F%7e" and request.query == b"x=%00"

@@ -196,3 +196,36 @@ def test_h11_client_accepts_our_responses(serve) -> None:
                     break
             assert body == HELLO
             conn.start_next_cycle()
+
+
+def test_framing_headers_from_a_backend_are_recognised_in_any_case(serve) -> None:
+    async def handler(request: Request) -> Response:
+        # as a proxied or FastCGI backend might spell them; the declared length is wrong on purpose
+        return Response(200, headers=[(b"Content-Length", b"999"), (b"Server", b"backend")], body=b"four")
+
+    srv = serve(app=HandlerApp(handler))
+    data = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n" * 2
+    responses, _ = exchange(srv, data, count=2)
+    for response in responses:
+        assert [v for k, v in response.headers if k == "content-length"] == ["4"]
+        assert [v for k, v in response.headers if k == "server"] == ["backend"]
+        assert response.body == b"four"
+
+
+def test_head_keeps_the_length_the_pipeline_declared(serve) -> None:
+    async def handler(request: Request) -> Response:
+        return Response(200, headers=[(b"content-length", b"1234")], body=b"")
+
+    srv = serve(app=HandlerApp(handler))
+    with srv.connect() as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert ResponseReader(sock).read(head_only=True).header("content-length") == "1234"
+
+
+def test_connection_close_from_the_pipeline_closes(serve) -> None:
+    async def handler(request: Request) -> Response:
+        return Response(200, headers=[(b"Connection", b"close")], body=b"x")
+
+    srv = serve(app=HandlerApp(handler))
+    (response,), closed = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", check_close=True)
+    assert [v for k, v in response.headers if k == "connection"] == ["close"] and closed

@@ -15,7 +15,8 @@ Rule 3 (collections, IIS_schema.xml ``<collection>``): a layer's operations run 
     key (a missing key is not an error), ``<add>`` appends an entry built from the schema defaults and its own
     attributes (never from the entry it might shadow). Adding a key already present is IIS's
     0x800700b7 "Cannot add duplicate collection entry". Collections declared ``mergeAppend="false"``
-    (defaultDocument/files) put the layer's new entries *before* the inherited ones.
+    (defaultDocument/files, handlers) put the layer's new entries *before* the inherited ones; there, an
+    inherited entry removed and re-added in the same layer keeps its place.
 Rule 4 (locks): ``lockAttributes``/``lockAllAttributesExcept``, ``lockElements``/``lockAllElementsExcept``
     and ``lockItem`` written at one layer bind every later layer: setting a locked attribute, writing a
     locked element (including ``add``/``remove``/``clear``), or removing/clearing a locked entry is IIS's
@@ -78,7 +79,9 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
 
     # Rule 3: the collection.
     if node.ops:
-        values["items"] = _apply_collection(base, node, section)
+        index = _apply_collection(base, node, section)
+        values["items"] = tuple(index.values())
+        values["_index"] = index  # the next layer's merge starts from it instead of re-indexing the items
 
     # Rule 4: this layer's own locks bind the layers after it.
     if node.lock_attrs:
@@ -97,7 +100,8 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
     return type(base)._make(values)
 
 
-def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
+def _apply_collection(base: ConfigElement, node: Node, section: str) -> dict[Any, ConfigElement]:
+    """The collection after ``node``'s operations, as an ordered {key: entry} map."""
     coll = node.schema.collection
     assert coll is not None
     # Entries by key, in order (keys are unique in every effective collection, so a dict keeps both).
@@ -106,6 +110,9 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
         index = base.__dict__["_index"] = {it._key: it for it in base.items}
     inherited: dict[Any, ConfigElement] = dict(index)
     added: dict[Any, ConfigElement] = {}
+    # mergeAppend="false": an inherited entry removed and re-added in the same layer keeps its place among
+    # the inherited entries (reference §3.4 step 1, "a re-added inherited name keeps its tier").
+    slots: dict[Any, int] = {}
     default_item = coll.item.default
     for op, key, item_node, origin in node.ops:
         xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else coll.add[0]
@@ -117,14 +124,19 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
                 if it._lock_item:
                     raise _lock_error("<clear/> cannot be used at this path: an inherited entry is locked "
                                       "(lockItem)", origin, section)
-            inherited, added = {}, {}
+            inherited, added, slots = {}, {}, {}
         elif op == "remove":
             it = inherited.get(key) or added.get(key)
             if it is not None:  # removing a key that is not there is not an error in IIS
                 if it._lock_item:
                     raise _lock_error("this entry cannot be removed at this path: it is locked at a parent "
                                       "level (lockItem)", origin, section)
-                inherited.pop(key, None) or added.pop(key, None)
+                if key in inherited:
+                    if not coll.merge_append:
+                        slots[key] = list(inherited).index(key)
+                    del inherited[key]
+                else:
+                    del added[key]
         else:
             if key in inherited or key in added:
                 shown = ", ".join(f"'{v}'" for v in key)
@@ -135,10 +147,19 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> tuple:
             vals = apply(default_item, item_node, section)._values()
             vals["_key"] = key
             vals["_lock_item"] = item_node.lock_item
-            added[key] = type(default_item)._make(vals)
+            new_item = type(default_item)._make(vals)
+            slot = slots.pop(key, None)
+            if slot is None:
+                added[key] = new_item
+            else:
+                entries = list(inherited.items())
+                entries.insert(slot, (key, new_item))
+                inherited = dict(entries)
     if coll.merge_append:
-        return (*inherited.values(), *added.values())
-    return (*added.values(), *inherited.values())
+        inherited.update(added)
+        return inherited
+    added.update(inherited)
+    return added
 
 
 __all__ = ["apply"]

@@ -28,3 +28,6 @@ MAX_METHOD_LOG_BYTES = 255
 
 # cs-uri in an HTTPERR line is truncated to this many bytes (iis-reference §2.5).
 MAX_URI_LOG_BYTES = 4096
+
+# AllowRestrictedChars (0): percent-escaped control characters (%00-%1F, %7F) in the path -> 400, s-reason URL.
+ALLOW_RESTRICTED_CHARS = False

@@ -32,6 +32,7 @@ A transfer-coding other than exactly ``chunked`` is 501 (HTTP.sys implements no 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -42,6 +43,7 @@ from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
 from w3py.protocol.host import parse_host
 from w3py.protocol.limits import (
+    ALLOW_RESTRICTED_CHARS,
     MAX_FIELD_LENGTH,
     MAX_REQUEST_BYTES,
     MAX_URL_BYTES,
@@ -62,6 +64,8 @@ _HEADER_LINE_OVERHEAD = 4
 
 # llhttp method names as bytes -> the str we hand on, so a request does not pay for a decode.
 _METHODS: dict[bytes, str] = {}
+
+_ESCAPED_CONTROL = re.compile(rb"%(?:[01][0-9A-Fa-f]|7[Ff])")
 
 _SPECIAL_HEADERS = frozenset({b"host", b"transfer-encoding", b"content-length", b"expect"})
 
@@ -297,6 +301,9 @@ class RequestParser:
             path, query = path_query[:qmark], path_query[qmark + 1 :]
         if len(path) > URL_SEGMENT_MAX_COUNT:  # shorter paths cannot break either segment limit
             _check_segments(path)
+        if not ALLOW_RESTRICTED_CHARS and b"%" in path and _ESCAPED_CONTROL.search(path) is not None:
+            # AllowRestrictedChars=0: HTTP.sys refuses escaped control characters (%00-%1F, %7F) in the path.
+            raise ProtocolError("escaped control character in URL", (400, 0), "URL")
 
         chunked = False
         te = self._te

@@ -68,11 +68,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("w3py.server")
 
 # Status lines are built once (uvicorn's STATUS_LINE); IIS answers HTTP/1.0 clients with HTTP/1.1 too.
-STATUS_LINES = {
-    code: b"HTTP/1.1 %d %s\r\n" % (code, reason_phrase(code).encode("ascii")) for code in range(100, 600)
-}
+STATUS_LINES = {code: b"HTTP/1.1 %d %s" % (code, reason_phrase(code).encode("ascii")) for code in range(100, 600)}
 CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n\r\n"
-SERVER_HEADER = b"Server: " + SERVER_SOFTWARE.encode("ascii") + b"\r\n"
+SERVER_LINE = b"Server: " + SERVER_SOFTWARE.encode("ascii")
 
 # Header names the listener looks at in a response (lower-case, as the pipeline must send them).
 _FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"server", b"date"})
@@ -576,40 +574,48 @@ class HTTPConnection(asyncio.Protocol):
             and self._keep_body_framing(cycle)
         )
 
-        # What the pipeline set that the listener must respect.
+        # What the pipeline set that the listener must respect. Names are compared lower-cased: headers
+        # passed through from a FastCGI or proxied backend keep the backend's spelling.
         content_length: int | None = None
         has_server = has_date = chunked_by_app = False
-        headers = response.headers
-        parts: list[bytes] = []
-        for name, value in headers:
-            if name in _FRAMING_HEADERS:
-                if name == b"content-length":
-                    content_length = int(value)
-                elif name == b"connection":
-                    if value.lower() == b"close":
-                        keep_alive = False
-                    continue  # the listener writes Connection itself
-                elif name == b"transfer-encoding":
-                    chunked_by_app = True
-                elif name == b"server":
-                    has_server = True
-                else:
-                    has_date = True
-            if b"\n" in value or b"\r" in value or b"\n" in name or b"\r" in name or b":" in name:
-                # Header injection (response splitting): refuse to write the response at all.
+        lines: list[bytes] = [b""]  # [0] becomes the status line
+        for name, value in response.headers:
+            line = name + b": " + value
+            if b"\r" in line or b"\n" in line or b":" in name:
+                # Response splitting (a CR/LF smuggled into a header): never write such a response.
                 logger.error("response header %r has CR/LF or ':' in it; answering 500 instead", name)
                 await self._send_refusal(cycle, _Refusal(500, 0, "Internal", logged=True), response)
                 return
-            parts.append(name + b": " + value + b"\r\n")
+            lname = name.lower()
+            if lname in _FRAMING_HEADERS:
+                if lname == b"content-length":
+                    try:
+                        content_length = int(value)
+                    except ValueError:
+                        content_length = -1  # replaced below, like any wrong length
+                    continue  # written below, once
+                elif lname == b"connection":
+                    if value.lower() == b"close":
+                        keep_alive = False
+                    continue  # the listener writes Connection itself
+                elif lname == b"transfer-encoding":
+                    chunked_by_app = True
+                elif lname == b"server":
+                    has_server = True
+                else:
+                    has_date = True
+            lines.append(line)
 
         body = response.body
         no_body = request.method == "HEAD" or status < 200 or status == 204 or status == 304
         stream = None
         file_length = 0
         if isinstance(body, bytes):
-            if content_length is None and status != 204 and status != 304 and status >= 200:
-                content_length = len(body)
-                parts.append(b"Content-Length: %d\r\n" % content_length)
+            if status >= 200 and status != 204 and status != 304:
+                # A body's length is the body's: a different declared length would break the framing
+                # of every later response on the connection. HEAD keeps the length it was given.
+                if content_length is None or (content_length != len(body) and request.method != "HEAD"):
+                    content_length = len(body)
         elif isinstance(body, FileBody):
             try:
                 file_length = self._file_length(body)
@@ -617,37 +623,38 @@ class HTTPConnection(asyncio.Protocol):
                 logger.exception("cannot open %s", body.path)
                 await self._send_refusal(cycle, _Refusal(500, 0, "Internal", logged=True), response)
                 return
-            if content_length is None:
+            if content_length is None or (content_length != file_length and not no_body):
                 content_length = file_length
-                parts.append(b"Content-Length: %d\r\n" % content_length)
         else:
             stream = body
             if content_length is None and not chunked_by_app and not no_body:
                 if request.http_version == "1.1":
                     chunked_by_app = True
-                    parts.append(b"Transfer-Encoding: chunked\r\n")
+                    lines.append(b"Transfer-Encoding: chunked")
                 else:
                     keep_alive = False  # HTTP/1.0: the end of the body is the end of the connection
+        if content_length is not None and content_length >= 0:
+            lines.append(b"Content-Length: %d" % content_length)
 
         if keep_alive:
             self._closing = False
             if request.http_version == "1.0":
-                parts.append(b"Connection: keep-alive\r\n")
+                lines.append(b"Connection: keep-alive")
         else:
             self._closing = True
-            parts.append(b"Connection: close\r\n")
+            lines.append(b"Connection: close")
         if response.server_header and not has_server:
-            parts.append(SERVER_HEADER)
+            lines.append(SERVER_LINE)
         if not has_date:
-            parts.append(b"Date: " + clock.CLOCK.http_date() + b"\r\n")
+            lines.append(b"Date: " + clock.CLOCK.http_date())
 
         reason = response.reason
-        status_line = (
-            STATUS_LINES.get(status) if not reason else b"HTTP/1.1 %d %s\r\n" % (status, reason.encode("latin-1"))
-        )
+        status_line = STATUS_LINES.get(status) if not reason else None
         if status_line is None:
-            status_line = b"HTTP/1.1 %d %s\r\n" % (status, reason_phrase(status).encode("ascii"))
-        head = b"".join((status_line, *parts, b"\r\n"))
+            phrase = reason or reason_phrase(status) or "Unknown"
+            status_line = b"HTTP/1.1 %d %s" % (status, phrase.encode("latin-1", "replace").replace(b"\r", b"").replace(b"\n", b""))
+        lines[0] = status_line
+        head = b"\r\n".join(lines) + b"\r\n\r\n"
 
         completed = False
         try:
@@ -785,9 +792,10 @@ class HTTPConnection(asyncio.Protocol):
         body = error_page(refusal.status, refusal.reason)
         head = b"".join(
             (
-                STATUS_LINES.get(refusal.status) or b"HTTP/1.1 %d Error\r\n" % refusal.status,
-                b"Content-Type: text/html; charset=us-ascii\r\n",
-                SERVER_HEADER,
+                STATUS_LINES.get(refusal.status) or b"HTTP/1.1 %d Error" % refusal.status,
+                b"\r\nContent-Type: text/html; charset=us-ascii\r\n",
+                SERVER_LINE,
+                b"\r\n",
                 b"Date: " + clock.CLOCK.http_date() + b"\r\n",
                 b"Connection: close\r\n",
                 b"Content-Length: %d\r\n\r\n" % len(body),

@@ -27,6 +27,7 @@ IIS_DECLARED: dict[str, tuple[str, str]] = {
     "system.webServer/webSocket": ("Deny", "Everywhere"),
     "system.webServer/applicationInitialization": ("Allow", "MachineToApplication"),
     "system.webServer/aspNetCore": ("Allow", "Everywhere"),
+    "system.webServer/httpPlatform": ("Allow", "Everywhere"),
     "system.webServer/security/access": ("Deny", "Everywhere"),
     "system.webServer/security/applicationDependencies": ("Deny", "Everywhere"),
     "system.webServer/security/authorization": ("Allow", "Everywhere"),

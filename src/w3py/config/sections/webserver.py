@@ -115,7 +115,8 @@ ACCESS_POLICY = Flags(**{"None": 0, "Read": 1, "Write": 2, "Execute": 4, "Source
 
 class HandlersSection(Section):
     """``handlers``: handler mappings, tried in order (StaticFile last); ``accessPolicy`` gates them by
-    ``requireAccess``. Locked at server level in stock IIS."""
+    ``requireAccess``. Entries added at a deeper level come before inherited ones (``mergeAppend="false"``).
+    Locked at server level in stock IIS."""
 
     path = "system.webServer/handlers"
     override_mode_default = "Deny"
@@ -133,7 +134,8 @@ class HandlersSection(Section):
                         "Script"),
                    attr("allowPathInfo", BOOL, False),
                    attr("preCondition", STRING),
-                   attr("responseBufferLimit", UINT, 4194304)),
+                   attr("responseBufferLimit", UINT, 4194304),
+                   merge_append=False),
     )
 
 
