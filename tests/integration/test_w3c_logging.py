@@ -137,6 +137,7 @@ ATTACKS = [
      .encode("utf-8"), True),
     (b"GET /a.txt HTTP/1.1\r\nHost: x\r\nReferer: #Fields: date\r\nUser-Agent: #Software: x\r\n"
      b"Connection: close\r\n\r\n", True),
+    # escaped CR/LF in the path: HTTP.sys refuses escaped control characters (400 URL, HTTPERR log)
     (b"GET /%0d%0a2026-01-01%2000:00:00%20evil HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", False),
     (b"GET /a%20b.txt?x=%0d%0a#Fields:%20y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", True),
     (b"GET /a.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: \xff\xfe\xc2\x85bytes\r\nConnection: close\r\n\r\n", True),
