@@ -125,3 +125,14 @@ def test_a_cached_error_does_not_grow_its_traceback(tree):
         except ConfigError as exc:
             depths.append(len(traceback.extract_tb(exc.__traceback__)))
     assert len(set(depths[1:])) == 1
+
+
+def test_last_good_configuration_for_an_error_path(tree):
+    tree.web_config("a", ON)
+    tree.web_config("a/b", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    good = cfg.last_good(site, "/a/b/c/")
+    assert good is cfg.effective(site, "/a") and good[DirectoryBrowseSection].enabled is True
+    tree.web_config("", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    assert cfg.last_good(site, "/a/b/c/") is cfg.server_config

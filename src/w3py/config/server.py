@@ -205,6 +205,19 @@ class ServerConfig:
             raise hit.with_traceback(None)  # type: ignore[union-attr]  # a cached error: do not grow its traceback
         return self._effective_slow(site, vpath, key)
 
+    def last_good(self, site: Site, vpath: str) -> EffectiveConfig:
+        """The effective configuration of the deepest level of ``vpath`` that loads (the server level when
+        even the site root fails): what a 500.19 for ``vpath`` is rendered and logged with."""
+        self._maybe_poll()
+        segs = _segments(vpath)[:MAX_CONFIG_DEPTH]
+        best = self.server_config
+        for i in range(len(segs) + 1):
+            level = self._level(site, segs[:i])
+            if level.error is not None:
+                break
+            best = level.config  # type: ignore[assignment]
+        return best
+
     def apphost_changed(self) -> bool:
         """True when applicationHost.config on disk is not the file this configuration was loaded from."""
         return _stamp(str(self.path)) != self._apphost_stamp
@@ -240,9 +253,12 @@ class ServerConfig:
         return True
 
     # ------------------------------------------------------------------------------------------ internals
-    def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
+    def _maybe_poll(self) -> None:
         if not self.poll_interval or time.monotonic() - self._last_poll >= self.poll_interval:
             self.check_for_changes()
+
+    def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
+        self._maybe_poll()
         level = self._level(site, _segments(vpath))
         result: EffectiveConfig | ConfigError = level.error if level.error is not None else level.config  # type: ignore
         self._paths[key] = result
