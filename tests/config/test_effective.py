@@ -250,3 +250,15 @@ def test_allow_sub_dir_config_false_ignores_web_configs_below_the_vdir_root(tree
     site = cfg.sites[0]
     assert cfg.effective(site, "/shared/")[StaticContentSection].default_doc_footer == "shared"
     assert cfg.effective(site, "/shared/deep/x")[StaticContentSection].default_doc_footer == "shared"
+
+
+def test_embedded_default_declares_every_known_section(tmp_path):
+    from w3py.config.document import implied_declarations
+
+    cfg = load_server_config(str(default_config_path()), root=tmp_path)
+    implied, _ = implied_declarations()
+    assert set(cfg.declarations) >= set(implied)
+    for path, decl in implied.items():
+        got = cfg.declarations[path]
+        assert (got.override_mode_default, got.allow_definition, got.cls) == \
+            (decl.override_mode_default, decl.allow_definition, decl.cls), path
