@@ -207,3 +207,17 @@ def test_allow_location_false(tree):
                                  '</system.webServer></location>')
     e = _load_error(tree, text)
     assert e.hresult == LOCKED and "allowLocation" in e.message
+
+
+def test_custom_sections_declared_in_a_parent_web_config(tree):
+    tree.apphost()
+    tree.web_config("", '<configSections><sectionGroup name="myGroup"><section name="mySection"/></sectionGroup>'
+                        '</configSections><myGroup><mySection a="1"/></myGroup>')
+    tree.web_config("sub", '<myGroup><mySection b="2"/></myGroup>'
+                           '<system.webServer><staticContent enableDocFooter="true"/></system.webServer>')
+    tree.web_config("other", '<undeclaredThing/>')
+    cfg = tree.load()
+    assert cfg.effective(cfg.sites[0], "/sub/")[StaticContentSection].enable_doc_footer is True
+    with pytest.raises(ConfigError) as ei:
+        cfg.effective(cfg.sites[0], "/other/")
+    assert "undeclaredThing" in ei.value.message

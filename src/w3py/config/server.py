@@ -456,13 +456,16 @@ class ServerConfig:
             return ConfigError(f"cannot read configuration file ({exc.strerror})", path, None, None, None,
                                HR_INVALID_DATA)
         decls = self.declarations
-        if extra:
+        groups = self.document.groups
+        if extra:  # custom sections a parent web.config declared (and their groups)
             decls = dict(decls)
+            groups = set(groups)
             for p in extra:
                 decls[p] = Declaration(p)
+                parts = p.split("/")
+                groups.update("/".join(parts[:i]) for i in range(1, len(parts)))
         try:
-            return read_document(path, data, is_apphost=False, env=self.env, declarations=decls,
-                                 groups=self.document.groups)
+            return read_document(path, data, is_apphost=False, env=self.env, declarations=decls, groups=groups)
         except ConfigError as exc:
             return exc
 
