@@ -165,9 +165,10 @@ class _Reader:
                 text_probe = data.decode("utf-16").encode("utf-8")
             except UnicodeDecodeError:
                 raise self.error("the configuration file is not valid UTF-16", None) from None
-        m = _DTD.search(text_probe.decode("utf-8", "replace"))
+        probe = text_probe.decode("utf-8", "replace")
+        m = _DTD.search(probe)
         if m:
-            line = text_probe[: m.start()].count(b"\n") + 1
+            line = probe.count("\n", 0, m.start()) + 1
             raise self.error("DTDs and entity declarations are not allowed in configuration files", line)
         parser = _parser()
         try:
