@@ -93,4 +93,46 @@ def test_caches_are_bounded(tree, monkeypatch):
     for i in range(500):
         cfg.effective(site, f"/d{i}/f{i}.htm")
     assert len(cfg._paths) <= 50 and len(cfg._levels) <= 20
+    cfg.check_for_changes()
+    assert len(cfg._deps) <= 3 * 20  # files only evicted levels read are forgotten too
     assert _enabled(cfg, "/d1/f1.htm") is False
+
+
+@pytest.mark.parametrize("vpath", [
+    pytest.param("/" + "a" * 300 + "/" + "b" * 5000 + "/x", id="name-too-long"),
+    pytest.param("/a\x00b/c", id="nul"),
+    pytest.param("/loop/x", id="symlink-loop"),
+    pytest.param("/../../etc/", id="dot-segments"),
+    pytest.param("//double//slashes/", id="double-slashes"),
+    pytest.param("", id="empty"),
+    pytest.param("/s" * 3000, id="3000-segments"),  # deeper than MAX_CONFIG_DEPTH
+])
+def test_hostile_paths_never_crash_the_lookup(tree, vpath):
+    (tree.wwwroot / "loop").symlink_to(tree.wwwroot / "loop")
+    cfg = tree.load()
+    assert cfg.effective(cfg.sites[0], vpath)[DirectoryBrowseSection].enabled is False
+
+
+def test_a_cached_error_does_not_grow_its_traceback(tree):
+    import traceback
+
+    tree.web_config("sub", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    cfg = tree.load(poll_interval=3600)
+    depths = []
+    for _ in range(5):
+        try:
+            cfg.effective(cfg.sites[0], "/sub/")
+        except ConfigError as exc:
+            depths.append(len(traceback.extract_tb(exc.__traceback__)))
+    assert len(set(depths[1:])) == 1
+
+
+def test_last_good_configuration_for_an_error_path(tree):
+    tree.web_config("a", ON)
+    tree.web_config("a/b", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    good = cfg.last_good(site, "/a/b/c/")
+    assert good is cfg.effective(site, "/a") and good[DirectoryBrowseSection].enabled is True
+    tree.web_config("", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    assert cfg.last_good(site, "/a/b/c/") is cfg.server_config

@@ -76,3 +76,26 @@ def test_check_broken_apphost(tmp_path):
     t.write_apphost("<configuration>")
     r = run("check", "--config", str(t.apphost_path))
     assert r.exit_code == 1 and "error:" in r.output and "0x8007000d" in r.output
+
+
+def test_check_walks_every_site_and_virtual_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("W3PY_ROOT", raising=False)
+    t = ConfigTree(tmp_path)
+    sites = """<site name="One" id="1">
+        <application path="/"><virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot"/>
+          <virtualDirectory path="/media" physicalPath="%SystemDrive%\\media"/></application>
+        <application path="/app"><virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot\\app"/>
+        </application></site>
+      <site name="Two" id="2"><application path="/"><virtualDirectory path="/" physicalPath="%SystemDrive%\\two"/>
+        </application></site>"""
+    t.apphost(sites=sites)
+    t.web_config("app/x", "<system.webServer><directoryBrowse enabled='true'/></system.webServer>")
+    for rel, body in (("media/sub", "<system.webServer><bogus/></system.webServer>"),
+                      ("two", "<system.webServer><directoryBrowse enabled='2'/></system.webServer>")):
+        (tmp_path / rel).mkdir(parents=True)
+        (tmp_path / rel / "web.config").write_text(f"<configuration>{body}</configuration>")
+    r = run("check", "--config", str(t.apphost_path))
+    assert r.exit_code == 1
+    assert f"{tmp_path}/media/sub/web.config:1:" in r.output and "is not declared in <configSections>" in r.output
+    assert f"{tmp_path}/two/web.config:1:" in r.output
+    assert "4 file(s) checked: 2 error(s)" in r.output

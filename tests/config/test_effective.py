@@ -172,3 +172,106 @@ def test_broken_web_config_only_breaks_its_subtree(tree):
     # fixed file picked up with no restart
     tree.web_config("sub", "<system.webServer><directoryBrowse enabled='true'/></system.webServer>")
     assert cfg.effective(site, "/sub/x")[DirectoryBrowseSection].enabled is True
+
+
+def test_handlers_added_below_come_first_and_readded_entries_keep_their_place(tree):
+    tree.apphost("<system.webServer><handlers><add name='A' path='*.a' verb='*'/><add name='B' path='*.b' verb='*'/>"
+                 "<add name='StaticFile' path='*' verb='*'/></handlers></system.webServer>",
+                 locations='<location path="" overrideMode="Allow"><system.webServer><handlers/></system.webServer>'
+                           '</location>')
+    tree.web_config("sub", "<system.webServer><handlers><add name='X' path='*.x' verb='GET'/>"
+                           "<remove name='B'/><add name='B' path='*.bb' verb='GET'/></handlers></system.webServer>")
+    tree.web_config("sub/deeper", "<system.webServer><handlers><add name='Y' path='*.y' verb='GET'/>"
+                                  "</handlers></system.webServer>")
+    cfg = tree.load()
+    items = cfg.effective(cfg.sites[0], "/sub/")[HandlersSection].items
+    assert [(h.name, h.path) for h in items] == [("X", "*.x"), ("A", "*.a"), ("B", "*.bb"), ("StaticFile", "*")]
+    deeper = cfg.effective(cfg.sites[0], "/sub/deeper/")[HandlersSection].items
+    assert [h.name for h in deeper] == ["Y", "X", "A", "B", "StaticFile"]
+
+
+def test_path_defaults_are_expanded_under_the_root(tree):
+    tree.apphost()
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert site.trace_failed_requests_logging.directory == tree.root / "inetpub/logs/FailedReqLogFiles"
+    assert cfg.log.central_w3c_log_file.directory == tree.root / "inetpub/logs/LogFiles"
+    assert cfg.effective(site, "/")[LogSection] is cfg.log
+
+
+def test_elements_compare_and_hash_by_value(tree):
+    tree.apphost("<system.webServer><staticContent><mimeMap fileExtension='.a' mimeType='x/a'/></staticContent>"
+                 "</system.webServer>")
+    tree.web_config("sub", "<system.webServer><staticContent><remove fileExtension='.a'/>"
+                           "<mimeMap fileExtension='.a' mimeType='x/a'/></staticContent></system.webServer>")
+    cfg = tree.load()
+    a = cfg.effective(cfg.sites[0], "/")[StaticContentSection]
+    b = cfg.effective(cfg.sites[0], "/sub/")[StaticContentSection]
+    assert a is not b and a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a.items[0].origin != b.items[0].origin
+
+
+def test_merge_order_by_path_depth_then_file(tree):
+    """For /a/b: apphost, apphost <location "Site">, root web.config, apphost <location "Site/a">, root
+    web.config's <location "a">, a/web.config, then the same for b."""
+    tree.apphost(locations="""
+      <location path="Default Web Site"><system.webServer><staticContent defaultDocFooter="loc-site"
+          enableDocFooter="true"/></system.webServer></location>
+      <location path="Default Web Site/a"><system.webServer><staticContent defaultDocFooter="loc-a"/>
+          <directoryBrowse enabled="true"/></system.webServer></location>""")
+    tree.web_config("", """<system.webServer><staticContent defaultDocFooter="root-wc"/></system.webServer>
+      <location path="a"><system.webServer><directoryBrowse enabled="false" showFlags="Date"/></system.webServer>
+      </location>""")
+    tree.web_config("a/b", "<system.webServer><directoryBrowse enabled='true'/></system.webServer>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert cfg.effective(site, "/")[StaticContentSection].default_doc_footer == "root-wc"
+    a = cfg.effective(site, "/a/")
+    assert a[StaticContentSection].default_doc_footer == "loc-a"
+    assert a[StaticContentSection].enable_doc_footer is True
+    assert a[DirectoryBrowseSection].enabled is False and a[DirectoryBrowseSection].show_flags == {"Date"}
+    b = cfg.effective(site, "/a/b/")
+    assert b[DirectoryBrowseSection].enabled is True and b[DirectoryBrowseSection].show_flags == {"Date"}
+
+
+def test_allow_sub_dir_config_false_ignores_web_configs_below_the_vdir_root(tree):
+    sites = """<site name="Default Web Site" id="1">
+        <application path="/"><virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot"/>
+          <virtualDirectory path="/shared" physicalPath="%SystemDrive%\\shared" allowSubDirConfig="false"/>
+        </application></site>"""
+    tree.apphost(sites=sites)
+    for rel in ("shared", "shared/deep"):
+        folder = tree.root / rel
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "web.config").write_text(
+            f"<configuration><system.webServer><staticContent defaultDocFooter='{rel}'/></system.webServer>"
+            "</configuration>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert cfg.effective(site, "/shared/")[StaticContentSection].default_doc_footer == "shared"
+    assert cfg.effective(site, "/shared/deep/x")[StaticContentSection].default_doc_footer == "shared"
+
+
+def test_embedded_default_declares_every_known_section(tmp_path):
+    from w3py.config.document import implied_declarations
+
+    cfg = load_server_config(str(default_config_path()), root=tmp_path)
+    implied, _ = implied_declarations()
+    assert set(cfg.declarations) >= set(implied)
+    for path, decl in implied.items():
+        got = cfg.declarations[path]
+        assert (got.override_mode_default, got.allow_definition, got.cls) == \
+            (decl.override_mode_default, decl.allow_definition, decl.cls), path
+
+
+def test_file_level_locations(tree):
+    tree.apphost(locations='<location path="Default Web Site/docs/secret.txt"><system.webServer>'
+                           '<staticContent enableDocFooter="true"/></system.webServer></location>')
+    tree.web_config("docs", '<location path="page.htm"><system.webServer><directoryBrowse enabled="true"/>'
+                            '</system.webServer></location>')
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert cfg.effective(site, "/docs/secret.txt")[StaticContentSection].enable_doc_footer is True
+    assert cfg.effective(site, "/docs/")[StaticContentSection].enable_doc_footer is False
+    assert cfg.effective(site, "/docs/page.htm")[DirectoryBrowseSection].enabled is True
+    assert cfg.effective(site, "/docs/other.htm")[DirectoryBrowseSection].enabled is False

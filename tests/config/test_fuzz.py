@@ -59,14 +59,14 @@ def _load(data: bytes, apphost: bool) -> None:
         assert exc.hresult and exc.message
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_random_bytes(data):
     _load(data, False)
     _load(b"<configuration>" + data + b"</configuration>", True)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_document())
 def test_random_schema_shaped_xml(text):
     _load(text.encode(), False)
@@ -85,3 +85,27 @@ def test_random_web_config_through_effective(tmp_path, text, vpath):
         cfg.effective(cfg.sites[0], vpath)
     except ConfigError as exc:
         assert exc.file and exc.file.endswith("web.config")
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_document(), st.booleans())
+def test_random_apphost_through_load(tmp_path, text, with_site):
+    from w3py.config import load_server_config
+    from w3py.testing.config import site_xml
+
+    if with_site:
+        text = text.replace("<configuration>", "<configuration><system.applicationHost><sites>" + site_xml() +
+                            "</sites></system.applicationHost>", 1)
+    path = tmp_path / "applicationHost.config"
+    path.write_text(text, encoding="utf-8")
+    try:
+        cfg = load_server_config(path, root=tmp_path, poll_interval=0)
+    except ConfigError as exc:
+        assert exc.file == str(path)
+        return
+    for site in cfg.sites:
+        try:
+            cfg.effective(site, "/a/b/")
+        except ConfigError:
+            pass

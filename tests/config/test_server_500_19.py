@@ -59,8 +59,10 @@ def test_broken_web_config_is_500_19_under_its_folder_only(served):
 
     if "CustomErrorModule" in MODULES:  # the detailed page is rendered by CustomErrorModule once it is listed
         assert "500.19" in body and "0x8007000d" in body.lower()
-        assert "web.config" in body
-        assert re.search(r">\s*3: ", body), "the config source excerpt marks line 3"
+        assert str(tree.wwwroot / "sub" / "web.config") in body
+        written = (tree.wwwroot / "sub" / "web.config").read_text().splitlines()
+        bad_line = next(i for i, text in enumerate(written, 1) if "sometimes" in text)
+        assert re.search(rf"&gt;\s*{bad_line}: ", body), f"the config source excerpt marks line {bad_line}"
     assert _get(srv.port, "/index.html") == (200, "home")
     tree.web_config("sub", FIXED)
     assert _get(srv.port, "/sub/page.html") == (200, "sub page")

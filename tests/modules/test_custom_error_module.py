@@ -105,6 +105,7 @@ def test_detailed_page_for_local_client_by_default() -> None:
     assert "TestRefusingModule" in page and "BeginRequest" in page
     assert "http://example.test:8080/a.txt" in page and "/srv/www/a.txt" in page
     assert r.header("allow") == "GET, HEAD"  # the producer's headers survive
+    assert r.header("cache-control") == "private"
 
 
 def test_remote_client_gets_custom_page_without_internals(custerr) -> None:
@@ -284,3 +285,16 @@ def test_head_keeps_the_head_without_body() -> None:
     r = _run(_section("Detailed"), "X-Test-Status: 404.0\r\n", client=LOCAL, method="HEAD")
     assert r.status == 404 and r.body == b""
     assert r.header("content-type") == "text/html; charset=utf-8"
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "src" / "w3py" / "config" / "default" / "custerr"
+
+
+@pytest.mark.parametrize("lang, html_lang", [("en-US", "en"), ("ja-JP", "ja")])
+@pytest.mark.parametrize("code", [401, 403, 404, 405, 406, 412, 500, 501, 502])
+def test_every_stock_row_keeps_its_status_and_serves_the_shipped_page(code, lang, html_lang) -> None:
+    rows = [_row(c, path=f"{c}.htm", prefix=str(SHIPPED)) for c in (401, 403, 404, 405, 406, 412, 500, 501, 502)]
+    r = _run(_section(rows=rows), f"X-Test-Status: {code}.3\r\nAccept-Language: {lang}\r\n")
+    assert (r.status, r.substatus) == (code, 3)
+    assert r.body == (SHIPPED / lang / f"{code}.htm").read_bytes()
+    assert f'lang="{html_lang}"'.encode() in r.body

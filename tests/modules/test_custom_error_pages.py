@@ -166,6 +166,8 @@ def test_config_path_maps_system_drive_and_separators(tmp_path, monkeypatch) -> 
     assert ce.config_path("%systemdrive%/a", tmp_path) == tmp_path / "a"
     assert ce.config_path("%W3PY_TEST_DIR%\\b", None) == pathlib.Path("/opt/x/b")
     assert ce.config_path("%UNSET_W3PY_VARIABLE%\\c", None) == pathlib.Path("%UNSET_W3PY_VARIABLE%/c")
+    assert ce.config_path("C:\\inetpub\\custerr", tmp_path) == tmp_path / "inetpub" / "custerr"
+    assert ce.config_path("d:/x", tmp_path) == tmp_path / "x"
 
 
 # --- the detailed page ------------------------------------------------------------------------------------
@@ -346,3 +348,35 @@ def test_detail_line_is_shown_only_when_set() -> None:
     assert "<th>Detail</th>" not in plain
     page = ce.render_detailed(ce.DetailFacts(status=500, detail="ValueError in X (error id ab12)"), TEXTS)
     assert "<th>Detail</th><td>&nbsp;&nbsp;&nbsp;ValueError in X (error id ab12)</td>" in page.decode()
+
+
+# --- properties -------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(_any_text, min_size=8, max_size=8), causes=st.lists(_any_text, max_size=3),
+       lang=st.sampled_from(["en", "ja", "xx"]))
+def test_detailed_page_is_well_formed_for_any_values(values, causes, lang) -> None:
+    v = iter(values)
+    facts = ce.DetailFacts(status=404, substatus=7, module=next(v), handler=next(v), requested_url=next(v),
+                           physical_path=next(v), logon_user=next(v), detail=next(v),
+                           config=ce.ConfigSource(next(v), next(v), 1, ((1, "<a>"),)))
+    page = ce.render_detailed(facts, ce.PageTexts("t", "d", tuple(causes), ()), lang)
+    root = _parse(page)  # always well-formed XHTML
+    module_cell = _text(next(root.iter(f"{XHTML}td")))
+    # XML parsers turn CR LF and a lone CR into LF; characters XML forbids are shown as U+FFFD
+    expected = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]", "\ufffd", values[0])
+    assert module_cell == "\xa0\xa0\xa0" + expected.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_accept_language_never_raises_and_yields_only_tags(raw) -> None:
+    tags = ce.parse_accept_language(raw)
+    assert all(re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", t) for t in tags)
+    assert set(ce.language_candidates(tags, AVAILABLE)) <= set(AVAILABLE.values())

@@ -112,9 +112,7 @@ def serve(site, headers="", *, dont_log=False, selective="LogAll", log_in_utf8=T
 
 
 def _flush(writers):
-    for _, writer in list(writers._by_site.values()):
-        if writer is not None:
-            writer.flush()
+    writers.flush_all()
 
 
 def _files(directory: Path, site_id=3) -> list[Path]:
@@ -250,6 +248,19 @@ def test_one_writer_per_site_across_module_instances(tmp_path, writers) -> None:
     for _ in range(3):
         serve(site)
     _flush(writers)
-    assert len(writers._by_site) == 1
+    assert len(writers.writers()) == 1
     log = parse_w3c(_files(tmp_path)[0])
     assert len(log.blocks) == 1 and len(log.rows) == 3
+
+
+def test_reload_with_new_log_settings_keeps_both_snapshots_writing(tmp_path, writers) -> None:
+    old = _site(tmp_path)
+    new = _site(tmp_path, log_ext_file_flags=DEFAULT_FLAGS | {"Host"})
+    for site in (old, new, old, new):  # requests of the old snapshot still in flight during a reload
+        serve(site, target="/x")
+    _flush(writers)
+    assert len(writers.writers()) == 2
+    log = parse_w3c(_files(tmp_path)[0])
+    # each writer's lines sit under a header block of their own field set (written again when it changes)
+    assert sum(len(b.rows) for b in log.blocks) == 4
+    assert sorted("cs-host" in b.fields for b in log.blocks) == [False, True]

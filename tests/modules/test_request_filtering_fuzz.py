@@ -47,3 +47,51 @@ def test_decoder_raises_only_url_error(path: bytes) -> None:
     assert url.path.startswith("/")
     assert "\\" not in url.path
     assert "/../" not in url.path + "/" and "/./" not in url.path + "/"
+
+
+# --- any requestFiltering configuration either provisions or is a ConfigError (500.19) ----------------------
+
+VALUES = st.sampled_from(["", " ", ".", "..", "/", "\\", "%", "%zz", "-1", "0", "1", "abc", "4294967296", "true",
+                          "false", ".mdb", "bin", "é", "a b", "*", "GET", "get"])
+
+
+@st.composite
+def rf_sections(draw) -> str:
+    v = lambda: draw(VALUES).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")  # noqa: E731
+    parts = []
+    if draw(st.booleans()):
+        parts.append(f'<fileExtensions allowUnlisted="{v()}"><add fileExtension="{v()}" allowed="{v()}"/>'
+                     "</fileExtensions>")
+    if draw(st.booleans()):
+        parts.append(f'<requestLimits maxUrl="{v()}" maxQueryString="{v()}" maxAllowedContentLength="{v()}">'
+                     f'<headerLimits><add header="{v()}" sizeLimit="{v()}"/></headerLimits></requestLimits>')
+    if draw(st.booleans()):
+        parts.append(f'<verbs allowUnlisted="{v()}"><add verb="{v()}" allowed="{v()}"/></verbs>')
+    if draw(st.booleans()):
+        parts.append(f'<hiddenSegments><add segment="{v()}"/></hiddenSegments>')
+    if draw(st.booleans()):
+        parts.append(f'<denyUrlSequences><add sequence="{v()}"/></denyUrlSequences>'
+                     f'<alwaysAllowedUrls><add url="{v()}"/></alwaysAllowedUrls>'
+                     f'<alwaysAllowedQueryStrings><add queryString="{v()}"/></alwaysAllowedQueryStrings>')
+    if draw(st.booleans()):
+        parts.append(f'<filteringRules><filteringRule name="{v()}" scanUrl="{v()}" scanQueryString="{v()}">'
+                     f'<appliesTo><add fileExtension="{v()}"/></appliesTo>'
+                     f'<denyStrings><add string="{v()}"/></denyStrings></filteringRule></filteringRules>')
+    attrs = f'allowDoubleEscaping="{v()}"' if draw(st.booleans()) else ""
+    return f"<system.webServer><security><requestFiltering {attrs}>{''.join(parts)}</requestFiltering></security></system.webServer>"
+
+
+@settings(max_examples=60, deadline=None)
+@given(xml=rf_sections())
+def test_any_configuration_provisions_or_is_a_config_error(tmp_path_factory, xml: str) -> None:
+    from w3py.errors import ConfigError
+    from w3py.modules.request_filtering.module import RequestFilteringModule
+    from w3py.testing.config import ConfigTree
+
+    tree = ConfigTree(tmp_path_factory.mktemp("rf"))
+    tree.apphost(xml)
+    try:
+        cfg = tree.load()
+        RequestFilteringModule().provision(cfg.effective(cfg.sites[0], "/"))
+    except ConfigError as exc:
+        assert exc.file and exc.line, exc  # 500.19 pages show where

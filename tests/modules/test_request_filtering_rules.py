@@ -110,6 +110,9 @@ def code(target: bytes, **kw) -> str:
         pytest.param(b"/a/b/Global.asax", "404.7", id="asax"),
         pytest.param(b"/Program.cs", "404.7", id="cs"),
         pytest.param(b"/x.sdmDocument", "404.7", id="mixed-case-entry"),
+        pytest.param("/x.c\u017f".encode(), "404.7", id="long-s-folds-to-cs"),
+        pytest.param("/Global.a\u017fax".encode(), "404.7", id="long-s-asax"),
+        pytest.param("/\u212aeys/App_Data/x".encode(), "404.8", id="kelvin-sign-elsewhere"),
         pytest.param(b"/bin/app.dll", "404.8", id="bin"),
         pytest.param(b"/a/bin/x", "404.8", id="bin-deep"),
         pytest.param(b"/binary/x", "pass", id="binary-not-bin"),
@@ -120,6 +123,8 @@ def code(target: bytes, **kw) -> str:
         pytest.param(b"/App_Code/x.txt", "404.8", id="app_code"),
         pytest.param(b"/mybin.txt", "pass", id="substring"),
         pytest.param(b"/x.config.txt", "pass", id="extension-is-last-dot"),
+        pytest.param(b"/db.mdb/", "404.7", id="trailing-slash-keeps-extension"),
+        pytest.param(b"/db.mdb//", "404.7", id="trailing-slashes-keep-extension"),
         pytest.param(b"/settings.config", "404.7", id="config-not-hidden"),
         pytest.param(b"/%77eb.config", "404.8", id="escaped-letter"),
         pytest.param(b"/web.config.", "404.8", id="windows-trailing-dot"),
@@ -363,6 +368,8 @@ def test_extension_allow_list_mode() -> None:
     assert code(b"/a.php", **cfg) == "404.7"
     assert code(b"/extensionless", **cfg) == "404.7"
     assert code(b"/", **cfg) == "404.7"
+    assert code(b"/dir/", **cfg) == "404.7"
+    assert code(b"/pages.html/", **cfg) == "pass"
     cfg["extensions"] += ((".", True),)
     assert code(b"/extensionless", **cfg) == "pass"
 
@@ -457,3 +464,6 @@ def test_path_cache_gives_the_same_answer_twice_and_stays_bounded() -> None:
     for i in range(rules_module.PATH_CACHE_ENTRIES + 10):
         rules.check("GET", b"/p%d" % i)
     assert len(rules_module._path_cache) <= rules_module.PATH_CACHE_ENTRIES
+    long_path = b"/" + b"a" * rules_module.PATH_CACHE_MAX_PATH_BYTES + b".mdb"
+    assert str(rules.check("GET", long_path).status) == "404.7"
+    assert long_path not in rules_module._path_cache

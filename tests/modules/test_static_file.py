@@ -63,9 +63,13 @@ def test_refusals(site, path: str, code: int, sub: int, win32: int) -> None:
 
 
 def test_well_known_is_public(site) -> None:
-    assert site(FILES).get("/.well-known/acme").status == 404  # no extension → 404.3 is about MIME, not hiding
+    # not hidden: an extensionless file is refused for its MIME type (404.3), not as hidden (404.9) ...
     r = site(FILES).get("/.well-known/acme")
-    assert r.substatus == 3
+    assert (r.status, r.substatus) == (404, 3)
+    # ... and served once the site maps extensionless files, as IIS admins do for ACME challenges
+    s = site(FILES, locations=location('<staticContent><mimeMap fileExtension="." mimeType="text/plain"/>'
+                                       "</staticContent>"))
+    assert (s.get("/.well-known/acme").status, s.get("/.well-known/acme").body) == (200, b"token")
 
 
 def test_dot_files_served_when_the_site_says_so(site) -> None:
@@ -229,12 +233,40 @@ def test_changed_file_is_served_fresh(site) -> None:
     assert r.body == b"changed content"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file: no way to make one unreadable")
-def test_unreadable_file_is_401_3(site) -> None:
-    s = site(FILES)
-    os.chmod(s.wwwroot / "a.txt", 0)
+_UNREADABLE_PROBE = """
+import os, sys
+from w3py.testing.pipeline import SiteHarness
+s = SiteHarness(sys.argv[1])
+assert s.get("/open.txt").status == 200 and s.get("/missing.txt").status == 404  # imports everything first
+if os.geteuid() == 0:
+    os.setgid(65534); os.setuid(65534)
+r = s.get("/locked.txt")
+print(r.status, r.substatus, r.win32)
+"""
+
+
+def test_unreadable_file_is_401_3() -> None:
+    """A file the server process may not read is 401.3 (IIS's ACL refusal). Run as an unprivileged user:
+    root reads everything. (Not in tmp_path: its parent folders are private to root.)"""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from w3py.testing.pipeline import SiteHarness
+
+    base = tempfile.mkdtemp(prefix="w3py-401-")
     try:
-        r = s.get("/a.txt")
-        assert (r.status, r.substatus, r.win32) == (401, 3, 5)
+        root = os.path.join(base, "server")
+        SiteHarness(root, {"locked.txt": "no", "open.txt": "yes"})  # lays out the server root
+        for folder, dirs, _files in os.walk(base):
+            os.chmod(folder, 0o777)
+        os.chmod(os.path.join(root, "inetpub", "wwwroot", "locked.txt"), 0o600 if os.geteuid() == 0 else 0)
+        out = subprocess.run([sys.executable, "-c", _UNREADABLE_PROBE, root], capture_output=True, text=True,
+                             timeout=60)
+        if out.returncode != 0 and "PermissionError" in out.stderr and "setuid" in out.stderr:
+            pytest.skip("cannot drop privileges here")
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.split()[-3:] == ["401", "3", "5"]
     finally:
-        os.chmod(s.wwwroot / "a.txt", 0o644)
+        shutil.rmtree(base, ignore_errors=True)

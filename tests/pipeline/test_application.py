@@ -75,8 +75,6 @@ def test_write_handler_without_write_is_403_3(site) -> None:
     assert s.get("/a.txt").status == 200  # verbs are part of selection: GET still finds StaticFile
 
 
-@pytest.mark.xfail(strict=True, reason="the configuration merge appends <handlers> entries; IIS prepends the "
-                   "entries added below (mergeAppend=false, reference §3.4 step 1)")
 def test_handlers_added_below_are_tried_first(site) -> None:
     s = site(FILES, locations=handlers('<add name="Run-exe" path="*.exe" verb="*" modules="StaticFileModule" '
                                        'requireAccess="Execute"/>'))
@@ -118,6 +116,9 @@ def test_crash_is_500_0_and_the_worker_carries_on(site, caplog: pytest.LogCaptur
     assert r.ctx.status_module == "PipelineCrashModule"
     assert r.ctx.status_notification is Notification.AUTHORIZE_REQUEST
     assert "kaboom" in caplog.text
+    # the detailed error page (a local request) names the module and the notification
+    page = r.body.decode("utf-8")
+    assert "PipelineCrashModule" in page and "AuthorizeRequest" in page
     assert s.get("/sub/b.txt").status == 200
 
 
@@ -169,3 +170,54 @@ def test_reject_renders_through_the_site_pipeline(site) -> None:
 
 def test_status_constants_cover_the_codes() -> None:
     assert str(status.NO_HANDLER) == "404.4" and str(status.MODULE_NOT_RECOGNIZED) == "500.21"
+
+
+def test_directories_with_the_same_configuration_share_a_plan(site) -> None:
+    s = site({"x/a.txt": "1", "y/b.txt": "2", "z/c.txt": "3"})
+    s.web_config("z", '<system.webServer><directoryBrowse enabled="true"/></system.webServer>')
+    plans = {path: s.get(path).ctx.plan for path in ("/x/a.txt", "/y/b.txt", "/nowhere/at/all.txt", "/z/c.txt")}
+    assert plans["/x/a.txt"] is plans["/y/b.txt"] is plans["/nowhere/at/all.txt"]
+    assert plans["/z/c.txt"] is not plans["/x/a.txt"]
+    # each request still sees the configuration of its own path
+    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y"
+
+
+def test_failure_before_the_pipeline_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:
+    s = site(FILES)
+
+    def broken(*_args):  # noqa: ANN002, ANN202
+        raise RuntimeError("configuration lookup bug")
+
+    s.config.effective = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="w3py.pipeline"):
+        r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 0)
+    assert "configuration lookup bug" in caplog.text
+
+
+def test_path_info_split_by_a_handler_that_allows_it(site) -> None:
+    s = site({"app/run.exe": "MZ", "app/page.txt": "p"}, locations=handlers_before_stock(
+        '<add name="Run" path="*.exe" verb="*" modules="StaticFileModule" resourceType="File" '
+        'requireAccess="Read" allowPathInfo="true"/>', policy="Read"))
+    r = s.get("/app/run.exe/extra/more?q=1")
+    ctx = r.ctx
+    assert ctx.handler_name == "Run"
+    assert ctx.path_info == "/extra/more"
+    assert ctx.server_variable("SCRIPT_NAME") == "/app/run.exe"
+    assert ctx.server_variable("PATH_INFO") == "/extra/more"
+    assert ctx.server_variable("URL") == "/app/run.exe/extra/more"
+    assert ctx.physical_path.endswith("/app/run.exe")
+    # without allowPathInfo the same URL is just a missing file
+    assert s.get("/app/page.txt/extra").status == 404
+
+
+def test_script_handler_skipped_by_precondition_is_404_17(site) -> None:
+    s = site({"page.aspx": "<%@ Page %> secret source", "a.txt": "a"}, locations=handlers_before_stock(
+        '<add name="PageHandlerFactory-Integrated-4.0" path="*.aspx" verb="GET,HEAD,POST,DEBUG" '
+        'type="System.Web.UI.PageHandlerFactory" preCondition="integratedMode,runtimeVersionv4.0"/>')
+        + location('<staticContent><mimeMap fileExtension=".aspx" mimeType="text/plain"/></staticContent>'))
+    r = s.get("/page.aspx")
+    assert (r.status, r.substatus, r.win32) == (404, 17, 50)
+    assert b"secret source" not in r.body
+    assert r.ctx.handler_name == "StaticFile"
+    assert s.get("/a.txt").status == 200

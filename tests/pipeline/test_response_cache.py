@@ -51,7 +51,7 @@ def test_hits_equal_full_runs(site) -> None:
 
     for _ in range(3):
         first = get("/a.txt")
-        etag = dict(first[3])[b"etag"].decode()
+        etag = dict(first[3])[b"ETag"].decode()
         get("/a.txt", method="HEAD")
         get("/a.txt", host="other.example")
         get("/a.txt?q=1")
@@ -84,7 +84,7 @@ def test_hits_equal_full_runs(site) -> None:
     s.web_config("dir", '<system.webServer><staticContent><clientCache cacheControlMode="DisableCache"/>'
                         "</staticContent></system.webServer>")
     changed = get("/dir/other.txt")
-    assert dict(changed[3])[b"cache-control"] == b"no-cache"
+    assert dict(changed[3])[b"Cache-Control"] == b"no-cache"
 
     # the file disappears
     os.unlink(s.wwwroot / "page.htm")

@@ -71,7 +71,8 @@ def check_server(path: str | Path, root: Path | None = None) -> CheckReport:
             if e.location and e.location.split("/", 1)[0].lower() == site.name.lower():
                 visit(site, "/" + e.location.split("/", 1)[1] if "/" in e.location else "/")
         for vpath, file in cfg.iter_web_configs(site):
-            report.files.append(str(file))
+            if str(file) not in report.files:  # a folder reachable through two virtual paths counts once
+                report.files.append(str(file))
             visit(site, vpath.rstrip("/") + "/")
     for doc in cfg.documents():
         report.not_implemented.extend(_unimplemented(doc))

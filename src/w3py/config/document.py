@@ -13,6 +13,7 @@ missing required attributes are errors (HRESULT 0x8007000d, reference §5.9).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,19 @@ _NETCONFIG_ROOT = _NETCONFIG_PREFIX + "configuration"
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """The hardened parser, one per thread (lxml parsers must not be shared between threads)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+            remove_comments=True, remove_pis=True)
+    return parser
+
+
 @dataclass(frozen=True)
 class Declaration:
     """A ``<section>`` declared in ``<configSections>`` (or implied): its delegation rules and, when w3py
@@ -50,6 +64,7 @@ class Declaration:
     override_mode_default: str = "Allow"
     allow_definition: str = "Everywhere"
     cls: type[Section] | None = None
+    allow_location: bool = True
 
 
 class Node:
@@ -150,12 +165,12 @@ class _Reader:
                 text_probe = data.decode("utf-16").encode("utf-8")
             except UnicodeDecodeError:
                 raise self.error("the configuration file is not valid UTF-16", None) from None
-        m = _DTD.search(text_probe.decode("utf-8", "replace"))
+        probe = text_probe.decode("utf-8", "replace")
+        m = _DTD.search(probe)
         if m:
-            line = text_probe[: m.start()].count(b"\n") + 1
+            line = probe.count("\n", 0, m.start()) + 1
             raise self.error("DTDs and entity declarations are not allowed in configuration files", line)
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                                 huge_tree=False, remove_comments=True, remove_pis=True)
+        parser = _parser()
         try:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:
@@ -225,13 +240,17 @@ class _Reader:
             ad = child.get("allowDefinition", "Everywhere")
             if ad not in ("Everywhere", "MachineOnly", "MachineToWebRoot", "MachineToApplication", "AppHostOnly"):
                 raise self.error(f"invalid allowDefinition '{ad}'", child.sourceline)
+            allow_location = child.get("allowLocation", "true").strip().lower()
+            if allow_location not in ("true", "false"):
+                raise self.error(f"invalid allowLocation '{allow_location}'", child.sourceline)
             cls = SECTIONS.get(path.lower())
             if cls is not None and cls.path != path:
                 cls = None
             if not self.is_apphost and path in self.decls:
                 raise self.error(f"section '{path}' is already declared", child.sourceline, HR_ALREADY_EXISTS)
             # Sections declared in a web.config are custom (application) sections: accepted, never read.
-            self.decls[path] = Declaration(path, omd, ad, cls if self.is_apphost else None)
+            self.decls[path] = Declaration(path, omd, ad, cls if self.is_apphost else None,
+                                           allow_location == "true")
             if not self.is_apphost:
                 self.doc.own_declarations |= {path}
 
@@ -283,8 +302,11 @@ class _Reader:
             if not prefix and path in DOTNET_DECLARED:
                 decl = Declaration(path, "Allow", "Everywhere", None)
             else:
-                raise self.error(f"the configuration section '{path}' cannot be read because it is missing a "
-                                 "section declaration", line, section=path)
+                raise self.error(f"section '{path}' is not declared in <configSections> (unknown section, or the "
+                                 "IIS feature that declares it is not installed)", line, section=path)
+        if location and not decl.allow_location:
+            raise self.error(f"the configuration section '{path}' cannot be used inside a <location> element "
+                             "(allowLocation=\"false\")", line, HR_LOCK_VIOLATION, path)
         key = (location, path)
         if key in seen:
             raise self.error(f"there is a duplicate '{path}' section defined", line, HR_ALREADY_EXISTS, path)
@@ -305,6 +327,8 @@ class _Reader:
                 continue
             a = schema.attrs.get(name)
             if a is None:
+                if schema.open:
+                    continue
                 raise self.error(f"unrecognized attribute '{name}'", line, section=section, attribute=name)
             try:
                 node.attrs[a.py] = a.type.parse(value, self.env)
@@ -354,7 +378,7 @@ class _Reader:
                 if any(not n.startswith("{") for n in child.attrib):
                     raise self.error(f"<{tag}> takes no attributes", cline, section=section)
                 node.ops.append(("clear", None, None, (self.file, cline)))
-            else:
+            elif not schema.open:
                 raise self.error(f"unrecognized element '{tag}'", cline, section=section)
         return node
 

@@ -70,6 +70,9 @@ class Expander:
     def to_path(self, text: str) -> Path:  # pragma: no cover - interface
         return Path(text)
 
+    def to_path_text(self, text: str) -> str:  # pragma: no cover - interface
+        return text
+
 
 class _Bool(ValueType):
     name = "bool"
@@ -144,12 +147,15 @@ class TimeSpan(ValueType):
         return value
 
     def format(self, value: Any) -> str:
-        total = int(value.total_seconds())
-        neg, total = total < 0, abs(total)
+        neg = value < timedelta(0)
+        value = abs(value)
+        total = value.days * 86400 + value.seconds
         days, rest = divmod(total, 86400)
         h, rest = divmod(rest, 3600)
         m, s = divmod(rest, 60)
         text = f"{h:02d}:{m:02d}:{s:02d}"
+        if value.microseconds:
+            text += f".{value.microseconds * 10:07d}"
         if days:
             text = f"{days}.{text}"
         return ("-" if neg else "") + text
@@ -230,8 +236,9 @@ class _String(ValueType):
         if self.validator is not None:
             self.validator(text)
         if self.mode == "expand":
-            # File-system values: %VARS% expanded and Windows separators translated (DESIGN: files on disk).
-            return (env.expand(text) if env is not None else text).replace("\\", "/")
+            # File-system values: %VARS% expanded, Windows separators translated and a drive letter mapped to
+            # the server root (DESIGN: files on disk).
+            return env.to_path_text(text) if env is not None else text.replace("\\", "/")
         if self.mode == "path":
             return env.to_path(text) if env is not None else Path(text.replace("\\", "/"))
         return text
@@ -289,12 +296,14 @@ class ElementSchema:
     default: Any = None                                                     # the all-defaults instance
     attrs_by_py: dict[str, AttrSchema] = field(default_factory=dict)
     attrs_lower: dict[str, AttrSchema] = field(default_factory=dict)
+    open: bool = False      # unknown attributes/elements are accepted and ignored (see element(open=True))
 
 
 @dataclass(eq=False)
 class _ElementDecl:
     xml: str
     members: tuple
+    open: bool = False
 
 
 @dataclass(eq=False)
@@ -304,6 +313,7 @@ class _CollectionDecl:
     remove: str | None
     clear: str | None
     merge_append: bool
+    open: bool = False
 
 
 def attr(xml: str, type: ValueType = STRING, default: Any = None, *, required: bool = False, key: bool = False,
@@ -317,18 +327,20 @@ def attr(xml: str, type: ValueType = STRING, default: Any = None, *, required: b
     return AttrSchema(xml, type, default, required, key, case_sensitive, doc, snake(xml))
 
 
-def element(xml: str, *members: Any) -> _ElementDecl:
-    """Declare a child element with its own attributes, children and collection."""
-    return _ElementDecl(xml, members)
+def element(xml: str, *members: Any, open: bool = False) -> _ElementDecl:
+    """Declare a child element with its own attributes, children and collection. ``open=True`` accepts (and
+    ignores) attributes and elements the declaration does not list: only for parts of IIS's schema w3py does
+    not model (FTP, application-pool tuning), so that real files still load."""
+    return _ElementDecl(xml, members, open)
 
 
 def collection(add: str | tuple[str, ...], *members: Any, remove: str | None = "remove",
-               clear: str | None = "clear", merge_append: bool = True) -> _CollectionDecl:
+               clear: str | None = "clear", merge_append: bool = True, open: bool = False) -> _CollectionDecl:
     """Declare the collection held by the enclosing element: the ``add`` element name(s) (IIS lets a
     collection rename them: ``mimeMap``, ``error``, ``site``...), the entry's members, and the
     ``remove``/``clear`` element names (``None`` when the collection has none)."""
     adds = (add,) if isinstance(add, str) else tuple(add)
-    return _CollectionDecl(adds, members, remove, clear, merge_append)
+    return _CollectionDecl(adds, members, remove, clear, merge_append, open)
 
 
 _EMPTY_DEFAULTS = {"bool": False, "int": 0, "uint": 0, "int64": 0, "timeSpan": timedelta(0), "enum": "",
@@ -360,17 +372,21 @@ class ConfigElement:
             fields += f", items=<{len(self.items)}>"
         return f"{type(self).__name__}({fields})"
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
+    def _fields(self) -> tuple:
         s = self._schema
         names = [a.py for a in s.attrs.values()] + [c.py for c in s.children.values()]
         if s.collection is not None:
             names.append("items")
-        return all(getattr(self, n) == getattr(other, n) for n in names)
+        return tuple(getattr(self, n) for n in names)
+
+    def __eq__(self, other: object) -> bool:
+        # Value equality on the configured fields (origins and lock bookkeeping do not count).
+        if type(other) is not type(self):
+            return NotImplemented
+        return self is other or self._fields() == other._fields()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return id(self)
+        return hash(self._fields())
 
     @classmethod
     def _make(cls, values: dict[str, Any]) -> "ConfigElement":
@@ -392,17 +408,18 @@ def _class_name(xml: str) -> str:
     return xml[:1].upper() + xml[1:] + "Element"
 
 
-def _compile(xml: str, members: tuple, base: type = ConfigElement, cls: type | None = None) -> ElementSchema:
-    schema = ElementSchema(xml=xml, py=snake(xml))
+def _compile(xml: str, members: tuple, base: type = ConfigElement, cls: type | None = None,
+             open: bool = False) -> ElementSchema:
+    schema = ElementSchema(xml=xml, py=snake(xml), open=open)
     for m in members:
         if isinstance(m, AttrSchema):
             schema.attrs[m.xml] = m
         elif isinstance(m, _ElementDecl):
-            schema.children[m.xml] = _compile(m.xml, m.members)
+            schema.children[m.xml] = _compile(m.xml, m.members, open=m.open)
         elif isinstance(m, _CollectionDecl):
             if schema.collection is not None:
                 raise TypeError(f"<{xml}> declares two collections")
-            item = _compile(m.add[0], m.members)
+            item = _compile(m.add[0], m.members, open=m.open)
             key = tuple(a.py for a in item.attrs.values() if a.key)
             schema.collection = CollectionSchema(m.add, item, m.remove, m.clear, key, m.merge_append)
         else:

@@ -55,6 +55,9 @@ log = logging.getLogger("w3py.config")
 MAX_CACHED_LEVELS = 4096
 MAX_CACHED_PATHS = 8192
 MAX_CACHED_DOCUMENTS = 4096
+# Configuration levels looked at below a site root; deeper paths use the level at this depth. HTTP.sys itself
+# refuses URLs with more segments (UrlSegmentMaxCount, reference §1.12), so this only bounds hostile callers.
+MAX_CONFIG_DEPTH = 255
 # How often a lookup re-stats the web.config files the caches depend on (seconds). 0 = on every lookup.
 DEFAULT_POLL_INTERVAL_S = 1.0
 WEB_CONFIG = "web.config"
@@ -69,10 +72,10 @@ _Stamp = tuple[int, int, int] | None
 def _stamp(path: str) -> _Stamp:
     try:
         st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
     except PermissionError:
         return (-1, -1, -1)
+    except (OSError, ValueError):  # absent, not a directory, name too long, symlink loop, NUL in the name
+        return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
@@ -80,7 +83,7 @@ def _digest(path: str) -> bytes | None:
     try:
         with open(path, "rb") as fh:
             return hashlib.blake2b(fh.read(MAX_DIGEST_BYTES), digest_size=16).digest()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 
@@ -161,6 +164,7 @@ class ServerConfig:
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
         self._docs: OrderedDict[tuple[str, frozenset[str]], tuple[Any, Any]] = OrderedDict()
         self._last_poll = time.monotonic()
+        self._deps: dict[str, _Dep] = {}   # the files cached levels depend on, one record per path (polled)
         # applicationHost.config <location path="Site/..."> entries by lower-cased path, in document order
         self._located: dict[str, list[SectionEntry]] = {}
         for entry in doc.entries:
@@ -198,8 +202,21 @@ class ServerConfig:
         if hit is not None and (self.poll_interval and time.monotonic() - self._last_poll < self.poll_interval):
             if hit.__class__ is EffectiveConfig:
                 return hit  # type: ignore[return-value]
-            raise hit  # type: ignore[misc]
+            raise hit.with_traceback(None)  # type: ignore[union-attr]  # a cached error: do not grow its traceback
         return self._effective_slow(site, vpath, key)
+
+    def last_good(self, site: Site, vpath: str) -> EffectiveConfig:
+        """The effective configuration of the deepest level of ``vpath`` that loads (the server level when
+        even the site root fails): what a 500.19 for ``vpath`` is rendered and logged with."""
+        self._maybe_poll()
+        segs = _segments(vpath)[:MAX_CONFIG_DEPTH]
+        best = self.server_config
+        for i in range(len(segs) + 1):
+            level = self._level(site, segs[:i])
+            if level.error is not None:
+                break
+            best = level.config  # type: ignore[assignment]
+        return best
 
     def apphost_changed(self) -> bool:
         """True when applicationHost.config on disk is not the file this configuration was loaded from."""
@@ -218,16 +235,14 @@ class ServerConfig:
     def check_for_changes(self) -> bool:
         """Re-stat every web.config the caches depend on; drop the caches if any changed. True if so."""
         self._last_poll = time.monotonic()
+        if len(self._deps) > 2 * MAX_CACHED_LEVELS:  # forget files only evicted levels depended on
+            self._deps = {d.path: d for lv in self._levels.values() for d in lv.deps}
         changed: set[int] = set()
-        checked: set[int] = set()
-        for level in self._levels.values():
-            for dep in level.deps:
-                if id(dep) in checked:
-                    continue
-                checked.add(id(dep))
-                if dep.changed():
-                    log.info("configuration file changed: %s", dep.path)
-                    changed.add(id(dep))
+        for path, dep in list(self._deps.items()):
+            if dep.changed():
+                log.info("configuration file changed: %s", path)
+                changed.add(id(dep))
+                del self._deps[path]
         if not changed:
             return False
         # Drop the levels that read a changed file (their descendants carry the same dep); unaffected levels
@@ -238,29 +253,40 @@ class ServerConfig:
         return True
 
     # ------------------------------------------------------------------------------------------ internals
-    def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
+    def _maybe_poll(self) -> None:
         if not self.poll_interval or time.monotonic() - self._last_poll >= self.poll_interval:
             self.check_for_changes()
+
+    def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
+        self._maybe_poll()
         level = self._level(site, _segments(vpath))
         result: EffectiveConfig | ConfigError = level.error if level.error is not None else level.config  # type: ignore
         self._paths[key] = result
         if len(self._paths) > MAX_CACHED_PATHS:
             self._paths.popitem(last=False)
         if isinstance(result, ConfigError):
-            raise result
+            raise result.with_traceback(None)
         return result
 
     def _level(self, site: Site, segs: tuple[str, ...]) -> _Level:
-        lkey = (site.id, "/".join(segs).lower())
-        level = self._levels.get(lkey)
-        if level is not None:
-            self._levels.move_to_end(lkey)
-            return level
-        parent = self._level(site, segs[:-1]) if segs else self._server
-        level = self._compute_level(site, segs, parent)
-        self._levels[lkey] = level
-        if len(self._levels) > MAX_CACHED_LEVELS:
-            self._levels.popitem(last=False)
+        """The cached level for ``segs`` (computed from its deepest cached ancestor down, iteratively). Paths
+        deeper than MAX_CONFIG_DEPTH share the level at that depth: no web.config is looked for below it."""
+        segs = segs[:MAX_CONFIG_DEPTH]
+        keys = [(site.id, "/".join(segs[:i]).lower()) for i in range(len(segs) + 1)]
+        start = len(segs)
+        while start >= 0:
+            level = self._levels.get(keys[start])
+            if level is not None:
+                self._levels.move_to_end(keys[start])
+                break
+            start -= 1
+        else:
+            level = self._server
+        for i in range(start + 1, len(segs) + 1):
+            level = self._compute_level(site, segs[:i], level)
+            self._levels[keys[i]] = level
+            if len(self._levels) > MAX_CACHED_LEVELS:
+                self._levels.popitem(last=False)
         return level
 
     def _build_server_level(self) -> _Level:
@@ -285,6 +311,7 @@ class ServerConfig:
             self._apply_entry(sections, entry, chain)
             if entry.override_mode is not None:
                 modes[entry.decl.path] = entry.override_mode
+        sections[LogSection] = _log_with_directories(sections[LogSection], self.env)
         level.sections = sections
         level.modes = modes
         level.chain = tuple(chain)
@@ -311,6 +338,7 @@ class ServerConfig:
             self._apply_entry(sections, entry, scratch)
             if entry.override_mode is not None and (entry.origin[0] == apphost or entry.override_mode == "Deny"):
                 modes[entry.decl.path] = entry.override_mode
+        sections[LogSection] = _log_with_directories(sections[LogSection], self.env)
         return sections, modes
 
     def _compute_level(self, site: Site, segs: tuple[str, ...], parent: _Level) -> _Level:
@@ -354,7 +382,9 @@ class ServerConfig:
                 mapped = None
             if mapped is not None and (mapped.vdir.allow_sub_dir_config or _is_vdir_root(mapped, vpath)):
                 wc = os.path.join(str(mapped.physical_path), WEB_CONFIG)
-                dep = _Dep(wc)
+                dep = self._deps.get(wc)
+                if dep is None:
+                    dep = self._deps[wc] = _Dep(wc)
                 level.deps = level.deps + (dep,)  # recorded first: a broken file must be re-checked too
                 doc = self._document(wc, dep, level.extra_decls)
                 if doc is not None:
@@ -383,16 +413,17 @@ class ServerConfig:
         ad = decl.allow_definition
         if ad in ("AppHostOnly", "MachineOnly", "MachineToWebRoot") or \
                 (ad == "MachineToApplication" and (location or not app_root)):
-            raise ConfigError(f"this configuration section cannot be used at this path: '{decl.path}' may only "
-                              f"be set in {'applicationHost.config' if ad != 'MachineToApplication' else 'applicationHost.config or an application root web.config'} "
-                              f"(allowDefinition={ad})", entry.origin[0], entry.origin[1], decl.path, None,
+            where = "applicationHost.config" if ad != "MachineToApplication" \
+                else "applicationHost.config or an application root web.config"
+            raise ConfigError(f"section '{decl.path}' is not allowed here: its allowDefinition={ad} permits it "
+                              f"only in {where}", entry.origin[0], entry.origin[1], decl.path, None,
                               HR_LOCK_VIOLATION)
         if modes.get(decl.path, decl.override_mode_default) == "Deny":
-            raise ConfigError(f"this configuration section cannot be used at this path. This happens when the "
-                              f"section is locked at a parent level. Locking is either by default "
-                              f"(overrideModeDefault=\"Deny\"), or set explicitly by a location tag with "
-                              f"overrideMode=\"Deny\" or the legacy allowOverride=\"false\"",
-                              entry.origin[0], entry.origin[1], decl.path, None, HR_LOCK_VIOLATION)
+            raise ConfigError(f"section '{decl.path}' is locked at a parent level and cannot be set in this file "
+                              "(its declaration says overrideModeDefault=\"Deny\", or a <location> above says "
+                              "overrideMode=\"Deny\" / allowOverride=\"false\"; unlock it in applicationHost.config "
+                              "with <location overrideMode=\"Allow\">)", entry.origin[0], entry.origin[1],
+                              decl.path, None, HR_LOCK_VIOLATION)
         self._apply_entry(sections, entry, chain)
         if entry.override_mode == "Deny":
             modes[decl.path] = "Deny"
@@ -411,7 +442,7 @@ class ServerConfig:
             if len(self._docs) > MAX_CACHED_DOCUMENTS:
                 self._docs.popitem(last=False)
         if isinstance(value, ConfigError):
-            raise value
+            raise value.with_traceback(None)
         return value
 
     def _read_web_config(self, path: str, stamp: Any, extra: frozenset[str]) -> ConfigDocument | ConfigError:
@@ -425,13 +456,16 @@ class ServerConfig:
             return ConfigError(f"cannot read configuration file ({exc.strerror})", path, None, None, None,
                                HR_INVALID_DATA)
         decls = self.declarations
-        if extra:
+        groups = self.document.groups
+        if extra:  # custom sections a parent web.config declared (and their groups)
             decls = dict(decls)
+            groups = set(groups)
             for p in extra:
                 decls[p] = Declaration(p)
+                parts = p.split("/")
+                groups.update("/".join(parts[:i]) for i in range(1, len(parts)))
         try:
-            return read_document(path, data, is_apphost=False, env=self.env, declarations=decls,
-                                 groups=self.document.groups)
+            return read_document(path, data, is_apphost=False, env=self.env, declarations=decls, groups=groups)
         except ConfigError as exc:
             return exc
 
@@ -457,6 +491,20 @@ class ServerConfig:
                         rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
                         vp = prefix.rstrip("/") + ("" if rel == "." else "/" + rel)
                         yield (vp or "/"), Path(dirpath) / WEB_CONFIG
+
+
+def _log_with_directories(log_section: ConfigElement, env: EnvExpander) -> ConfigElement:
+    """The central log files default to the same folder as site logs when no file names one."""
+    from w3py.config.sites import DEFAULT_LOG_DIRECTORY
+
+    values = log_section._values()
+    for py in ("central_binary_log_file", "central_w3c_log_file"):
+        child = getattr(log_section, py)
+        if "directory" not in child._explicit:
+            cv = child._values()
+            cv["directory"] = env.to_path(DEFAULT_LOG_DIRECTORY)
+            values[py] = type(child)._make(cv)
+    return type(log_section)._make(values)
 
 
 def _is_vdir_root(mapped: Any, vpath: str) -> bool:

@@ -17,6 +17,7 @@ from w3py.errors import ConfigError
 
 # Where W3C logs go when neither siteDefaults nor the site names a directory (IIS's schema default).
 DEFAULT_LOG_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\LogFiles"
+DEFAULT_FREB_DIRECTORY = "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"
 
 
 class Binding(NamedTuple):
@@ -150,8 +151,7 @@ def build_sites(section: ConfigElement, expand_path: Any) -> tuple[Site, ...]:
     for s in section.items:
         where = s.origin or ("", 0)
         if s.id in ids:
-            raise ConfigError(f"cannot add duplicate collection entry of type 'site' with unique key attribute "
-                              f"'id' set to '{s.id}'", where[0], where[1], "system.applicationHost/sites", "id",
+            raise ConfigError(f"duplicate <site> entry: another site already has id='{s.id}'", where[0], where[1], "system.applicationHost/sites", "id",
                               HR_ALREADY_EXISTS)
         ids[s.id] = s.origin
         limits = _fill(s.limits, site_defaults.limits)
@@ -161,6 +161,11 @@ def build_sites(section: ConfigElement, expand_path: Any) -> tuple[Site, ...]:
             vals["directory"] = expand_path(DEFAULT_LOG_DIRECTORY)
             log_file = type(log_file)._make(vals)
         tfrl = _fill(s.trace_failed_requests_logging, site_defaults.trace_failed_requests_logging)
+        if "directory" not in tfrl._explicit and \
+                "directory" not in site_defaults.trace_failed_requests_logging._explicit:
+            vals = tfrl._values()
+            vals["directory"] = expand_path(DEFAULT_FREB_DIRECTORY)
+            tfrl = type(tfrl)._make(vals)
         server_auto_start = s.server_auto_start if "server_auto_start" in s._explicit \
             else site_defaults.server_auto_start
         bindings = []

@@ -149,25 +149,26 @@ class FileScan:
         return {s.fields for s in self.segments if s.fields is not None}
 
 
-def scan_file(path: Path | str, data: bytes | None = None) -> FileScan:
+def scan_file(path: Path | str, data: bytes | None = None, *, detect_encoding: bool = True) -> FileScan:
     """Split ``path`` into ``#Fields`` segments with a byte scan (``bytes.find``; no per-line Python loop).
 
     ``data`` may be given when the caller already holds the bytes (a gunzipped file); otherwise the file
-    is memory-mapped.
+    is memory-mapped. With ``detect_encoding=False`` the text is assumed to be UTF-8 (the caller validates
+    it some other way, e.g. DuckDB's reader reports invalid bytes), which saves a pass over the file.
     """
     path = Path(path)
     if data is None and path.name.lower().endswith(".gz"):
         data = open_bytes(path)
     if data is not None:
-        return _scan(path, data)
+        return _scan(path, data, detect_encoding)
     size = os.path.getsize(path)
     if size == 0:
-        return _scan(path, b"")
+        return _scan(path, b"", detect_encoding)
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        return _scan(path, mm)
+        return _scan(path, mm, detect_encoding)
 
 
-def _scan(path: Path, data) -> FileScan:
+def _scan(path: Path, data, detect_encoding: bool) -> FileScan:
     size = len(data)
     bom = data[:3] == _UTF8_BOM
     body_start = 3 if bom else 0
@@ -178,26 +179,34 @@ def _scan(path: Path, data) -> FileScan:
     directives = 0
     fields: tuple[str, ...] | None = None
     seg_start = body_start
-    # Find every line that starts with '#': at the (BOM-less) start of the file, or after a newline.
-    if data[body_start : body_start + 1] == b"#":
-        pos = body_start
-    else:
-        nxt = data.find(b"\n#", body_start)
-        pos = nxt + 1 if nxt >= 0 else -1
+    seg_has_data = False  # a non-blank, non-directive line since seg_start
+    prev_end = body_start  # end of the previous directive line
+    # Directive lines start with '#' at the start of the file or after a newline. '#' itself is rare in
+    # data, so searching for it (memchr speed) beats searching for "\n#" (which stops at every newline).
+    pos = data.find(b"#", body_start)
     while 0 <= pos < complete_end:
+        if pos != body_start and data[pos - 1 : pos] != b"\n":
+            pos = data.find(b"#", pos + 1)
+            continue
         eol = data.find(b"\n", pos)
+        if not seg_has_data and pos > prev_end:
+            gap = pos - prev_end
+            seg_has_data = gap > 256 or bool(bytes(data[prev_end:pos]).strip())
         directive = bytes(data[pos:eol]).rstrip(b"\r")
         directives += 1
         if directive.startswith(b"#Fields:"):
-            if pos > seg_start:
+            if seg_has_data:
                 segments.append(Segment(fields, seg_start, pos))
             fields = tuple(directive[len(b"#Fields:") :].decode("latin-1").split())
             seg_start = eol + 1
-        nxt = data.find(b"\n#", eol)
-        pos = nxt + 1 if nxt >= 0 else -1
-    if complete_end > seg_start:
+            seg_has_data = False
+        prev_end = eol + 1
+        pos = data.find(b"#", eol)
+    if not seg_has_data and complete_end > prev_end:
+        seg_has_data = complete_end - prev_end > 256 or bool(bytes(data[prev_end:complete_end]).strip())
+    if seg_has_data:
         segments.append(Segment(fields, seg_start, complete_end))
-    encoding = _detect_encoding(data, body_start, complete_end)
+    encoding = _detect_encoding(data, body_start, complete_end) if detect_encoding else "utf-8"
     return FileScan(path, size, segments, encoding, tail, directives, bom)
 
 

@@ -37,7 +37,6 @@ parts (the decision, the languages, the renderers) are in ``custom_error_pages``
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +105,7 @@ class CustomErrorModule(Module):
         self._mime: dict[str, bytes] | None = None  # built on the first custom page served from a file
         self.files = pages.FileCache()
         self._folders: dict[Path, dict[str, str]] = {}
+        self._warned: set[Path] = set()
 
     # --- SEND_RESPONSE ------------------------------------------------------------------------------------
     def on_send_response(self, ctx: HTTPContext) -> None:
@@ -130,6 +130,8 @@ class CustomErrorModule(Module):
             lang = pages.page_language(tags)
             body = pages.render_detailed(self._facts(ctx, lang), _texts(code, response.status.substatus, lang), lang)
             self._replace(ctx, body, pages.DETAILED_CONTENT_TYPE)
+            # IIS sends its detailed page with "Cache-Control: private": it holds paths no shared cache should keep
+            response.set_header(b"cache-control", b"private")
             return
         self._custom(ctx, tags)
 
@@ -145,30 +147,33 @@ class CustomErrorModule(Module):
             if choice.mode == pages.RESPONSE_MODE_EXECUTE_URL:
                 found = self._execute_url_file(ctx, choice.path)
             else:
-                found = self._file(choice, tags)
+                found = self._file(choice, tags, getattr(getattr(ctx.plan, "server_config", None), "root", None))
             if found is not None:
                 data, content_type = found
                 self._replace(ctx, data, content_type)
                 return
         self._replace(ctx, pages.render_builtin(code), pages.BUILTIN_CONTENT_TYPE)
 
-    def _file(self, choice: pages.ErrorPageChoice, tags: list[str]) -> tuple[bytes, bytes] | None:
+    def _file(self, choice: pages.ErrorPageChoice, tags: list[str], root: Any) -> tuple[bytes, bytes] | None:
         relative = choice.path.replace("\\", "/")
         candidates: list[Path] = []
         if choice.prefix:
-            base = pages.config_path(choice.prefix, None)
+            base = pages.config_path(choice.prefix, root)
             folders = self._folders.get(base)
             if folders is None:
                 folders = self._folders[base] = pages.language_folders(base)
             candidates = [base / folder / relative for folder in pages.language_candidates(tags, folders)]
         else:
-            path = pages.config_path(choice.path, None)
+            path = pages.config_path(choice.path, root)
             if not path.is_absolute() and choice.origin_dir:
                 path = Path(choice.origin_dir) / path
             candidates = [path]
         for path in candidates:
             if not self._allowed(choice, path):
-                log.warning("custom error page %s is outside the folder of the web.config that names it", path)
+                if path not in self._warned:  # once per path, not once per request
+                    self._warned.add(path)
+                    log.warning("custom error page %s is outside the folder of the web.config that names it "
+                                "(allowAbsolutePathsWhenDelegated is false): the built-in text is sent", path)
                 return None
             data = self.files.read(path)
             if data is not None:

@@ -97,9 +97,19 @@ class DefaultDocumentModule(Module):
             handler = plan.handlers.select(request.method, doc_url)
             if handler is None or handler is ctx.handler:
                 return CONTINUE  # the same StaticFile handler: StaticFileModule serves it next
-            # another handler owns this document (e.g. a script): run it in place of ours
+            # another handler owns this document (e.g. a script): the same checks as at MAP_REQUEST_HANDLER,
+            # then run it in place of ours
             ctx.handler = handler
             ctx.handler_name = handler.name
+            if handler.bad_module is not None:
+                ctx.response.set_status(status.MODULE_NOT_RECOGNIZED, 0x7E,
+                                        f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
+                                        "in its module list")
+                return FINISH
+            if handler.denied is not None:
+                ctx.response.set_status(handler.denied, 5, f'accessPolicy does not grant "{handler.require_access}"'
+                                        f' required by handler "{handler.name}"')
+                return FINISH
             for fn, is_async, module in handler.entries:
                 if module is self:
                     continue

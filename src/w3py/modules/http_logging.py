@@ -30,7 +30,7 @@ from typing import Any
 
 from w3py.api import HTTPContext, Module
 from w3py.config.sections import HttpLoggingSection
-from w3py.logs.writer import W3CLogWriter, W3CRecord
+from w3py.logs.writer import W3CLogWriter
 
 log = logging.getLogger("w3py.modules.http_logging")
 
@@ -56,46 +56,52 @@ def should_log(status: int, dont_log: bool, selective_logging: str) -> bool:
 class SiteLogWriters:
     """The W3C writers of this process: one per site and log settings, shared by every module instance.
 
-    A configuration reload that leaves a site's ``logFile`` unchanged keeps its writer (and its buffer);
-    changed settings get a new writer, and the old one is closed (its buffered lines are flushed first).
+    A configuration reload that leaves a site's ``logFile`` unchanged keeps its writer (and its buffer).
+    Changed settings get a writer of their own; the previous one stays open (and flushed every second) for
+    the requests of the old snapshot still in flight, and is closed with the others at shutdown.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_site: dict[int, tuple[tuple, W3CLogWriter | None]] = {}
+        self._by_key: dict[tuple, W3CLogWriter | None] = {}
+        # The hot path: the writer of the last Site object seen per site id (one dict lookup and an identity
+        # check per request; the settings key, a repr of logFile, is only computed for a new Site object).
+        self._fast: dict[int, tuple[Any, bool, W3CLogWriter | None]] = {}
 
     def get(self, site: Any, log_in_utf8: bool) -> W3CLogWriter | None:
         """The writer for ``site`` (None when its logging is disabled or cannot be set up)."""
-        key = (repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
-        site_id = site.id
-        known = self._by_site.get(site_id)
-        if known is not None and known[0] == key:
-            return known[1]
+        fast = self._fast.get(site.id)
+        if fast is not None and fast[0] is site and fast[1] == log_in_utf8:
+            return fast[2]
+        key = (site.id, repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
         with self._lock:
-            known = self._by_site.get(site_id)
-            if known is not None and known[0] == key:
-                return known[1]
-            try:
-                writer = W3CLogWriter.from_site(site, log_in_utf8)
-            except (ValueError, OSError) as exc:
-                log.error("site %s: W3C logging is off: %s", site_id, exc)
-                writer = None
-            self._by_site[site_id] = (key, writer)
-        if known is not None and known[1] is not None:
-            known[1].close()
+            if key in self._by_key:
+                writer = self._by_key[key]
+            else:
+                try:
+                    writer = W3CLogWriter.from_site(site, log_in_utf8)
+                except (ValueError, OSError) as exc:
+                    log.error("site %s: W3C logging is off: %s", site.id, exc)
+                    writer = None
+                self._by_key[key] = writer
+        self._fast[site.id] = (site, log_in_utf8, writer)
         return writer
+
+    def writers(self) -> list[W3CLogWriter]:
+        """Every open writer."""
+        return [w for w in list(self._by_key.values()) if w is not None]
 
     def flush_all(self) -> None:
         """Write out every buffered line now."""
-        for _, writer in list(self._by_site.values()):
-            if writer is not None:
-                writer.flush()
+        for writer in self.writers():
+            writer.flush()
 
     def close_all(self) -> None:
         """Flush and close every writer (shutdown)."""
         with self._lock:
-            writers = [w for _, w in self._by_site.values() if w is not None]
-            self._by_site.clear()
+            writers = self.writers()
+            self._by_key.clear()
+            self._fast.clear()
         for writer in writers:
             writer.close()
 
@@ -116,12 +122,6 @@ class _ServerVariables:
         return self._ctx.server_variable(name)
 
 
-def _decode(value: bytes | None) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace")
-
-
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in pairs:
@@ -131,44 +131,51 @@ def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-def build_record(ctx: HTTPContext, with_custom: bool = False) -> W3CRecord:
-    """The W3C record of a finished request (``ctx.result`` set by the listener)."""
+# Request headers that have a W3C field of their own: lower-case name -> record key.
+_HEADER_FIELDS = {b"user-agent": "cs_user_agent", b"referer": "cs_referer", b"cookie": "cs_cookie",
+                  b"host": "cs_host"}
+
+
+def build_record(ctx: HTTPContext, with_custom: bool = False) -> dict[str, Any]:
+    """The W3C record of a finished request (``ctx.result`` set by the listener): a mapping keyed by the
+    field keys of ``w3py.logs.fields`` (``cs_uri_stem`` ...); a missing key is written ``-``.
+
+    This runs once per request, so it is one dict display and one pass over the request headers."""
     request = ctx.request
     response = ctx.response
     result = ctx.result
-    header = request.header
+    status = response.status
     win32 = response.win32
-    sc_bytes = cs_bytes = time_taken = None
+    query = request.query
+    record = {
+        "s_ip": request.server[0],
+        "cs_method": request.method,
+        "cs_uri_stem": ctx.url,
+        "cs_uri_query": query.decode("utf-8", "replace") if query else None,
+        "s_port": request.server[1],
+        "cs_username": ctx.user or None,
+        "c_ip": request.client[0],
+        "cs_version": "HTTP/" + request.http_version,
+        "sc_status": status.code,
+        "sc_substatus": status.substatus,
+    }
     if result is not None:
-        sc_bytes = result.bytes_sent
-        cs_bytes = result.bytes_received
-        time_taken = max(0, round((result.finished_at - request.received_at) * 1000))
+        record["sc_bytes"] = result.bytes_sent
+        record["cs_bytes"] = result.bytes_received
+        taken = round((result.finished_at - request.received_at) * 1000)
+        record["time_taken"] = taken if taken > 0 else 0
         if not result.completed and win32 == 0:
             win32 = WIN32_NETNAME_DELETED
-    record = W3CRecord(
-        s_ip=request.server[0],
-        cs_method=request.method,
-        cs_uri_stem=ctx.url,
-        cs_uri_query=request.query.decode("utf-8", "replace") or None,
-        s_port=request.server[1],
-        cs_username=ctx.user or None,
-        c_ip=request.client[0],
-        cs_version="HTTP/" + request.http_version,
-        cs_user_agent=_decode(header(b"user-agent")),
-        cs_cookie=_decode(header(b"cookie")),
-        cs_referer=_decode(header(b"referer")),
-        cs_host=_decode(header(b"host")),
-        sc_status=response.status.code,
-        sc_substatus=response.status.substatus,
-        sc_win32_status=win32,
-        sc_bytes=sc_bytes,
-        cs_bytes=cs_bytes,
-        time_taken=time_taken,
-    )
+    record["sc_win32_status"] = win32
+    fields = _HEADER_FIELDS
+    for name, value in request.headers:
+        key = fields.get(name)
+        if key is not None and key not in record:
+            record[key] = value.decode("utf-8", "replace")
     if with_custom:
-        record.request_headers = _headers(request.headers)
-        record.response_headers = _headers(response.headers)
-        record.server_variables = _ServerVariables(ctx)  # type: ignore[assignment]
+        record["request_headers"] = _headers(request.headers)
+        record["response_headers"] = _headers(response.headers)
+        record["server_variables"] = _ServerVariables(ctx)
     return record
 
 
@@ -183,18 +190,33 @@ class HttpLoggingModule(Module):
         section = config.get(HttpLoggingSection) if config is not None else None
         self.dont_log = bool(getattr(section, "dont_log", False))
         self.selective_logging = str(getattr(section, "selective_logging", SELECTIVE_LOG_ALL))
+        # httpLogging as a range of logged statuses, so the per-request test is one chained comparison
+        if self.dont_log:
+            self._logged = (0, 0)
+        elif self.selective_logging == SELECTIVE_LOG_SUCCESSFUL:
+            self._logged = (0, 400)
+        elif self.selective_logging == SELECTIVE_LOG_ERROR:
+            self._logged = (400, 1 << 31)
+        else:
+            self._logged = (0, 1 << 31)
         self.writers = WRITERS
+        # The writer of the last Site object seen: a plan (so this instance) serves one site of one snapshot.
+        self._site: Any = None
+        self._writer: W3CLogWriter | None = None
 
     def on_log_request(self, ctx: HTTPContext) -> None:
-        if not should_log(ctx.response.status.code, self.dont_log, self.selective_logging):
+        low, high = self._logged
+        if not low <= ctx.response.status.code < high:
             return
         site = ctx.site
-        if site is None:
-            return
-        writer = self.writers.get(site, _log_in_utf8(ctx.plan))
-        if writer is None:
-            return
-        writer.write(build_record(ctx, bool(writer.custom_fields)))
+        if site is not self._site:
+            if site is None:
+                return
+            self._writer = self.writers.get(site, _log_in_utf8(ctx.plan))
+            self._site = site
+        writer = self._writer
+        if writer is not None:
+            writer.write(build_record(ctx, bool(writer.custom_fields)))
 
     def cleanup(self) -> None:
         # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the

@@ -92,7 +92,7 @@ class HttpRedirectionModule(Module):
                     other = server_config.effective(plan.site, parent)[HttpRedirectSection]
                 except Exception:
                     break
-                if other != self.section:
+                if other is not self.section:
                     break
                 base = current = parent
         self._base = base

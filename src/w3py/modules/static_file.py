@@ -7,15 +7,17 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
    a directory is left to DefaultDocumentModule/DirectoryListingModule;
 3. a hidden file → 404.9: Linux has no hidden attribute, so a dot-name segment (``.git``, ``.env``) counts
    as hidden unless the site serves dot files (``SiteOptions.serve_dot_files``); ``.well-known`` is public;
-4. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
+4. a file whose extension belongs to a handler skipped for its preCondition (ASP.NET's, in a configuration
+   copied from Windows) → 404.17: its source is not served;
+5. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
    ``.dll.config`` win over ``.config``); the check comes after existence, so a missing file is 404.0;
-5. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
-6. an ``Accept`` header that admits no form of the file's type → 406.0;
-7. preconditions in RFC 9110 §13.2.2 order: If-Match / If-Unmodified-Since → 412.0;
+6. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
+7. an ``Accept`` header that admits no form of the file's type → 406.0;
+8. preconditions in RFC 9110 §13.2.2 order: If-Match / If-Unmodified-Since → 412.0;
    If-None-Match / If-Modified-Since → 304 (with the validators and ``clientCache`` headers);
-8. ``Range`` (honoured when ``If-Range`` still matches): one range → 206 with Content-Range, several →
+9. ``Range`` (honoured when ``If-Range`` still matches): one range → 206 with Content-Range, several →
    206 ``multipart/byteranges``, none satisfiable → 416 with ``Content-Range: bytes */size``;
-9. otherwise 200 with Content-Type, Last-Modified, ETag (unless ``clientCache/@setEtag`` is false),
+10. otherwise 200 with Content-Type, Last-Modified, ETag (unless ``clientCache/@setEtag`` is false),
    Accept-Ranges: bytes and the ``clientCache`` headers.
 
 Files up to ``MAX_MEMORY_FILE_BYTES`` are kept in memory (validated by each request's stat: inode, size,
@@ -42,6 +44,8 @@ FINISH = NotificationStatus.FINISH_REQUEST
 MAX_MEMORY_FILE_BYTES = 262144
 # Memory all cached file contents may take together; beyond it the cache is emptied and refilled.
 MAX_MEMORY_CACHE_BYTES = 64 * 1024 * 1024
+# Files whose validators are remembered (large files keep no content but still an entry).
+MAX_FILE_ENTRIES = 65536
 # Byte ranges honoured in one request; more is treated as no Range at all (serving the whole file is always
 # correct, and it stops a request for thousands of tiny overlapping ranges from amplifying work).
 MAX_RANGES = 64
@@ -97,10 +101,11 @@ class _FileCache:
         old = self.entries.get(path)
         if old is not None and old.content is not None:
             self.bytes -= len(old.content)
+        if (content is not None and self.bytes + len(content) > MAX_MEMORY_CACHE_BYTES) \
+                or len(self.entries) >= MAX_FILE_ENTRIES:
+            self.entries.clear()
+            self.bytes = 0
         if content is not None:
-            if self.bytes + len(content) > MAX_MEMORY_CACHE_BYTES:
-                self.entries.clear()
-                self.bytes = 0
             self.bytes += len(content)
         self.entries[path] = entry
         return entry
@@ -273,6 +278,14 @@ class StaticFileModule(Module):
         if info.hidden:
             response.set_status(status.FILE_ATTRIBUTE_HIDDEN, 2, "dot-files and dot-directories are hidden")
             return FINISH
+        handlers = ctx.plan.handlers
+        if handlers is not None and handlers.skipped:
+            script = handlers.skipped_for(method, ctx.url)
+            if script is not None:
+                response.set_status(status.DYNAMIC_CONTENT_AS_STATIC, 50,
+                                    f'handler "{script.name}" for this file was skipped (preCondition '
+                                    "not satisfied); static files are not served in its place")
+                return FINISH
         mime = self.mime_type(info.path)
         if mime is None:
             response.set_status(status.MIME_MAP_DENIED, 50, "the extension has no staticContent/mimeMap entry")
@@ -295,10 +308,10 @@ class StaticFileModule(Module):
         return self._respond(ctx, entry, mime)
 
     def _validators(self, entry: FileEntry) -> list[tuple[bytes, bytes]]:
-        headers = [(b"last-modified", entry.last_modified)]
+        # IIS's order: Content-Type, Last-Modified, Accept-Ranges, ETag
+        headers = [(b"last-modified", entry.last_modified), (b"accept-ranges", b"bytes")]
         if self.set_etag:
             headers.append((b"etag", entry.etag))
-        headers.append((b"accept-ranges", b"bytes"))
         headers.extend(self.cache_headers)
         return headers
 
@@ -330,10 +343,12 @@ class StaticFileModule(Module):
                 accept_cache = self._accept_cache
 
                 def reusable(req: Any, mime: str = mime) -> bool:
-                    if any(name in _CONDITIONAL_HEADERS for name, _ in req.headers):
-                        return False
-                    acc = req.header(b"accept")
-                    return acc is None or acc == b"*/*" or _accept_admits(acc, mime, accept_cache)
+                    for name, value in req.headers:
+                        if name in _CONDITIONAL_HEADERS:
+                            return False
+                        if name == b"accept" and value != b"*/*" and not _accept_admits(value, mime, accept_cache):
+                            return False
+                    return True
 
                 ctx.cache_state = CacheCandidate(response.status, response.headers, entry.content, depends, reusable)
         else:

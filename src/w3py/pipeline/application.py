@@ -52,11 +52,24 @@ log = logging.getLogger("w3py.pipeline")
 # Plans kept per application (one per (site, directory) seen). Bounded: URLs come from clients, and a
 # directory that does not exist still gets a plan (its parent's configuration).
 MAX_PLANS = 4096
+# Distinct plans (different configuration or virtual directory) kept; beyond it all are dropped and rebuilt.
+MAX_SHARED_PLANS = 512
 
 FINISH = NotificationStatus.FINISH_REQUEST
 CONTINUE = NotificationStatus.CONTINUE
 
 _LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
+
+
+def _empty_plan() -> "SitePlan":
+    plan = SitePlan([])
+    plan.mapper = None
+    plan.remove_server_header = False
+    plan.site = None
+    plan.server_config = None
+    plan.directory = "/"
+    plan.use_cache = False
+    return plan
 
 
 def config_directory(url: str) -> str:
@@ -71,8 +84,10 @@ class SitePlan(engine.Plan):
     """A plan plus what the application needs per directory: the path mapper and the sub-paths that are
     virtual directories of their own."""
 
-    __slots__ = ("mapper", "child_vdirs", "remove_server_header", "site", "server_config", "directory",
-                 "use_cache")
+    __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache")
+
+
+_EMPTY_PLAN: "SitePlan"
 
 
 class PipelineApplication:
@@ -95,7 +110,12 @@ class PipelineApplication:
         self.config = server_config
         self.implemented = dict(modules)
         self._options = options
-        self._plans: dict[tuple[int, str], tuple[Any, SitePlan]] = {}
+        # (site id, directory) -> (the EffectiveConfig or ConfigError it was built for, plan)
+        self._dirs: dict[tuple[int, str], tuple[Any, SitePlan]] = {}
+        # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
+        self._shared: dict[tuple[Any, ...], SitePlan] = {}
+        self._errors: dict[tuple[Any, ...], SitePlan] = {}
+        self._site_vdirs: dict[int, tuple[Any, frozenset[str]]] = {}
         self.cache = ResponseCache()
 
     # --- options / plans ----------------------------------------------------------------------------------
@@ -108,32 +128,59 @@ class PipelineApplication:
         return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
 
     def plan_for(self, site: Any, directory: str) -> SitePlan:
-        """The cached plan for (site, directory), rebuilt when the effective configuration changed."""
+        """The plan for (site, directory) (see ``lookup``)."""
+        return self.lookup(site, directory)[1]
+
+    def lookup(self, site: Any, directory: str) -> tuple[Any, SitePlan]:
+        """(effective configuration or ConfigError, plan) for (site, directory): one dictionary lookup when
+        nothing changed.
+
+        Directories whose effective configuration is made of the very same section objects (everything a
+        directory without its own web.config or <location> inherits) and that lie in the same virtual
+        directory share one plan, so a client walking thousands of made-up directories costs a configuration
+        lookup each, not a plan build (module provisioning) each.
+        """
         key = (site.id, directory.lower())
         try:
-            effective = self.config.effective(site, directory)
+            effective: Any = self.config.effective(site, directory)
         except ConfigError as exc:
             effective = exc
-        cached = self._plans.get(key)
+        cached = self._dirs.get(key)
         if cached is not None and cached[0] is effective:
-            return cached[1]
-        plan = self._build(site, directory, effective)
-        if len(self._plans) >= MAX_PLANS:
-            for old_effective, old_plan in self._plans.values():
-                old_plan.cleanup()
-            self._plans.clear()
-        if cached is not None:
-            cached[1].cleanup()
-        self._plans[key] = (effective, plan)
-        return plan
-
-    def _build(self, site: Any, directory: str, effective: Any) -> SitePlan:
+            return cached
         if isinstance(effective, ConfigError):
-            return self._error_plan(site, directory, effective)
+            plan = self._error_plan(site, directory, effective)
+        else:
+            plan = self._shared_plan(site, directory, effective)
+        if len(self._dirs) >= MAX_PLANS:
+            self._dirs.clear()
+        found = self._dirs[key] = (effective, plan)
+        return found
+
+    def _shared_plan(self, site: Any, directory: str, effective: Any) -> SitePlan:
+        mapped = site.map_path(directory)
+        vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
+        fingerprint = (site.id, vdir_path.lower(), str(mapped.vdir.physical_path),
+                       tuple(id(section) for section in effective.values()))
+        plan = self._shared.get(fingerprint)
+        if plan is not None:
+            return plan
         try:
-            return self._build_plan(site, directory, effective)
+            plan = self._build_plan(site, directory, effective, mapped)
         except ConfigError as exc:
             return self._error_plan(site, directory, exc)
+        if len(self._shared) >= MAX_SHARED_PLANS:
+            self._drop_all()
+        self._shared[fingerprint] = plan
+        return plan
+
+    def _drop_all(self) -> None:
+        for plan in self._shared.values():
+            plan.cleanup()
+        self._shared.clear()
+        self._errors.clear()
+        self._dirs.clear()
+        self.cache.clear()
 
     def _error_plan(self, site: Any, directory: str, error: ConfigError) -> SitePlan:
         """500.19 for this directory, using the modules of the nearest ancestor whose configuration loads."""
@@ -143,34 +190,36 @@ class PipelineApplication:
             parent = parent.rsplit("/", 1)[0] or "/"
             try:
                 effective = self.config.effective(site, parent)
-                base = self._build_plan(site, parent, effective)
-                break
             except ConfigError:
                 continue
+            base = self._shared_plan(site, parent, effective)
+            break
+        error_key = (site.id, error.file, error.line, error.message, id(base))
+        plan = self._errors.get(error_key)
+        if plan is not None:
+            return plan
         win32 = error.hresult & 0xFFFF if (error.hresult >> 16) & 0x1FFF == 7 else error.hresult
         status_error = (CONFIG_DATA_INVALID, win32, error.message, error)
         if base is None:
             plan = SitePlan([], config=None, error=status_error)
             plan.mapper = None
-            plan.child_vdirs = frozenset()
             plan.remove_server_header = False
-            plan.site = site
-            plan.server_config = self.config
-            plan.directory = directory
             plan.use_cache = False
-            return plan
-        # the ancestor's freshly provisioned modules, modules of the ancestor, answering 500.19 at BEGIN_REQUEST
-        plan = SitePlan(list(base.modules), config=base.config, error=status_error)
-        plan.mapper = base.mapper
-        plan.child_vdirs = base.child_vdirs
-        plan.remove_server_header = base.remove_server_header
+        else:
+            # the ancestor's modules (already provisioned) render and log the 500.19
+            plan = SitePlan(list(base.modules), config=base.config, error=status_error)
+            plan.mapper = base.mapper
+            plan.remove_server_header = base.remove_server_header
+            plan.use_cache = False
         plan.site = site
         plan.server_config = self.config
         plan.directory = directory
-        plan.use_cache = False
+        if len(self._errors) >= MAX_SHARED_PLANS:
+            self._errors.clear()
+        self._errors[error_key] = plan
         return plan
 
-    def _build_plan(self, site: Any, directory: str, effective: Any) -> SitePlan:
+    def _build_plan(self, site: Any, directory: str, effective: Any, mapped: Any) -> SitePlan:
         from w3py.config.sections import (
             GlobalModulesSection,
             HandlersSection,
@@ -216,21 +265,9 @@ class PipelineApplication:
         )
         for handler in handler_map.handlers:
             handler.entries = plan.handler_entries(handler.modules)
-        # where this directory's files are
         options = self.options_for(site)
-        mapped = site.map_path(directory)
-        app_path = mapped.application.path.rstrip("/")
-        vdir_path = (app_path + mapped.vdir.path.rstrip("/")) or ""
-        vroot = str(mapped.vdir.physical_path)
-        plan.mapper = Mapper(vroot, vdir_path, options)
-        prefix = directory.rstrip("/").lower() + "/"
-        children = set()
-        for app in site.applications:
-            for vd in app.virtual_directories:
-                full = (app.path.rstrip("/") + vd.path.rstrip("/")).lower()
-                if full.startswith(prefix) and "/" not in full[len(prefix):] and full != prefix.rstrip("/"):
-                    children.add(full)
-        plan.child_vdirs = frozenset(children)
+        vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
+        plan.mapper = Mapper(str(mapped.vdir.physical_path), vdir_path, options)
         try:
             plan.remove_server_header = bool(effective[RequestFilteringSection].remove_server_header)
         except (KeyError, AttributeError):
@@ -241,6 +278,19 @@ class PipelineApplication:
         # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
         plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
         return plan
+
+    def _vdir_urls(self, site: Any) -> frozenset[str]:
+        """Every virtual directory's full virtual path (lower-case, no trailing slash) except the root."""
+        found = self._site_vdirs.get(site.id)
+        if found is None or found[0] is not site:
+            paths = set()
+            for app in site.applications:
+                for vd in app.virtual_directories:
+                    full = (app.path.rstrip("/") + vd.path.rstrip("/")).lower()
+                    if full:
+                        paths.add(full)
+            found = self._site_vdirs[site.id] = (site, frozenset(paths))
+        return found[1]
 
     # --- requests -----------------------------------------------------------------------------------------
     def prepare(self, request: Request) -> HTTPContext:
@@ -254,12 +304,13 @@ class PipelineApplication:
             decode_error = exc
             url = "/"
         ctx.url = url
-        plan = self.plan_for(site, config_directory(url))
+        directory = config_directory(url)
+        effective, plan = self.lookup(site, directory)
         ctx.plan = plan
-        ctx.config = plan.config
+        ctx.config = plan.config if isinstance(effective, ConfigError) else effective
         mapper = plan.mapper
         if mapper is not None:
-            if plan.child_vdirs and url.rstrip("/").lower() in plan.child_vdirs:
+            if not url.endswith("/") and url.lower() in self._vdir_urls(site):
                 mapped = site.map_path(url.rstrip("/"))
                 ctx.physical_path = str(mapped.physical_path)
                 ctx.vdir = mapped.vdir
@@ -279,7 +330,15 @@ class PipelineApplication:
 
     async def run_context(self, request: Request) -> HTTPContext:
         """Everything but building the listener's Response: the context after SEND_RESPONSE."""
-        ctx = self.prepare(request)
+        try:
+            ctx = self.prepare(request)
+        except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
+            ctx = HTTPContext(request)
+            ctx.plan = _EMPTY_PLAN
+            ctx.module_data = []
+            ctx.current_notification = Notification.BEGIN_REQUEST
+            engine.fail(ctx, exc)
+            return ctx
         if ctx.finished:  # refused before the pipeline could start (URL not decodable)
             engine.run_send_response(ctx)
             return ctx
@@ -325,9 +384,7 @@ class PipelineApplication:
 
     def close(self) -> None:
         """Release every plan's modules (server shutdown)."""
-        for _effective, plan in self._plans.values():
-            plan.cleanup()
-        self._plans.clear()
+        self._drop_all()
 
 
 def depends_on_directory(ctx: HTTPContext, directory: str) -> None:
@@ -348,6 +405,9 @@ def uncacheable(ctx: HTTPContext) -> None:
     ctx.cache_depends.append(("", NO_FILE))
 
 
+_EMPTY_PLAN = _empty_plan()
+
+
 def is_local(ctx: HTTPContext) -> bool:
     """Whether the client is on this machine (loopback), for IIS's local/remote distinctions."""
     ip = ctx.request.client[0]
@@ -360,7 +420,18 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
     if ctx.cache_state.__class__ is CacheEntry and install_hit(ctx):
         return CONTINUE
     plan = ctx.plan
-    handler = plan.handlers.select(ctx.request.method, ctx.url)
+    handlers = plan.handlers
+    handler = None
+    if handlers.path_info:  # handlers.py Rule 5: /x.php/extra → script /x.php, PATH_INFO /extra
+        info = ctx.file_info = plan.mapper.lookup(ctx.url, ctx.physical_path)
+        if not info.exists and not info.denied:
+            split = handlers.split_path_info(ctx.request.method, ctx.url)
+            if split is not None:
+                handler, script, ctx.path_info = split
+                ctx.physical_path = plan.mapper.physical(script)
+                ctx.file_info = plan.mapper.lookup(script, ctx.physical_path)
+    if handler is None:
+        handler = handlers.select(ctx.request.method, ctx.url)
     if handler is None:
         ctx.response.set_status(NO_HANDLER, 2, "no handler mapping matches the request")
         return FINISH

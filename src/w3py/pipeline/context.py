@@ -131,7 +131,9 @@ class HTTPContext:
     * ``response`` — the ``HTTPResponse`` being built.
     * ``site`` — the configuration site the listener chose; ``application`` and ``vdir`` from path mapping.
     * ``url`` — the virtual path, percent-decoded once and with dot segments resolved (``/a/b.txt``).
-    * ``physical_path`` — the file-system path the URL maps to (not checked for existence), ``""`` if none.
+    * ``physical_path`` — the file-system path the URL maps to (not checked for existence), ``""`` if none;
+      for a URL split by a handler with ``allowPathInfo`` (``/x.php/extra``), the script's path.
+    * ``path_info`` — the part of ``url`` after the script name when such a split happened (``/extra``), else "".
     * ``config`` — the effective configuration for the URL: ``ctx.config[StaticContentSection]``; None when
       the configuration for this path is broken (``config_error`` then holds the ConfigError, status 500.19).
     * ``status``, ``substatus``, ``win32`` — the current status; ``status_module`` and
@@ -285,8 +287,8 @@ def _app_path(ctx: HTTPContext) -> str:
 _SERVER_VARIABLES: dict[str, Callable[[HTTPContext], str | None]] = {
     "REQUEST_METHOD": lambda c: c.request.method,
     "URL": lambda c: c.url,
-    "SCRIPT_NAME": lambda c: c.url,
-    "PATH_INFO": lambda c: c.url + c.path_info,
+    "SCRIPT_NAME": lambda c: c.url[: len(c.url) - len(c.path_info)] if c.path_info else c.url,
+    "PATH_INFO": lambda c: c.path_info or c.url,
     "UNENCODED_URL": lambda c: c.request.target.decode("latin-1"),
     "REQUEST_URI": lambda c: c.request.target.decode("latin-1"),
     "QUERY_STRING": lambda c: c.request.query.decode("latin-1"),

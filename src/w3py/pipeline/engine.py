@@ -62,7 +62,7 @@ from w3py.pipeline.notifications import (
     Priority,
 )
 from w3py.protocol.messages import Response, ResponseResult
-from w3py.status import CONFIG_DATA_INVALID, INTERNAL_SERVER_ERROR, Status
+from w3py.status import INTERNAL_SERVER_ERROR, Status
 
 log = logging.getLogger("w3py.pipeline")
 
@@ -281,14 +281,37 @@ def run_completion(ctx: HTTPContext, result: ResponseResult) -> None:
     ctx.current_module = None
 
 
+# Inside the pipeline header names are lower-case bytes (one spelling to compare); on the wire they get the
+# spelling IIS uses (``Content-Type``, ``ETag``, ``WWW-Authenticate``). Names are memoised, bounded because
+# modules may echo client-chosen names.
+MAX_HEADER_SPELLINGS = 1024
+_SPELLING: dict[bytes, bytes] = {
+    b"etag": b"ETag",
+    b"www-authenticate": b"WWW-Authenticate",
+    b"x-powered-by": b"X-Powered-By",
+    b"content-md5": b"Content-MD5",
+}
+
+
+def wire_name(name: bytes) -> bytes:
+    """The IIS spelling of a lower-case header name: ``content-type`` → ``Content-Type``."""
+    spelled = _SPELLING.get(name)
+    if spelled is None:
+        spelled = b"-".join(part[:1].upper() + part[1:] for part in name.split(b"-"))
+        if len(_SPELLING) < MAX_HEADER_SPELLINGS:
+            _SPELLING[name] = spelled
+    return spelled
+
+
 def to_response(ctx: HTTPContext) -> Response:
     """The listener's ``Response`` for the context, with LOG_REQUEST/END_REQUEST on its completion hook."""
     r = ctx.response
     status = r.status
+    spelling = _SPELLING
     response = Response(
         status=status.code,
         reason=r.reason,
-        headers=r.headers,
+        headers=[(spelling.get(name) or wire_name(name), value) for name, value in r.headers],
         body=r.body,
         substatus=status.substatus,
         win32=r.win32,
@@ -310,7 +333,6 @@ async def run(ctx: HTTPContext) -> Response:
 
 
 __all__ = [
-    "CONFIG_DATA_INVALID",
     "Plan",
     "apply_http_error",
     "entries_for",

@@ -19,6 +19,13 @@ Rule 3. No candidate → 404.4. A winning handler whose ``modules`` names a modu
 Rule 4. ``resourceType`` File / Directory / Either require the physical resource to exist as that kind →
         else 404.0 (win32 2, ERROR_FILE_NOT_FOUND); ``Unspecified`` checks nothing. Done by the caller, which
         owns the file-system lookup (``application.py``).
+Rule 6. An entry whose preCondition does not hold is skipped; if the request then lands on the static file
+        handler, StaticFileModule answers 404.17 ("dynamic content mapped to the static file handler") rather
+        than serving a script's source.
+Rule 5. PATH_INFO: when the whole URL names no existing file or directory, and a leading part of it ending at
+        a segment boundary selects an entry with ``allowPathInfo="true"`` (``/app/x.php`` in
+        ``/app/x.php/extra``), that entry handles the request with the leading part as the script name and the
+        rest as PATH_INFO (leftmost such split wins). Entries without ``allowPathInfo`` never split.
 
 preCondition tokens: ``integratedMode`` and ``bitness64`` (on a 64-bit Python) hold; ``classicMode``/
 ``ISAPIMode``, ``bitness32`` and ``runtimeVersion*`` do not (w3py hosts no CLR, so ASP.NET handlers are
@@ -173,11 +180,16 @@ def _compile_path(path: str) -> tuple[int, Any]:
 class HandlerMap:
     """The compiled ``<handlers>`` list of one plan, with a bounded selection cache."""
 
-    __slots__ = ("handlers", "_cache", "_url_dependent")
+    __slots__ = ("handlers", "_cache", "_url_dependent", "path_info", "skipped")
 
-    def __init__(self, handlers: Sequence[Handler]) -> None:
+    def __init__(self, handlers: Sequence[Handler], skipped: Sequence[Handler] = ()) -> None:
         self.handlers = tuple(handlers)
+        # entries left out by their preCondition (ASP.NET's, when copied from Windows): a request they would
+        # have taken that reaches StaticFile is 404.17, not served
+        self.skipped = tuple(skipped)
         self._cache: dict[tuple[str, str], Handler | None] = {}
+        # whether any entry splits PATH_INFO (Rule 5): only then is a URL searched for a script segment
+        self.path_info = any(h.allow_path_info for h in self.handlers)
         # a name with a "/" matches on more than the last segment: those URLs cannot share a cache key
         self._url_dependent = any(h.kind == _NAME and "/" in h.pattern for h in self.handlers)
 
@@ -186,11 +198,39 @@ class HandlerMap:
         """Compile a ``HandlersSection``. Raises PreconditionError for an unknown preCondition token."""
         policy = frozenset(section.access_policy)
         handlers = []
+        skipped = []
         for entry in section.items:
             if not precondition_holds(entry.pre_condition):
+                skipped.append(Handler(entry, policy, known_modules))
                 continue
             handlers.append(Handler(entry, policy, known_modules))
-        return cls(handlers)
+        return cls(handlers, skipped)
+
+    def skipped_for(self, method: str, url: str) -> Handler | None:
+        """The first precondition-skipped entry that would have matched (for 404.17), or None."""
+        if not self.skipped:
+            return None
+        last = url[url.rfind("/") + 1 :].lower()
+        url_lower = url.lower().rstrip("/")
+        for handler in self.skipped:
+            if (handler.verbs is None or method in handler.verbs) and handler.kind != _ANY \
+                    and handler.matches_path(url_lower, last):
+                return handler
+        return None
+
+    def split_path_info(self, method: str, url: str) -> tuple[Handler, str, str] | None:
+        """Rule 5: the leftmost proper prefix of ``url`` ending in a segment that selects a handler with
+        ``allowPathInfo`` → (handler, script URL, path info); None when there is no such split."""
+        if not self.path_info:
+            return None
+        end = url.find("/", 1)
+        while end != -1:
+            script = url[:end]
+            handler = self.select(method, script)
+            if handler is not None and handler.allow_path_info:
+                return handler, script, url[end:]
+            end = url.find("/", end + 1)
+        return None
 
     def select(self, method: str, url: str) -> Handler | None:
         """Rule 1 and 2's walk: the first entry whose path and verb match, or None (→ 404.4)."""

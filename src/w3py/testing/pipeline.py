@@ -1,16 +1,18 @@
-"""Drive the real pipeline engine with an in-memory request (no sockets): the module test harness.
-
-Two levels:
+"""Drive the real pipeline engine without a network, or a whole site behind the real listener: the test
+harnesses for modules and for the pipeline.
 
 * ``run_modules(module_classes, request)`` runs a hand-built plan (module classes in ``<modules>`` order,
-  optionally a config object and the modules of the handler) — for engine and module unit tests.
-* ``pipeline_harness(config_xml, request)`` runs a whole ``PipelineApplication`` built from an
-  applicationHost.config text, with the site's content in a temp directory — for module tests that need the
-  real configuration.
+  optionally a config object and the modules of the handler) — engine and module unit tests.
+* ``SiteHarness(root, files, locations=location("..."), options=..., extra_modules=...)`` (also spelled
+  ``pipeline_harness``) writes the embedded default applicationHost.config (plus ``<location>`` elements)
+  under ``root``, the site's files under ``root/inetpub/wwwroot``, and runs requests through a real
+  ``PipelineApplication`` in memory: ``harness.get("/a.txt", "Range: bytes=0-1\r\n")``.
+* ``ServedSite(harness)`` puts that application behind the real listener on 127.0.0.1 and reads the W3C
+  log back (``log_rows()``).
 
-Both return a ``HarnessResult`` holding what a client would see (status, headers, body) plus the context, so
-tests can also assert substatus, win32 and who set the status. The completion hook (LOG_REQUEST,
-END_REQUEST) is called as the listener would, with a ``ResponseResult``.
+Results hold what a client would see (status, headers, body) plus the context, so tests can also assert
+substatus, win32 and who set the status. The completion hook (LOG_REQUEST, END_REQUEST) is called as the
+listener would, with a ``ResponseResult``.
 """
 
 from __future__ import annotations
@@ -89,13 +91,13 @@ class HarnessResult:
     def header(self, name: str) -> str | None:
         key = name.lower().encode("latin-1")
         for k, v in self.headers:
-            if k == key:
+            if k.lower() == key:
                 return v.decode("latin-1")
         return None
 
     def header_list(self, name: str) -> list[str]:
         key = name.lower().encode("latin-1")
-        return [v.decode("latin-1") for k, v in self.headers if k == key]
+        return [v.decode("latin-1") for k, v in self.headers if k.lower() == key]
 
 
 async def read_body(body: Any) -> bytes:

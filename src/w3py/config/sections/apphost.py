@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from w3py.config.schema import (
-    BOOL, EXPANDED_STRING, PATH, STRING, TIMESPAN, UINT, Enum, Flags, Section, TimeSpan, UInt, attr,
+    BOOL, EXPANDED_STRING, PATH, STRING, TIMESPAN, UINT, Enum, Flags, Section, UInt, attr,
     collection, element, string,
 )
 
@@ -119,7 +119,7 @@ class SitesSection(Section):
                 element("logFile", *_LOG_FILE),
                 element("traceFailedRequestsLogging", *_TRACE_FAILED),
                 element("hsts", *_HSTS),
-                element("ftpServer")),
+                element("ftpServer", open=True)),
         element("applicationDefaults", *_APPLICATION_ATTRS),
         element("virtualDirectoryDefaults", *_VDIR_ATTRS[1:]),
         collection(
@@ -138,7 +138,7 @@ class SitesSection(Section):
             element("hsts", *_HSTS),
             element("applicationDefaults", *_APPLICATION_ATTRS),
             element("virtualDirectoryDefaults", *_VDIR_ATTRS[1:]),
-            element("ftpServer"),
+            element("ftpServer", open=True),
             collection(
                 "application",
                 attr("path", string(_application_path), required=True, key=True),
@@ -178,6 +178,12 @@ class LogSection(Section):
     )
 
 
+def _pool_element(xml: str, *members: object) -> object:
+    # Application-pool tuning grows with every IIS release; w3py models the common attributes and accepts
+    # the rest so that real applicationHost.config files load.
+    return element(xml, *members, open=True)
+
+
 _POOL_ATTRS = (
     attr("queueLength", UInt(10, 65535), 1000),
     attr("autoStart", BOOL, True),
@@ -189,7 +195,7 @@ _POOL_ATTRS = (
     attr("CLRConfigFile", STRING),
     attr("passAnonymousToken", BOOL, True),
     attr("startMode", Enum(OnDemand=0, AlwaysRunning=1), "OnDemand"),
-    element("processModel",
+    _pool_element("processModel",
             attr("identityType", Enum(LocalSystem=0, LocalService=1, NetworkService=2, SpecificUser=3,
                                       ApplicationPoolIdentity=4), "ApplicationPoolIdentity"),
             attr("userName", STRING), attr("password", STRING),
@@ -206,18 +212,18 @@ _POOL_ATTRS = (
             attr("pingInterval", TIMESPAN, timedelta(seconds=30)),
             attr("pingResponseTime", TIMESPAN, timedelta(seconds=90)),
             attr("logEventOnProcessModel", Flags(IdleTimeout=1), frozenset({"IdleTimeout"}))),
-    element("recycling",
+    _pool_element("recycling",
             attr("disallowOverlappingRotation", BOOL, False),
             attr("disallowRotationOnConfigChange", BOOL, False),
             attr("logEventOnRecycle", Flags(Time=1, Requests=2, Schedule=4, Memory=8, IsapiUnhealthy=16,
                                             OnDemand=32, ConfigChange=64, PrivateMemory=128),
                  frozenset({"Time", "Requests", "Schedule", "Memory", "IsapiUnhealthy", "OnDemand",
                             "ConfigChange", "PrivateMemory"})),
-            element("periodicRestart",
+            _pool_element("periodicRestart",
                     attr("memory", UINT, 0), attr("privateMemory", UINT, 0), attr("requests", UINT, 0),
                     attr("time", TIMESPAN, timedelta(hours=29)),
                     element("schedule", collection("add", attr("value", TIMESPAN, required=True, key=True))))),
-    element("failure",
+    _pool_element("failure",
             attr("loadBalancerCapabilities", Enum(TcpLevel=1, HttpLevel=2), "HttpLevel"),
             attr("orphanWorkerProcess", BOOL, False),
             attr("orphanActionExe", STRING), attr("orphanActionParams", STRING),
@@ -225,7 +231,7 @@ _POOL_ATTRS = (
             attr("rapidFailProtectionInterval", TIMESPAN, timedelta(minutes=5)),
             attr("rapidFailProtectionMaxCrashes", UINT, 5),
             attr("autoShutdownExe", STRING), attr("autoShutdownParams", STRING)),
-    element("cpu",
+    _pool_element("cpu",
             attr("limit", UINT, 0),
             attr("action", Enum(NoAction=0, KillW3wp=1, Throttle=2, ThrottleUnderLoad=3), "NoAction"),
             attr("resetInterval", TIMESPAN, timedelta(minutes=5)),
@@ -249,8 +255,8 @@ class ApplicationPoolsSection(Section):
     override_mode_default = "Deny"
     allow_definition = "AppHostOnly"
     members = (
-        element("applicationPoolDefaults", *_POOL_ATTRS),
-        collection("add", attr("name", string(non_empty=True), required=True, key=True), *_POOL_ATTRS),
+        element("applicationPoolDefaults", *_POOL_ATTRS, open=True),
+        collection("add", attr("name", string(non_empty=True), required=True, key=True), *_POOL_ATTRS, open=True),
     )
 
 

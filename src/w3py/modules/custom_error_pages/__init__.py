@@ -300,13 +300,16 @@ def language_folders(prefix: Path) -> dict[str, str]:
 
 
 def config_path(value: str, root: Path | str | None) -> Path:
-    """A file path written in IIS configuration, as a local path: ``%SystemDrive%`` is the server root (the
-    layout's convention, DESIGN.md "Files on disk"), other ``%VAR%`` expand from the environment, and
-    Windows separators become ``/``."""
+    """A file path written in IIS configuration, as a local path: ``%SystemDrive%`` and a drive letter
+    (``C:\\inetpub``) are the server root (the layout's convention, DESIGN.md "Files on disk"), other ``%VAR%``
+    expand from the environment, and Windows separators become ``/``."""
     if root is not None:
         value = re.sub(r"%SystemDrive%", lambda _m: str(root).replace("\\", "/"), value, flags=re.IGNORECASE)
     value = re.sub(r"%([A-Za-z_][A-Za-z0-9_]*)%", lambda m: os.environ.get(m.group(1), m.group(0)), value)
-    return Path(value.replace("\\", "/"))
+    value = value.replace("\\", "/")
+    if root is not None and re.match(r"^[A-Za-z]:(/|$)", value):
+        value = str(root) + value[2:]
+    return Path(value)
 
 
 # =====================================================================================================
@@ -433,8 +436,14 @@ _LABELS: dict[str, dict[str, str]] = {
 _VALUE_PREFIX = "&nbsp;&nbsp;&nbsp;"  # IIS indents every value of the details tables this way
 
 
+# C0 controls (but TAB, LF, CR), DEL, C1 controls and the non-characters U+FFFE/U+FFFF are not allowed in
+# XHTML: a value carrying them (a hostile URL, a header) would make the page malformed. Shown as U+FFFD.
+_NOT_XML = {c: "\ufffd" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                                   0xFFFE, 0xFFFF)}
+
+
 def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_NOT_XML)
 
 
 def _bullets(items: Sequence[str]) -> str:

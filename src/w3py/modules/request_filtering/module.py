@@ -9,8 +9,8 @@ IIS behaviour reproduced (iis-reference.md §5.4, §5.10; S9 RL1–RL24):
 * beyond IIS (which does not measure chunked bodies, RL4): a chunked body is wrapped so that the reader
   that makes the running total pass ``maxAllowedContentLength`` gets 404.13 instead of more data.
 
-The rule set is compiled once per (site, configuration path) plan in ``provision``; a request costs one
-``RuleSet.check`` over its head.
+The rule set is compiled in ``provision``, once per distinct merged section (plans are per (site,
+directory)); a request costs one ``RuleSet.check`` over its head.
 """
 
 from __future__ import annotations
@@ -35,23 +35,14 @@ class RequestFilteringModule(Module):
     sections = (RequestFilteringSection,)
 
     def provision(self, config: Any) -> None:
-        self._section = config[RequestFilteringSection]
-        self._iis10 = iis10_status_codes(config)
-        # Compiled now so that a nonsensical value is a ConfigError (500.19) for this path, not a request error.
-        self._default = compile_rules(self._section, DEFAULT_MAX_URL_SEGMENTS, self._iis10)
-        # The plan is per (site, path), so this holds one entry in practice; keyed by the site's limit.
-        self._by_limit: dict[int, RuleSet] = {DEFAULT_MAX_URL_SEGMENTS: self._default}
-
-    def _rules(self, site: Any) -> RuleSet:
+        site = getattr(config, "site", None)
         limits = getattr(site, "limits", None)
-        limit = getattr(limits, "max_url_segments", DEFAULT_MAX_URL_SEGMENTS)
-        rules = self._by_limit.get(limit)
-        if rules is None:
-            rules = self._by_limit[limit] = compile_rules(self._section, limit, self._iis10)
-        return rules
+        max_segments = getattr(limits, "max_url_segments", DEFAULT_MAX_URL_SEGMENTS)
+        # Compiled now so that a nonsensical value is a ConfigError (500.19) for this path, not a request error.
+        self._rules = rules_for(config[RequestFilteringSection], max_segments, iis10_status_codes(config))
 
     def on_begin_request(self, ctx: HTTPContext) -> NotificationStatus:
-        rules = self._rules(ctx.site)
+        rules = self._rules
         request = ctx.request
         denial = rules.check(request.method, request.path, request.query, request.headers, request.content_length)
         if denial is None:
@@ -111,7 +102,43 @@ class LimitedBody:
             yield data
 
 
+# Plans are per (site, directory), and directories without a web.config of their own usually share one merged
+# section object: compile each distinct (section, limit, mode) once. Bounded like every client-driven table.
+RULE_SET_CACHE_ENTRIES = 1024
+_rule_sets: dict[tuple[int, int, bool], tuple[Any, RuleSet]] = {}
+
+
+def rules_for(section: Any, max_url_segments: int, iis10: bool) -> RuleSet:
+    """The compiled rule set for a merged section (cached by identity; the entry keeps the section alive so
+    its id cannot be reused while cached)."""
+    key = (id(section), max_url_segments, iis10)
+    cached = _rule_sets.get(key)
+    if cached is not None and cached[0] is section:
+        return cached[1]
+    rules = compile_rules(section, max_url_segments, iis10)
+    if len(_rule_sets) >= RULE_SET_CACHE_ENTRIES:
+        _rule_sets.clear()
+    _rule_sets[key] = (section, rules)
+    return rules
+
+
+# The w3py-specific, server-level section that holds the IIS 10 switch (docs/request_filtering.md, "IIS 10
+# status codes"): <w3py><compatibility iis10StatusCodes="true"/></w3py>, field ``iis10_status_codes``. Its
+# declaration belongs to the configuration schema (w3py.config.sections); until it is declared there the
+# switch reads as off.
+COMPATIBILITY_SECTION = "w3py/compatibility"
+
+
 def iis10_status_codes(config: Any) -> bool:
     """Whether the server answers the content-length and header-limit checks as IIS 10 does (413.1, 431)
-    instead of IIS 7–8.5's 404.13 and 404.10. Off by default; see docs/request_filtering.md."""
-    return False
+    instead of IIS 7–8.5's 404.13 and 404.10. Off by default."""
+    from w3py.config.schema import section_for_path
+
+    cls = section_for_path(COMPATIBILITY_SECTION)
+    if cls is None:
+        return False
+    try:
+        section = config[cls]
+    except (KeyError, TypeError):
+        return False
+    return bool(getattr(section, "iis10_status_codes", False))

@@ -4,7 +4,7 @@ the one ordered table of checks that decides which substatus a request gets.
 Theory of operation
 -------------------
 ``compile_rules(section, max_url_segments=...)`` runs once per (site, path) configuration snapshot. It turns
-every collection into what the hot path needs — frozensets and dicts of lower-cased keys whose values are
+every collection into what the hot path needs — frozensets and dicts of case-folded keys whose values are
 ready-made ``Denial`` objects — and keeps only the checks whose settings can refuse something (an empty
 ``denyUrlSequences`` costs nothing per request). ``RuleSet.check(...)`` then runs over the request head
 only; it never reads configuration and never touches the body.
@@ -19,7 +19,9 @@ Rule 2: the first check that refuses wins; the request ends with that status and
 Rule 3: before the table, the path is decoded once the way HTTP.sys does (``url.py``). A path HTTP.sys
     would refuse is a 400 here, ahead of every 404.x, because in IIS it never reaches the module.
 Rule 4: matching is case-insensitive (Windows file-name semantics), except verbs, which IIS compares
-    exactly (``get`` is not ``GET``; RL16).
+    exactly (``get`` is not ``GET``; RL16). Case is folded with ``str.casefold``, the fold the pipeline's
+    case-insensitive file lookup uses: with ``.lower()``, ``/x.cſ`` (long s) would pass as not-``.cs`` and
+    then be found as ``x.cs`` on disk.
 Rule 5: ``alwaysAllowedUrls`` lifts the rules that scan the URL's text (``denyUrlSequences`` and the URL
     part of ``filteringRules``); ``alwaysAllowedQueryStrings`` lifts the query-string ones
     (``denyQueryStringSequences`` and the query part of ``filteringRules``). Limits, verbs, escaping,
@@ -63,8 +65,9 @@ logger = logging.getLogger("w3py.modules.request_filtering")
 SECTION = "system.webServer/security/requestFiltering"
 # sites/site/limits/@maxUrlSegments (IIS 8.0+): how many path segments a URL may have before 404.20.
 DEFAULT_MAX_URL_SEGMENTS = 32
-# A bare '%' that starts no escape: what a filtering rule's denyUnescapedPercent refuses.
+# Windows ignores trailing dots and spaces in a file name (see segment_key).
 _TRAILING = (".", " ")
+# A bare '%' that starts no escape: what a filtering rule's denyUnescapedPercent refuses.
 _BARE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})")
 
 
@@ -87,12 +90,15 @@ class Denial:
 
     @property
     def detail(self) -> str:
-        """One line for the detailed error page and the trace log."""
-        text = f"Request filtering rule '{self.rule}' ({self.setting})"
+        """One line for the detailed error page and the trace log: rule, offending value, setting, origin."""
+        if self.status.code == 400:
+            return f"The URL cannot be decoded ({self.setting}): {self.value}"
+        text = f"Request filtering rule {self.rule} denied the request"
         if self.value:
-            text += f" refused {self.value}"
+            text += f" ({self.value})"
+        text += f"; setting: {self.setting}"
         if self.origin:
-            text += f" [{self.origin[0]}:{self.origin[1]}]"
+            text += f" at {self.origin[0]}:{self.origin[1]}"
         return text
 
     def with_value(self, value: str) -> "Denial":
@@ -101,23 +107,25 @@ class Denial:
 
 class _PathFacts:
     """What the rules need from a raw path, which depends on nothing else: the decoded URL, its segments
-    (compare form) and the extension of the last one. Shared by every rule set through ``_path_facts``."""
+    (compare form) and the extension of the last non-empty one. Shared by every rule set through
+    ``_path_facts``; ``path_lower`` is the canonical path case-folded."""
 
     __slots__ = ("url", "segments", "extension", "path_lower", "raw_path", "_sequence_texts")
 
     def __init__(self, raw_path: bytes) -> None:
         self.raw_path = raw_path
         self.url = url = decode_path(raw_path)  # raises URLError (Rule 3)
-        low = url.path.lower()
+        low = url.path.casefold()
         self.path_lower = low
         self._sequence_texts: tuple[str, ...] | None = None
         if low.endswith(_TRAILING) or "./" in low or " /" in low:
             # Windows drops trailing dots and spaces from names: compare without them (segment_key)
             self.segments = tuple(segment_key(s) for s in low.split("/") if s)
-            last = segment_key(low[low.rfind("/") + 1 :])
         else:
             self.segments = tuple(s for s in low.split("/") if s)
-            last = low[low.rfind("/") + 1 :]
+        # The extension is the last non-empty segment's: '/db.mdb/' must not reach a file system that
+        # ignores the trailing slash with no extension at all.
+        last = self.segments[-1] if self.segments else ""
         dot = last.rfind(".")
         self.extension = last[dot:] if dot >= 0 else ""
 
@@ -128,13 +136,15 @@ class _PathFacts:
         texts = self._sequence_texts
         if texts is None:
             texts = self._sequence_texts = (
-                self.url.decoded.lower(), self.path_lower, self.raw_path.decode("latin-1").lower())
+                self.url.decoded.casefold(), self.path_lower, self.raw_path.decode("latin-1").casefold())
         return texts
 
 
 # Decoding a path is pure, and the same paths come back again and again: remember the last few thousand
-# (a URLError is remembered too). Bounded so that a client sending endless distinct URLs costs only time.
+# (a URLError is remembered too). Bounded in entries and in the length of the paths it keeps, so that a
+# client sending endless distinct (or 16 KB) URLs costs only time, never more than a few MB.
 PATH_CACHE_ENTRIES = 4096
+PATH_CACHE_MAX_PATH_BYTES = 256
 _path_cache: dict[bytes, "_PathFacts | URLError"] = {}
 
 
@@ -148,9 +158,10 @@ def _path_facts(raw_path: bytes) -> "_PathFacts | URLError":
         except URLError as exc:
             exc.__traceback__ = None
             facts = exc
-        if len(_path_cache) >= PATH_CACHE_ENTRIES:
-            _path_cache.clear()
-        _path_cache[raw_path] = facts
+        if len(raw_path) <= PATH_CACHE_MAX_PATH_BYTES:
+            if len(_path_cache) >= PATH_CACHE_ENTRIES:
+                _path_cache.clear()
+            _path_cache[raw_path] = facts
     return facts
 
 
@@ -199,7 +210,7 @@ class _View:
 
     def unescaped_query(self) -> str:
         if self._unescaped_query is None:
-            self._unescaped_query = unescape_query(self.raw_query).lower()
+            self._unescaped_query = unescape_query(self.raw_query).casefold()
         return self._unescaped_query
 
 
@@ -320,7 +331,7 @@ def _file_extensions(rs: "RuleSet", v: _View) -> Denial | None:
 def _deny_query_sequences(rs: "RuleSet", v: _View) -> Denial | None:
     if v.query_allowed or not v.raw_query:
         return None
-    raw = v.raw_query.decode("latin-1").lower()
+    raw = v.raw_query.decode("latin-1").casefold()
     unescaped = v.unescaped_query() if rs.unescape_query_string else None
     for sequence, denial in rs.query_sequences:
         if sequence in raw or (unescaped is not None and sequence in unescaped):
@@ -385,7 +396,7 @@ class _FilteringRule:
             _extension_key(_nonempty(a.file_extension, "fileExtension", a, origin)) for a in _items(entry.applies_to)
         )
         self.strings = tuple(
-            _nonempty(s.string, "string", s, origin).lower() for s in _items(entry.deny_strings)
+            _nonempty(s.string, "string", s, origin).casefold() for s in _items(entry.deny_strings)
         )
         self.denial = Denial(FILTERING_RULE_DENIED, "filteringRules", f"requestFiltering/filteringRules/filteringRule[@name='{self.name}']", origin=origin)
 
@@ -400,17 +411,17 @@ class _FilteringRule:
         if self.scan_query and not v.query_allowed and v.raw_query:
             if self.deny_percent and b"%" in v.raw_query and _BARE_PERCENT.search(v.raw_query):
                 return self.denial.with_value("unescaped '%' in the query string")
-            texts.append(v.raw_query.decode("latin-1").lower())
+            texts.append(v.raw_query.decode("latin-1").casefold())
             if rs.unescape_query_string:
                 texts.append(v.unescaped_query())
         if self.scan_all_raw:
             # Every header line as received (names are already lower-case; values matched case-insensitively).
-            texts.append(b"\r\n".join(n + b": " + val for n, val in v.headers).decode("latin-1").lower())
+            texts.append(b"\r\n".join(n + b": " + val for n, val in v.headers).decode("latin-1").casefold())
         elif self.headers:
             for name, value in v.headers:
                 if name in self.headers:
                     # The whole header line is scanned, not only its value (enhanced RF article).
-                    texts.append((name + b": " + value).decode("latin-1").lower())
+                    texts.append((name + b": " + value).decode("latin-1").casefold())
         for text in texts:
             for string in self.strings:
                 if string in text:
@@ -504,14 +515,14 @@ class RuleSet:
         self.always_allowed_urls = frozenset(
             _always_url(e, so) for e in _items(section.always_allowed_urls))
         self.always_allowed_queries = frozenset(
-            _nonempty(e.query_string, "queryString", e, so).lower() for e in _items(section.always_allowed_query_strings))
+            _nonempty(e.query_string, "queryString", e, so).casefold() for e in _items(section.always_allowed_query_strings))
         self.url_sequences = tuple(
-            (seq.lower(), Denial(URL_SEQUENCE_DENIED, "denyUrlSequences",
+            (seq.casefold(), Denial(URL_SEQUENCE_DENIED, "denyUrlSequences",
                                  f"requestFiltering/denyUrlSequences/add[@sequence='{seq}']", seq, _origin(e)))
             for e in _items(section.deny_url_sequences)
             for seq in (_nonempty(e.sequence, "sequence", e, so),))
         self.query_sequences = tuple(
-            (seq.lower(), Denial(QUERY_STRING_SEQUENCE_DENIED, "denyQueryStringSequences",
+            (seq.casefold(), Denial(QUERY_STRING_SEQUENCE_DENIED, "denyQueryStringSequences",
                                  f"requestFiltering/denyQueryStringSequences/add[@sequence='{seq}']", seq, _origin(e)))
             for e in _items(section.deny_query_string_sequences)
             for seq in (_nonempty(e.sequence, "sequence", e, so),))
@@ -559,7 +570,7 @@ class RuleSet:
         if self.always_allowed_urls and facts.path_lower in self.always_allowed_urls:
             view.url_allowed = True
         if self.always_allowed_queries and raw_query and (
-            raw_query.decode("latin-1").lower() in self.always_allowed_queries
+            raw_query.decode("latin-1").casefold() in self.always_allowed_queries
             or view.unescaped_query() in self.always_allowed_queries
         ):
             view.query_allowed = True
@@ -631,7 +642,7 @@ def _uint(value: Any, attribute: str, origin: tuple[str, int] | None) -> int:
 
 
 def _extension_key(raw: str) -> str:
-    key = raw.strip().lower()
+    key = raw.strip().casefold()
     # fileExtension="." is IIS's way of naming URLs that have no extension.
     return "" if key == "." else key
 
@@ -640,4 +651,4 @@ def _always_url(entry: Any, fallback: tuple[str, int] | None) -> str:
     url = _nonempty(entry.url, "url", entry, fallback)
     if not url.startswith("/"):
         raise _error(f"alwaysAllowedUrls entry {url!r} must start with '/'", "url", _origin(entry) or fallback)
-    return url.lower()
+    return url.casefold()

@@ -142,8 +142,9 @@ def second_pass_changes(decoded: str) -> bool:
 
 
 def segment_key(segment: str) -> str:
-    """The form a path segment is compared in: case-folded, Windows' trailing dots and spaces removed."""
-    return segment.rstrip(_WINDOWS_TRAILING).lower()
+    """The form a path segment is compared in: case-folded (``str.casefold``, as the case-insensitive file
+    lookup folds), Windows' trailing dots and spaces removed."""
+    return segment.rstrip(_WINDOWS_TRAILING).casefold()
 
 
 def unescape_query(raw: bytes) -> str:

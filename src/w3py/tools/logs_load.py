@@ -1,0 +1,476 @@
+"""Loading W3C log files (IIS's and ours) into DuckDB for ``w3py logs summary`` and ``w3py logs query``.
+
+Theory of operation
+-------------------
+Python never loops over lines. For each file:
+
+1. ``w3py.logs.reader.scan_file`` finds its ``#Fields`` segments with a byte scan, its encoding and a line cut
+   short at the end (``.gz`` files are first inflated into a temporary file, streaming).
+2. The common case, one field list, UTF-8 (or ASCII), uncompressed, is handed to DuckDB as it is. Any other
+   file (several field lists, ANSI text, a data line before the first ``#Fields``) is cut into one temporary
+   UTF-8 file per segment, each remembering the line number it starts at.
+3. Each source is read by one ``read_csv`` call: space-delimited, no quoting, every column VARCHAR, the
+   explicit column list of its ``#Fields``, and only the columns the caller needs (DuckDB's projection
+   pushdown keeps that fast). ``strict_mode`` makes a line with too many or too few values a *rejected* line
+   (DuckDB's ``store_rejects`` tables give us its line number and text) instead of being padded or cut:
+   that is our "malformed" count, never a shifted row. Directive lines (``#...``) are filtered out of both the
+   rows and the rejects.
+4. A last line without its newline (a write cut short) is counted as malformed and removed if DuckDB read it
+   as a row: rows keep file order, so it is the source's last row.
+5. Values are typed once (``TRY_CAST``; ``-`` becomes NULL, ``+`` becomes a space in free-text fields) into
+   the table ``logs``; filters (``--since/--until/--site/--status``) apply while loading.
+
+A file that DuckDB refuses as a whole (mixed CRLF/LF line endings confuse its newline detection) is
+normalised into a temporary file and read again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from w3py.logs.fields import FIELDS, field_for_name, sql_column
+from w3py.logs.reader import FileScan, decode_text, scan_file
+
+__all__ = ["Filters", "LoadResult", "Malformed", "SUMMARY_COLUMNS", "collect_files", "load_logs", "parse_when"]
+
+#: Columns the summary needs (SQL names); ``query`` loads every column instead.
+SUMMARY_COLUMNS = (
+    "date", "time", "s_sitename", "cs_method", "cs_uri_stem", "c_ip", "sc_status", "sc_substatus",
+    "sc_win32_status", "time_taken",
+)  # fmt: skip
+#: How many malformed lines are kept with their text for the report (all are counted).
+MAX_MALFORMED_SAMPLES = 20
+#: Bytes read per chunk when inflating or transcoding into a temporary file.
+_COPY_CHUNK = 8 * 1024 * 1024
+_LOG_SUFFIXES = (".log", ".log.gz", ".gz", ".txt")
+_SITE_DIR = re.compile(r"W3SVC(\d+)", re.IGNORECASE)
+
+_CSV_OPTIONS = (
+    "delim=' ', quote='', escape='', header=false, auto_detect=false, strict_mode=true, "
+    "null_padding=false, ignore_errors=true, store_rejects=true"
+)
+
+
+@dataclass(slots=True)
+class Malformed:
+    """A line that does not match its ``#Fields`` (or has none, or was cut short)."""
+
+    path: str
+    line: int | None
+    reason: str
+    text: str
+
+
+@dataclass(slots=True)
+class Filters:
+    """Row filters applied while loading. Times are naive UTC datetimes."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    sites: tuple[str, ...] = ()  # "3", "W3SVC3" or a site name (matched against s-sitename)
+    statuses: tuple[str, ...] = ()  # "404", "404.13", "4xx"
+
+    def sql(self) -> str:
+        """The WHERE clause over the typed columns (``ts``, ``site``, ``sc_status``, ``sc_substatus``)."""
+        parts = []
+        if self.since is not None:
+            parts.append(f"ts >= TIMESTAMP '{self.since.isoformat(sep=' ')}'")
+        if self.until is not None:
+            parts.append(f"ts < TIMESTAMP '{self.until.isoformat(sep=' ')}'")
+        if self.sites:
+            names = []
+            for site in self.sites:
+                s = site.strip()
+                if s.isdigit():
+                    s = f"W3SVC{int(s)}"
+                names.append(_sql_str(s.lower()))
+            parts.append(f"lower(site) IN ({', '.join(names)})")
+        if self.statuses:
+            alts = []
+            for status in self.statuses:
+                alts.append(_status_condition(status))
+            parts.append("(" + " OR ".join(alts) + ")")
+        return " AND ".join(parts)
+
+
+def _status_condition(status: str) -> str:
+    s = status.strip().lower()
+    m = re.fullmatch(r"([1-5])xx", s)
+    if m:
+        return f"(sc_status BETWEEN {m.group(1)}00 AND {m.group(1)}99)"
+    m = re.fullmatch(r"(\d{3})(?:\.(\d+))?", s)
+    if not m:
+        raise ValueError(f"not a status filter: {status!r} (use 404, 404.13 or 4xx)")
+    if m.group(2) is None:
+        return f"(sc_status = {int(m.group(1))})"
+    return f"(sc_status = {int(m.group(1))} AND sc_substatus = {int(m.group(2))})"
+
+
+_RELATIVE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_when(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """``--since``/``--until`` values: an ISO date or date-time (UTC), or an age such as ``24h``/``7d``."""
+    text = text.strip()
+    m = _RELATIVE.fullmatch(text)
+    if m:
+        now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return now - dt.timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2).lower()])
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a date/time: {text!r} (use 2026-03-17, 2026-03-17T10:00 or 24h)") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(slots=True)
+class FileInfo:
+    """One input file as loaded."""
+
+    path: str
+    size: int
+    encoding: str
+    field_sets: list[tuple[str, ...]]
+    rows: int = 0
+    malformed: int = 0
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """The DuckDB connection and what loading found: table ``all_logs`` holds every well-formed line, view
+    ``logs`` the lines that pass the filters."""
+
+    con: duckdb.DuckDBPyConnection
+    files: list[FileInfo] = field(default_factory=list)
+    rows: int = 0  # rows in the view ``logs`` (after filters)
+    data_lines: int = 0  # well-formed data lines read (table ``all_logs``, before filters)
+    malformed: int = 0
+    malformed_samples: list[Malformed] = field(default_factory=list)
+    directive_lines: int = 0
+    columns: list[str] = field(default_factory=list)
+
+    def add_malformed(self, item: Malformed) -> None:
+        self.malformed += 1
+        if len(self.malformed_samples) < MAX_MALFORMED_SAMPLES:
+            self.malformed_samples.append(item)
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The log files named by ``paths``: files as given, folders searched recursively (``*.log``, ``*.gz``)."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                for name in sorted(names):
+                    if name.lower().endswith(_LOG_SUFFIXES):
+                        found.append(Path(root) / name)
+        elif p.exists():
+            found.append(p)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    return found
+
+
+@dataclass(slots=True)
+class _Source:
+    """One read_csv input: a file or a temporary file holding one segment of a file."""
+
+    read_path: str
+    fields: tuple[str, ...]
+    origin: str  # the original file, for reports
+    first_line: int  # line number in the original file of read_path's line 1
+    site: str | None  # W3SVC<n> from the folder name, when no s-sitename field
+    tail: bytes = b""  # a last line cut short (only on the source that ends the file)
+    size: int = 0
+    normalised: bool = False  # already rewritten with LF line endings
+    transcoded: bool = False  # already rewritten from ANSI to UTF-8
+
+
+class _Loader:
+    def __init__(self, columns: Sequence[str] | None, filters: Filters | None, tmp: Path) -> None:
+        self.con = duckdb.connect()
+        self.want = None if columns is None else set(columns)
+        self.filters = filters or Filters()
+        self.tmp = tmp
+        self.result = LoadResult(self.con)
+        self._tmp_count = 0
+        self._table_columns: dict[str, str] = {}  # name -> SQL type, in creation order
+        self._create_table()
+
+    # --- the table ------------------------------------------------------------------------------------------
+    def _create_table(self) -> None:
+        cols = {"ts": "TIMESTAMP", "site": "VARCHAR"}
+        for f in FIELDS:
+            if self.want is None or f.key in self.want:
+                cols[f.key] = f.sql_type
+        cols["file"] = "VARCHAR"
+        self._table_columns = cols
+        self.con.execute(f"CREATE TABLE all_logs ({', '.join(f'{_q(n)} {t}' for n, t in cols.items())})")
+
+    def _ensure_column(self, name: str) -> None:
+        if name not in self._table_columns:
+            self.con.execute(f"ALTER TABLE all_logs ADD COLUMN {_q(name)} VARCHAR")
+            self._table_columns[name] = "VARCHAR"
+
+    # --- planning -------------------------------------------------------------------------------------------
+    def plan(self, path: Path) -> list[_Source]:
+        origin = str(path)
+        site = None
+        for part in reversed(path.parts[:-1]):
+            m = _SITE_DIR.fullmatch(part)
+            if m:
+                site = f"W3SVC{int(m.group(1))}"
+                break
+        read_path = path
+        if path.name.lower().endswith(".gz"):
+            read_path = self._temp(".log")
+            with gzip.open(path, "rb") as src, open(read_path, "wb") as dst:
+                shutil.copyfileobj(src, dst, _COPY_CHUNK)
+        scan = scan_file(read_path, detect_encoding=False)  # DuckDB validates UTF-8 (see read())
+        info = FileInfo(origin, scan.size, scan.encoding, sorted(scan.field_sets))
+        self.result.files.append(info)
+        self.result.directive_lines += scan.directive_lines
+        # One field list (however often the header block repeats), UTF-8: DuckDB reads the file itself.
+        simple = scan.encoding == "utf-8" and len(scan.field_sets) <= 1 and all(s.fields for s in scan.segments)
+        if simple:
+            if scan.segments:
+                fields = scan.segments[0].fields
+                return [_Source(str(read_path), fields, origin, 1, site, scan.truncated_tail, scan.size)]
+            if scan.truncated_tail:
+                self._malformed_tail(info, scan)
+            return []
+        return self._split(read_path, scan, origin, site, info)
+
+    def _split(self, read_path: Path, scan: FileScan, origin: str, site: str | None, info: FileInfo) -> list[_Source]:
+        sources = []
+        with open(read_path, "rb") as f:
+            data = f.read()
+        line_no = 1
+        pos = 0
+        for i, seg in enumerate(scan.segments):
+            line_no += data.count(b"\n", pos, seg.start)
+            pos = seg.start
+            chunk = data[seg.start : seg.end]
+            if seg.fields is None:
+                # Data before any #Fields: nothing says what the values are.
+                for offset, raw in enumerate(chunk.split(b"\n")):
+                    text = raw.rstrip(b"\r")
+                    if text and not text.startswith(b"#") and text != b"\xef\xbb\xbf":
+                        info.malformed += 1
+                        self.result.add_malformed(
+                            Malformed(origin, line_no + offset, "no #Fields line before it", _show(text))
+                        )
+                continue
+            tmp = self._temp(".log")
+            with open(tmp, "wb") as out:
+                out.write(chunk)
+                if i == len(scan.segments) - 1 and scan.truncated_tail:
+                    out.write(scan.truncated_tail)
+            last = i == len(scan.segments) - 1
+            sources.append(
+                _Source(str(tmp), seg.fields, origin, line_no, site, scan.truncated_tail if last else b"", len(chunk))
+            )
+        if not scan.segments and scan.truncated_tail:
+            self._malformed_tail(info, scan)
+        elif scan.truncated_tail and scan.segments and scan.segments[-1].fields is None:
+            self._malformed_tail(info, scan)
+        return sources
+
+    def _malformed_tail(self, info: FileInfo, scan: FileScan) -> None:
+        info.malformed += 1
+        self.result.add_malformed(Malformed(info.path, None, "last line cut short (no newline)", _show(scan.truncated_tail)))
+
+    def _temp(self, suffix: str) -> Path:
+        self._tmp_count += 1
+        return self.tmp / f"src{self._tmp_count}{suffix}"
+
+    # --- reading --------------------------------------------------------------------------------------------
+    def read(self, source: _Source, info: FileInfo) -> None:
+        names = [sql_column(n) for n in source.fields]
+        # Positional CSV columns: duplicate names in one #Fields (hand-edited files) must not collide.
+        csv_cols = [f"c{i}" for i in range(len(names))]
+        col_of = {}
+        for i, name in enumerate(names):
+            col_of.setdefault(name, csv_cols[i])
+        select: dict[str, str] = {}
+        for raw_name, name in zip(source.fields, names, strict=True):
+            if name in select or name in ("ts", "site", "file"):
+                continue
+            if self.want is not None and name not in self.want:
+                continue
+            known = field_for_name(raw_name)
+            if known is None:
+                self._ensure_column(name)
+            value = f"NULLIF({col_of[name]}, '-')"
+            if known is not None and known.plus_is_space:
+                value = f"replace({value}, '+', ' ')"
+            sql_type = self._table_columns.get(name, "VARCHAR")
+            if sql_type != "VARCHAR":
+                value = f"TRY_CAST({value} AS {sql_type})"
+            select[name] = value
+        if "date" in col_of and "time" in col_of:
+            select["ts"] = (
+                f"TRY_CAST(NULLIF({col_of['date']}, '-') AS DATE) + TRY_CAST(NULLIF({col_of['time']}, '-') AS TIME)"
+            )
+        site_const = _sql_str(source.site) if source.site else "NULL"
+        if "s_sitename" in col_of:
+            select["site"] = f"coalesce(NULLIF({col_of['s_sitename']}, '-'), {site_const})"
+        else:
+            select["site"] = site_const
+        select["file"] = _sql_str(source.origin)
+        first = csv_cols[0]
+        columns_spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in csv_cols) + "}"
+        sql = (
+            f"INSERT INTO all_logs BY NAME SELECT {', '.join(f'{v} AS {_q(k)}' for k, v in select.items())} "
+            f"FROM read_csv({_sql_str(source.read_path)}, columns={columns_spec}, {_CSV_OPTIONS}) "
+            f"WHERE NOT (starts_with({first}, '#') OR starts_with({first}, '\ufeff#'))"
+        )
+        before = self._count()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(sql)
+        except duckdb.InvalidInputException:
+            self.con.execute("ROLLBACK")
+            if source.normalised:
+                raise
+            self._read_normalised(source, info)
+            return
+        rejects = self._rejects()
+        if any(reason == _INVALID_ENCODING for *_, reason in rejects) and not source.transcoded:
+            # Not UTF-8: an ANSI file (logInUTF8=false). Read it again as Windows-1252 text.
+            self.con.execute("ROLLBACK")
+            self._read_transcoded(source, info)
+            return
+        self.con.execute("COMMIT")
+        after = self._count()
+        if source.tail:
+            tail_text = _show(source.tail, limit=1 << 30)
+            info.malformed += 1
+            self.result.add_malformed(Malformed(source.origin, None, "last line cut short (no newline)", _show(source.tail)))
+            if tail_text.lstrip("\ufeff").startswith("#"):
+                pass  # a directive cut short: filtered from rows and rejects like any directive
+            elif len(tail_text.split(" ")) == len(csv_cols):
+                # Rows keep file order, so the cut line is the last row this source produced.
+                self.con.execute("DELETE FROM all_logs WHERE rowid = (SELECT max(rowid) FROM all_logs)")
+                after -= 1
+            else:
+                rejects = [r for r in rejects if r[1] != tail_text]
+        for line, text, reason in rejects:
+            info.malformed += 1
+            self.result.add_malformed(Malformed(source.origin, source.first_line + line - 1, reason, _show(text)))
+        info.rows += after - before
+
+    def _count(self) -> int:
+        return self.con.execute("SELECT count(*) FROM all_logs").fetchone()[0]
+
+    def _rejects(self) -> list[tuple[int, str, str]]:
+        rows = self.con.execute(
+            """
+            SELECT line, any_value(csv_line), list(DISTINCT error_type ORDER BY error_type)
+            FROM reject_errors WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)
+            GROUP BY line ORDER BY line
+            """
+        ).fetchall()
+        out = []
+        for line, text, types in rows:
+            text = (text or "").lstrip("\r\n").lstrip("\ufeff").rstrip("\r")
+            if "INVALID ENCODING" in types:
+                out.append((int(line), text, _INVALID_ENCODING))
+            elif not text.startswith("#"):
+                out.append((int(line), text, _REASONS.get(types[0], types[0].lower())))
+        return out
+
+    def _read_transcoded(self, source: _Source, info: FileInfo) -> None:
+        tmp = self._temp(".log")
+        with open(source.read_path, "rb") as src:
+            text, encoding = decode_text(src.read())
+        with open(tmp, "wb") as dst:
+            dst.write(text.encode("utf-8"))
+        info.encoding = encoding
+        self.read(dataclasses.replace(source, read_path=str(tmp), transcoded=True), info)
+
+    def _read_normalised(self, source: _Source, info: FileInfo) -> None:
+        tmp = self._temp(".log")
+        with open(source.read_path, "rb") as src, open(tmp, "wb") as dst:
+            dst.write(src.read().replace(b"\r\n", b"\n"))
+        self.read(dataclasses.replace(source, read_path=str(tmp), normalised=True), info)
+
+
+_INVALID_ENCODING = "invalid encoding"
+_REASONS = {"TOO MANY COLUMNS": "more values than #Fields", "MISSING COLUMNS": "fewer values than #Fields"}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _show(text: bytes | str, limit: int = 300) -> str:
+    if isinstance(text, bytes):
+        text = text.rstrip(b"\r").decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def load_logs(
+    paths: Iterable[Path | str],
+    *,
+    columns: Sequence[str] | None = SUMMARY_COLUMNS,
+    filters: Filters | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    threads: int | None = None,
+) -> LoadResult:
+    """Load the W3C logs under ``paths`` into table ``logs`` of a fresh in-memory DuckDB.
+
+    ``columns`` limits the W3C columns loaded (``None``: every field found, including custom ones).
+    ``progress(done_bytes, total_bytes, path)`` is called after each file.
+    """
+    files = collect_files(paths)
+    total = sum(_size(p) for p in files)
+    done = 0
+    with tempfile.TemporaryDirectory(prefix="w3py-logs-") as tmp:
+        loader = _Loader(columns, filters, Path(tmp))
+        if threads:
+            loader.con.execute(f"SET threads = {int(threads)}")
+        for path in files:
+            for source in loader.plan(path):
+                loader.read(source, loader.result.files[-1])
+            done += _size(path)
+            if progress is not None:
+                progress(done, total, str(path))
+        result = loader.result
+        result.data_lines = sum(f.rows for f in result.files)
+        where = (filters or Filters()).sql()
+        result.con.execute(f"CREATE VIEW logs AS SELECT * FROM all_logs{' WHERE ' + where if where else ''}")
+        result.rows = result.con.execute("SELECT count(*) FROM logs").fetchone()[0]
+        result.columns = [r[0] for r in result.con.execute("DESCRIBE logs").fetchall()]
+        for table in ("reject_errors", "reject_scans"):
+            try:
+                result.con.execute(f"DROP TABLE IF EXISTS {table}")
+            except duckdb.Error:
+                pass
+    return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

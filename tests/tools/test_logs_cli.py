@@ -1,0 +1,132 @@
+"""`w3py logs summary` and `w3py logs query` as an admin runs them: text, --json, --html (rendered in headless
+Chromium when it is installed), filters, SQL, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from w3py.cli.logs import logs
+from w3py.testing.logs import DEFAULT_FIELD_NAMES
+
+HEADER = "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2026-03-17 00:00:00\r\n"
+DEFAULT = "#Fields: " + " ".join(DEFAULT_FIELD_NAMES) + "\r\n"
+EVIL_URL = "/<script>alert(1)</script>"
+
+
+def line(time, stem, status, sub, win32, taken, ip="192.0.2.1") -> str:
+    return f"2026-03-17 {time} 10.0.0.5 GET {stem} - 443 - {ip} Mozilla/5.0 - {status} {sub} {win32} {taken}\r\n"
+
+
+@pytest.fixture
+def site_logs(tmp_path):
+    folder = tmp_path / "LogFiles" / "W3SVC1"
+    folder.mkdir(parents=True)
+    body = [line("09:00:00", "/", 200, 0, 0, 5)] * 6
+    body += [line("09:10:00", "/missing.htm", 404, 0, 2, 1, ip="2001:db8::1")] * 3
+    body += [line("10:00:00", "/web.config", 404, 8, 0, 0)] * 2
+    body += [line("10:05:00", EVIL_URL, 404, 7, 0, 0)]
+    body += [line("10:30:00", "/api/slow", 500, 19, 13, 900 + i) for i in range(5)]
+    body += ["2026-03-17 10:31:00 truncated"]
+    (folder / "u_ex260317.log").write_text(HEADER + DEFAULT + "".join(body))
+    return tmp_path / "LogFiles"
+
+
+def run(*args):
+    result = CliRunner().invoke(logs, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+def test_summary_json_has_substatus_percentiles_and_malformed(site_logs) -> None:
+    result = run("summary", site_logs, "--json", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["lines"] == {"well_formed": 17, "selected": 17, "malformed": 1, "directives": 4}
+    codes = {c["code"]: c["count"] for c in data["codes"]}
+    assert codes == {"200.0": 6, "404.0": 3, "404.8": 2, "404.7": 1, "500.19": 5}  # 404.x never merged
+    assert [c["class"] for c in data["classes"]] == ["2xx", "4xx", "5xx"]
+    failures = {f["code"]: f for f in data["failures"]}
+    assert failures["404.0"]["urls"] == [{"url": "/missing.htm", "count": 3}]
+    assert failures["500.19"]["meaning"]  # the catalog's line, or at least the reason phrase
+    assert next(c for c in data["codes"] if c["code"] == "404.0")["win32"] == 2
+    assert data["time_taken"]["p99"] == 904 and data["time_taken"]["max"] == 904
+    assert data["slowest_urls"][0]["url"] == "/api/slow"
+    assert [h["count"] for h in data["per_hour"]] == [9, 8]
+    assert data["clients"][0] == {"client": "192.0.2.1", "count": 14, "share": 82.35, "errors": 8}
+    assert data["malformed_samples"][0]["reason"].startswith("last line cut short")
+
+
+def test_summary_text_and_filters(site_logs) -> None:
+    result = run("summary", site_logs, "--status", "404", "--since", "2026-03-17T09:05")
+    assert result.exit_code == 0, result.output
+    assert "6 requests selected of 17" in result.output
+    assert "404.8" in result.output and "200.0" not in result.output
+    assert "malformed" in result.output
+
+
+def test_summary_bad_status_filter_is_a_usage_error(site_logs) -> None:
+    result = CliRunner().invoke(logs, ["summary", str(site_logs), "--status", "forty"])
+    assert result.exit_code == 2
+    assert "404.13" in result.output
+
+
+def test_query_sql_csv_and_json(site_logs) -> None:
+    sql = "SELECT sc_status, sc_substatus, count(*) AS n FROM logs GROUP BY ALL ORDER BY n DESC, sc_substatus"
+    result = run("query", site_logs, "--sql", sql, "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["sc_status,sc_substatus,n", "200,0,6", "500,19,5", "404,0,3", "404,8,2", "404,7,1"]
+    result = run("query", site_logs, "--site", "1", "--sql", "SELECT c_ip, ts FROM logs WHERE c_ip LIKE '%:%' LIMIT 1",
+                 "--format", "json")  # fmt: skip
+    assert json.loads(result.stdout) == [{"c_ip": "2001:db8::1", "ts": "2026-03-17 09:10:00"}]
+    assert "1 malformed line(s)" in result.stderr
+
+
+def test_query_sql_error_is_reported_cleanly(site_logs) -> None:
+    result = CliRunner().invoke(logs, ["query", str(site_logs), "--sql", "SELECT nope FROM logs"])
+    assert result.exit_code == 1
+    assert "SQL error" in result.output
+
+
+def test_missing_path_and_empty_folder(tmp_path) -> None:
+    assert CliRunner().invoke(logs, ["summary", str(tmp_path / "nope")]).exit_code == 2
+    result = CliRunner().invoke(logs, ["summary", str(tmp_path)])
+    assert result.exit_code == 1 and "no log files" in result.output
+
+
+def test_html_report_is_self_contained_and_escaped(site_logs, tmp_path) -> None:
+    out = tmp_path / "report.html"
+    result = run("summary", site_logs, "--html", out)
+    assert result.exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page
+    assert page.count("<svg") == 2
+    assert "default-src 'none'" in page
+
+
+@pytest.mark.needs_tool("chromium")
+def test_html_report_renders_in_headless_chromium(site_logs, tmp_path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed")
+    out = tmp_path / "report.html"
+    assert run("summary", site_logs, "--html", out).exit_code == 0
+    profile = tmp_path / "chromium-profile"
+    proc = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+         "--dump-dom", out.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    assert "w3py log summary" in dom
+    assert "17 requests" in dom
+    assert "500.19" in dom and "/api/slow" in dom
+    assert dom.count("<rect") >= 5  # the charts were parsed as SVG
+    assert "<script>alert(1)" not in dom
