@@ -22,6 +22,9 @@ the supervisor exits 0.
 Rule 4: a change of the configuration file (``watch``: modification time, size or inode) is a SIGHUP:
 WAS does the same for applicationHost.config. It is polled every ``TICK_S``; a file caught half-written
 fails to load and keeps the running generation, and the completed write changes the stamp again.
+
+Rule 5: ``limits/@maxConnections`` is counted across workers in a shared table (server/site_limits.py):
+each worker slot owns a row; a worker's row is zeroed when it exits.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any, Callable
 from w3py.errors import ConfigError
 from w3py.server.bindings import Endpoint, binding_text, plan_endpoints
 from w3py.server.listener import GRACEFUL_STOP_S, BindError, bind_sockets
+from w3py.server.site_limits import SharedSiteCounts, create_shared_table, zero_row
 from w3py.server.tls import TLSConfigError, attach_ssl_contexts
 
 logger = logging.getLogger("w3py.process")
@@ -124,6 +128,12 @@ class Supervisor:
         # Rule 4: the configuration file whose changes trigger a reload, and its last seen stamp.
         self._watch = watch
         self._watch_stamp = _stamp(watch) if watch is not None else None
+        # maxConnections across workers: a shared table with a row per worker slot (server/site_limits.py).
+        # Slots for two generations at once (a reload) plus restarts in between.
+        self._slot_count = 2 * self.workers + 2
+        self._counts_table = create_shared_table(self._slot_count)
+        self._free_slots = list(range(self._slot_count))
+        self._slot_of: dict[int, int] = {}  # pid -> slot
 
     # --- start ------------------------------------------------------------------------------------------
 
@@ -217,15 +227,21 @@ class Supervisor:
         parent = os.getpid()
         sys.stdout.flush()
         sys.stderr.flush()
+        slot = self._free_slots.pop(0) if self._free_slots else None
         pid = os.fork()
         if pid == 0:  # the worker
             status = 1
             try:
                 from w3py.process.worker import worker_main
 
-                status = worker_main(generation.config, self.app_factory, generation.endpoints, parent)
+                counts = (
+                    SharedSiteCounts(self._counts_table, self._slot_count, slot) if slot is not None else None
+                )
+                status = worker_main(generation.config, self.app_factory, generation.endpoints, parent, counts)
             finally:
                 os._exit(status)
+        if slot is not None:
+            self._slot_of[pid] = slot
         generation.pids[pid] = time.monotonic()
         logger.info("worker %d started", pid)
 
@@ -238,6 +254,7 @@ class Supervisor:
             if pid == 0:
                 return
             self._retiring.pop(pid, None)
+            self._free_slot(pid)
             generation = self._current
             if generation is None or pid not in generation.pids:
                 continue
@@ -263,6 +280,12 @@ class Supervisor:
         while generation.pending_restarts:
             generation.pending_restarts -= 1
             self._spawn(generation)
+
+    def _free_slot(self, pid: int) -> None:
+        slot = self._slot_of.pop(pid, None)
+        if slot is not None:
+            zero_row(self._counts_table, slot)  # its connections are gone with it
+            self._free_slots.append(slot)
 
     # --- reload (Rule 2) --------------------------------------------------------------------------------
 

@@ -245,7 +245,8 @@ class HTTPConnection(asyncio.Protocol):
         self._closing = False  # no response after the current one
         self._lost = False  # the transport is gone
         self._lingering = False
-        self._site_key: Any = None  # the site whose maxConnections this connection counts against
+        self._site_key: Any = None  # the site this connection's requests went to last
+        self._site_counted = False  # ... and whether it counts against that site's maxConnections
         self._requests = 0  # requests received on this connection
 
     # --- asyncio.Protocol -------------------------------------------------------------------------------
@@ -545,25 +546,30 @@ class HTTPConnection(asyncio.Protocol):
     # --- sites and limits -------------------------------------------------------------------------------
 
     def _over_site_limit(self, request: Request) -> bool:
-        """limits/@maxConnections: count this connection against its site; True if that is one too many."""
+        """limits/@maxConnections: count this connection against its site (across all workers); True if
+        that would be one too many. Sites without a limit are not counted at all."""
         site = request.site
         if site is self._site_key:
             return False
-        limit = self._state.site_max_connections(site)
-        counts = self._state.site_connections
-        if limit is not None and counts.get(id(site), 0) >= limit:
-            return True
         self._release_site()
-        counts[id(site)] = counts.get(id(site), 0) + 1
+        limit = self._state.site_max_connections(site)
+        if limit is None:
+            self._site_key = site
+            return False
+        site_id = getattr(site, "id", 0)
+        counts = self._state.site_counts
+        if counts.count(site_id) >= limit:
+            return True
+        counts.add(site_id, 1)
         self._site_key = site
+        self._site_counted = True
         return False
 
     def _release_site(self) -> None:
-        site = self._site_key
-        if site is not None:
-            counts = self._state.site_connections
-            counts[id(site)] = counts.get(id(site), 1) - 1
-            self._site_key = None
+        if self._site_counted:
+            self._state.site_counts.add(getattr(self._site_key, "id", 0), -1)
+            self._site_counted = False
+        self._site_key = None
 
     # --- writing ----------------------------------------------------------------------------------------
 

@@ -351,6 +351,7 @@ def load_json_config(path: Path) -> FakeServerConfig:
                 s.get("name"),
                 bindings=[FakeBinding(ip=b.get("ip", "*"), port=b["port"], host=b.get("host", "")) for b in s["bindings"]],
                 timeout_s=s.get("timeout_s"),
+                max_connections=s.get("max_connections", UNLIMITED),
                 started=s.get("started", True),
             )
             for s in data["sites"]
