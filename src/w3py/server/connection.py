@@ -520,8 +520,13 @@ class HTTPConnection(asyncio.Protocol):
             await self._send_refusal(cycle, _Refusal(code, substatus, exc.reason, logged=True))
             return
         except ConnectionError:
-            # The client went away while the handler read the body: nobody to answer.
-            self._closing = True
+            body = cycle.body
+            if self._lost or (body is not None and body._error is not None):
+                # The client went away (or its body timed out) while the handler read it: nobody to answer.
+                self._closing = True
+                return
+            logger.exception("handler failed for %s %r", request.method, request.target)
+            await self._send_refusal(cycle, _Refusal(500, 0, "Internal", logged=True))
             return
         except Exception:
             logger.exception("handler failed for %s %r", request.method, request.target)
