@@ -459,5 +459,6 @@ def read_document(path: str | Path, data: bytes, *, is_apphost: bool, env: Expan
 
 __all__ = [
     "ConfigDocument", "Declaration", "Node", "SectionEntry", "read_document", "implied_declarations",
-    "key_of", "builtin_declarations", "BUILTIN_GROUP", "HR_INVALID_DATA", "HR_LOCK_VIOLATION", "HR_ALREADY_EXISTS", "snake",
+    "key_of", "builtin_declarations", "BUILTIN_GROUP", "HR_INVALID_DATA", "HR_LOCK_VIOLATION",
+    "HR_ALREADY_EXISTS", "snake",
 ]
