@@ -235,3 +235,25 @@ def test_100k_line_file_matches_a_strict_python_parse(tmp_path) -> None:
     ipv6 = sum(1 for ln in expected.lines if ":" in ln["c-ip"])
     assert ipv6 > 0
     assert result.con.execute("SELECT count(*) FROM logs WHERE c_ip LIKE '%:%'").fetchone()[0] == ipv6
+
+
+def test_empty_and_header_only_files_and_progress(tmp_path) -> None:
+    (tmp_path / "empty.log").write_bytes(b"")
+    (tmp_path / "header.log").write_text(HEADER + DEFAULT)
+    (tmp_path / "one.log").write_text(HEADER + DEFAULT + line())
+    seen = []
+    result = load_logs([tmp_path], progress=lambda done, total, path: seen.append((done, total)))
+    assert result.rows == 1 and result.malformed == 0
+    assert len(result.files) == 3
+    assert seen[-1][0] == seen[-1][1] == sum(p.stat().st_size for p in tmp_path.iterdir())
+
+
+def test_hostile_field_names_become_safe_columns(tmp_path) -> None:
+    p = tmp_path / "x.log"
+    p.write_text('#Fields: date time cs-uri-stem x");DROP_TABLE_logs;-- ts\n2026-03-17 00:00:00 /a evil shadow\n')
+    result = load_logs([p], columns=None)
+    cols = {r[0] for r in result.con.execute("DESCRIBE logs").fetchall()}
+    assert "x_drop_table_logs" in cols
+    (r,) = rows(result)
+    assert r["x_drop_table_logs"] == "evil"
+    assert r["ts"] == dt.datetime(2026, 3, 17)  # a field called "ts" cannot shadow the computed timestamp

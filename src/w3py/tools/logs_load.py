@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +46,7 @@ from w3py.logs.reader import FileScan, decode_text, scan_file
 __all__ = ["Filters", "LoadResult", "Malformed", "SUMMARY_COLUMNS", "collect_files", "load_logs", "parse_when"]
 
 #: Columns the summary needs (SQL names); ``query`` loads every column instead.
-SUMMARY_COLUMNS = (
-    "date", "time", "s_sitename", "cs_method", "cs_uri_stem", "c_ip", "sc_status", "sc_substatus",
-    "sc_win32_status", "time_taken",
-)  # fmt: skip
+SUMMARY_COLUMNS = ("cs_uri_stem", "c_ip", "sc_status", "sc_substatus", "sc_win32_status", "time_taken")
 #: How many malformed lines are kept with their text for the report (all are counted).
 MAX_MALFORMED_SAMPLES = 20
 #: Bytes read per chunk when inflating or transcoding into a temporary file.
@@ -440,7 +438,8 @@ def load_logs(
     """Load the W3C logs under ``paths`` into table ``logs`` of a fresh in-memory DuckDB.
 
     ``columns`` limits the W3C columns loaded (``None``: every field found, including custom ones).
-    ``progress(done_bytes, total_bytes, path)`` is called after each file.
+    ``progress(done_bytes, total_bytes, path)`` is called after each file, and several times a second while
+    DuckDB reads a large one (from ``query_progress()``).
     """
     files = collect_files(paths)
     total = sum(_size(p) for p in files)
@@ -450,9 +449,17 @@ def load_logs(
         if threads:
             loader.con.execute(f"SET threads = {int(threads)}")
         for path in files:
-            for source in loader.plan(path):
-                loader.read(source, loader.result.files[-1])
-            done += _size(path)
+            size = _size(path)
+            if progress is None:
+                for source in loader.plan(path):
+                    loader.read(source, loader.result.files[-1])
+            else:
+                with _ProgressPoller(loader.con, lambda pct, d=done, sz=size, p=str(path): progress(
+                    d + int(sz * pct / 100), total, p
+                )):
+                    for source in loader.plan(path):
+                        loader.read(source, loader.result.files[-1])
+            done += size
             if progress is not None:
                 progress(done, total, str(path))
         result = loader.result
@@ -467,6 +474,36 @@ def load_logs(
             except duckdb.Error:
                 pass
     return result
+
+
+class _ProgressPoller:
+    """Reports DuckDB's progress on the running query from a helper thread while a big file loads."""
+
+    INTERVAL_S = 0.2
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, report: Callable[[float], None]) -> None:
+        self._con, self._report = con, report
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="w3py-logs-progress", daemon=True)
+        # DuckDB tracks progress only with its progress bar on; ours is drawn instead of its own.
+        con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.INTERVAL_S):
+            try:
+                pct = self._con.query_progress()
+            except duckdb.Error:
+                continue
+            if pct is not None and 0 <= pct <= 100:
+                self._report(pct)
+
+    def __enter__(self) -> _ProgressPoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _size(path: Path) -> int:
