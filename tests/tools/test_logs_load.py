@@ -257,3 +257,25 @@ def test_hostile_field_names_become_safe_columns(tmp_path) -> None:
     (r,) = rows(result)
     assert r["x_drop_table_logs"] == "evil"
     assert r["ts"] == dt.datetime(2026, 3, 17)  # a field called "ts" cannot shadow the computed timestamp
+
+
+def test_httperr_logs_load_for_query(tmp_path) -> None:
+    from w3py.logs.httperr import HTTPERREntry, HTTPERRLog
+
+    fixed = clock.FixedClock(1773748800.0)
+    previous = clock.set_clock(fixed)
+    try:
+        with HTTPERRLog(tmp_path / "HTTPERR") as log:
+            log.log(HTTPERREntry(c_ip="::1", c_port=5000, s_ip="::1", s_port=80, cs_version="HTTP/1.1",
+                                 cs_method="GET", cs_uri="/x?y", sc_status=400, s_reason="Hostname"))  # fmt: skip
+            log.log(HTTPERREntry(c_ip="192.0.2.9", c_port=5001, s_reason="Timer_ConnectionIdle"))
+    finally:
+        clock.set_clock(previous)
+    result = load_logs([tmp_path / "HTTPERR"], columns=None)
+    got = rows(result, "SELECT ts, c_ip, c_port, cs_uri, sc_status, s_reason FROM logs ORDER BY c_port")
+    assert got == [
+        {"ts": dt.datetime(2026, 3, 17, 12), "c_ip": "::1", "c_port": 5000, "cs_uri": "/x?y", "sc_status": 400,
+         "s_reason": "Hostname"},
+        {"ts": dt.datetime(2026, 3, 17, 12), "c_ip": "192.0.2.9", "c_port": 5001, "cs_uri": None, "sc_status": None,
+         "s_reason": "Timer_ConnectionIdle"},
+    ]  # fmt: skip

@@ -224,10 +224,10 @@ class _Loader:
         self._table_columns = cols
         self.con.execute(f"CREATE TABLE all_logs ({', '.join(f'{_q(n)} {t}' for n, t in cols.items())})")
 
-    def _ensure_column(self, name: str) -> None:
+    def _ensure_column(self, name: str, sql_type: str = "VARCHAR") -> None:
         if name not in self._table_columns:
-            self.con.execute(f"ALTER TABLE all_logs ADD COLUMN {_q(name)} VARCHAR")
-            self._table_columns[name] = "VARCHAR"
+            self.con.execute(f"ALTER TABLE all_logs ADD COLUMN {_q(name)} {sql_type}")
+            self._table_columns[name] = sql_type
 
     # --- planning -------------------------------------------------------------------------------------------
     def plan(self, path: Path) -> list[_Source]:
@@ -316,8 +316,8 @@ class _Loader:
             if self.want is not None and name not in self.want:
                 continue
             known = field_for_name(raw_name)
-            if known is None:
-                self._ensure_column(name)
+            if name not in self._table_columns:  # custom fields, HTTPERR fields
+                self._ensure_column(name, known.sql_type if known is not None else "VARCHAR")
             value = f"NULLIF({col_of[name]}, '-')"
             if known is not None and known.plus_is_space:
                 value = f"replace({value}, '+', ' ')"
