@@ -207,6 +207,16 @@ class BufferedLog:
                 self._failing = False
                 log.warning("writing %s again (%d lines were dropped)", self._description, self.dropped_lines)
 
+    def _after_fork(self) -> None:
+        # In a child process: the buffered lines belong to the parent (it will write them), the locks may
+        # have been held by a parent thread at fork time, and the inherited descriptors share the parent's
+        # open file description, so flock would not keep parent and child apart. Start afresh.
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        self._batches = []
+        self._pending = 0
+        self._close_files()
+
     def close(self) -> None:
         """Flush and close the files. Further lines are ignored."""
         if self._closed:
@@ -296,6 +306,21 @@ def flush_all() -> None:
 
 
 atexit.register(flush_all)
+
+
+def _after_fork_in_child() -> None:
+    _Flusher._guard = threading.Lock()
+    _Flusher._pid = -1
+    logs = list(_Flusher._logs)
+    for buffered in logs:
+        buffered._after_fork()
+    if logs:
+        with _Flusher._guard:
+            _Flusher._ensure_thread()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def highest_sequence(directory: Path, prefix: str, suffix: str = ".log") -> int:
