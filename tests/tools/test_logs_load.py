@@ -279,3 +279,21 @@ def test_httperr_logs_load_for_query(tmp_path) -> None:
         {"ts": dt.datetime(2026, 3, 17, 12), "c_ip": "192.0.2.9", "c_port": 5001, "cs_uri": None, "sc_status": None,
          "s_reason": "Timer_ConnectionIdle"},
     ]  # fmt: skip
+
+
+def test_many_files_read_together_keep_their_own_problems(tmp_path) -> None:
+    site = tmp_path / "W3SVC9"
+    site.mkdir()
+    for day in range(1, 6):
+        (site / f"u_ex2603{day:02d}.log").write_text(HEADER + DEFAULT + line(stem=f"/d{day}") + line(stem=f"/e{day}"))
+    (site / "u_ex260306.log").write_text(HEADER + DEFAULT + line(stem="/bad1") + "2026-03-06 00:00:00 short\r\n")
+    (site / "ex260307.log").write_bytes((HEADER + DEFAULT + line(stem="/ansi-\u00e9")).encode("cp1252"))
+    (site / "u_ex260308.log").write_text(HEADER + DEFAULT + line(stem="/mix1") + line(stem="/mix2").replace("\r\n", "\n"))
+    result = load_logs([tmp_path])
+    stems = sorted(r["cs_uri_stem"] for r in rows(result))
+    assert stems == sorted([f"/{p}{d}" for d in range(1, 6) for p in "de"] + ["/bad1", "/ansi-\u00e9", "/mix1", "/mix2"])
+    assert [(m.path.rsplit("/", 1)[1], m.line) for m in result.malformed_samples] == [("u_ex260306.log", 6)]
+    by_name = {f.path.rsplit("/", 1)[1]: f for f in result.files}
+    assert by_name["u_ex260301.log"].rows == 2 and by_name["u_ex260306.log"].malformed == 1
+    assert by_name["ex260307.log"].encoding == "cp1252" and by_name["u_ex260303.log"].encoding == "utf-8"
+    assert {r["site"] for r in rows(result)} == {"W3SVC9"}

@@ -9,7 +9,8 @@ Python never loops over lines. For each file:
 2. The common case, one field list, UTF-8 (or ASCII), uncompressed, is handed to DuckDB as it is. Any other
    file (several field lists, ANSI text, a data line before the first ``#Fields``) is cut into one temporary
    UTF-8 file per segment, each remembering the line number it starts at.
-3. Each source is read by one ``read_csv`` call: space-delimited, no quoting, every column VARCHAR, the
+3. All sources that share a field list are read by one ``read_csv`` call over the list of files (a year of
+   daily files is one call); a source with a cut last line is read alone. ``read_csv`` is space-delimited, no quoting, every column VARCHAR, the
    explicit column list of its ``#Fields``, and only the columns the caller needs (DuckDB's projection
    pushdown keeps that fast). ``strict_mode`` makes a line with too many or too few values a *rejected* line
    (DuckDB's ``store_rejects`` tables give us its line number and text) instead of being padded or cut:
@@ -201,6 +202,7 @@ class _Source:
     size: int = 0
     normalised: bool = False  # already rewritten with LF line endings
     transcoded: bool = False  # already rewritten from ANSI to UTF-8
+    encoding: str = "utf-8"
 
 
 class _Loader:
@@ -273,10 +275,7 @@ class _Loader:
                 for offset, raw in enumerate(chunk.split(b"\n")):
                     text = raw.rstrip(b"\r")
                     if text and not text.startswith(b"#") and text != b"\xef\xbb\xbf":
-                        info.malformed += 1
-                        self.result.add_malformed(
-                            Malformed(origin, line_no + offset, "no #Fields line before it", _show(text))
-                        )
+                        self._add_malformed(info, line_no + offset, "no #Fields line before it", _show(text))
                 continue
             tmp = self._temp(".log")
             with open(tmp, "wb") as out:
@@ -295,22 +294,46 @@ class _Loader:
 
     def _malformed_tail(self, info: FileInfo, scan: FileScan) -> None:
         info.malformed += 1
-        self.result.add_malformed(Malformed(info.path, None, "last line cut short (no newline)", _show(scan.truncated_tail)))
+        self._add_malformed(info, None, "last line cut short (no newline)", _show(scan.truncated_tail))
 
     def _temp(self, suffix: str) -> Path:
         self._tmp_count += 1
         return self.tmp / f"src{self._tmp_count}{suffix}"
 
     # --- reading --------------------------------------------------------------------------------------------
-    def read(self, source: _Source, info: FileInfo) -> None:
-        names = [sql_column(n) for n in source.fields]
+    def read_all(
+        self, sources: list[_Source], infos: dict[str, FileInfo], report: Callable[[int], None] | None = None
+    ) -> None:
+        """Read ``sources``: those that share a field list in one ``read_csv`` call each (a year of daily
+        files costs one call, not 365), those with a cut last line one by one (see ``_read``)."""
+        groups: dict[tuple[str, ...], list[_Source]] = {}
+        singles = []
+        for source in sources:
+            if source.tail:
+                singles.append(source)
+            else:
+                groups.setdefault(source.fields, []).append(source)
+        done = 0
+        for group in [*groups.values(), *([s] for s in singles)]:
+            size = sum(s.size for s in group)
+            if report is None:
+                self._read(group, infos)
+                continue
+            with _ProgressPoller(self.con, lambda pct, d=done, sz=size: report(d + int(sz * pct / 100))):
+                self._read(group, infos)
+            done += size
+            report(done)
+
+    def _read(self, sources: list[_Source], infos: dict[str, FileInfo]) -> None:
+        fields = sources[0].fields
+        names = [sql_column(n) for n in fields]
         # Positional CSV columns: duplicate names in one #Fields (hand-edited files) must not collide.
         csv_cols = [f"c{i}" for i in range(len(names))]
-        col_of = {}
+        col_of: dict[str, str] = {}
         for i, name in enumerate(names):
             col_of.setdefault(name, csv_cols[i])
         select: dict[str, str] = {}
-        for raw_name, name in zip(source.fields, names, strict=True):
+        for raw_name, name in zip(fields, names, strict=True):
             if name in select or name in ("ts", "site", "file"):
                 continue
             if self.want is not None and name not in self.want:
@@ -329,88 +352,122 @@ class _Loader:
             select["ts"] = (
                 f"TRY_CAST(NULLIF({col_of['date']}, '-') AS DATE) + TRY_CAST(NULLIF({col_of['time']}, '-') AS TIME)"
             )
-        site_const = _sql_str(source.site) if source.site else "NULL"
-        if "s_sitename" in col_of:
-            select["site"] = f"coalesce(NULLIF({col_of['s_sitename']}, '-'), {site_const})"
+        # The original file and its site per source. read_csv's filename column is constant within a chunk,
+        # so these CASEs are evaluated once per chunk, not per row.
+        if len(sources) == 1:
+            origin_expr = _sql_str(sources[0].origin)
+            site_expr = _sql_str(sources[0].site) if sources[0].site else "NULL"
         else:
-            select["site"] = site_const
-        select["file"] = _sql_str(source.origin)
+            origin_expr = "CASE filename " + " ".join(
+                f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.origin)}" for s in sources
+            ) + " END"
+            with_site = [s for s in sources if s.site]
+            site_expr = (
+                "CASE filename " + " ".join(f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.site)}" for s in with_site)
+                + " END" if with_site else "NULL"
+            )  # fmt: skip
+        if "s_sitename" in col_of:
+            select["site"] = f"coalesce(NULLIF({col_of['s_sitename']}, '-'), {site_expr})"
+        else:
+            select["site"] = site_expr
+        select["file"] = origin_expr
         first = csv_cols[0]
         columns_spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in csv_cols) + "}"
+        paths = "[" + ", ".join(_sql_str(s.read_path) for s in sources) + "]"
         sql = (
             f"INSERT INTO all_logs BY NAME SELECT {', '.join(f'{v} AS {_q(k)}' for k, v in select.items())} "
-            f"FROM read_csv({_sql_str(source.read_path)}, columns={columns_spec}, {_CSV_OPTIONS}) "
+            f"FROM read_csv({paths}, columns={columns_spec}, filename=true, {_CSV_OPTIONS}) "
             f"WHERE NOT (starts_with({first}, '#') OR starts_with({first}, '\ufeff#'))"
         )
-        before = self._count()
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(sql)
         except duckdb.InvalidInputException:
+            # Mixed CRLF/LF line endings defeat DuckDB's newline detection: normalise and read again.
             self.con.execute("ROLLBACK")
-            if source.normalised:
+            if len(sources) > 1:
+                for source in sources:
+                    self._read([source], infos)
+            elif sources[0].normalised:
                 raise
-            self._read_normalised(source, info)
+            else:
+                self._read([self._rewritten(sources[0], normalise=True)], infos)
             return
         rejects = self._rejects()
-        if any(reason == _INVALID_ENCODING for *_, reason in rejects) and not source.transcoded:
+        if any(reason == _INVALID_ENCODING for *_, reason in rejects):
             # Not UTF-8: an ANSI file (logInUTF8=false). Read it again as Windows-1252 text.
             self.con.execute("ROLLBACK")
-            self._read_transcoded(source, info)
+            bad = {path for path, *_, reason in rejects if reason == _INVALID_ENCODING}
+            good = [s for s in sources if s.read_path not in bad]
+            if good:
+                self._read(good, infos)
+            for source in sources:
+                if source.read_path in bad:
+                    if source.transcoded:  # decode_text always yields valid UTF-8: cannot happen
+                        raise RuntimeError(f"{source.origin}: still not UTF-8 after transcoding")
+                    source = self._rewritten(source, transcode=True)
+                    infos[source.origin].encoding = source.encoding
+                    self._read([source], infos)
             return
         self.con.execute("COMMIT")
-        after = self._count()
-        if source.tail:
+        by_path = {s.read_path: s for s in sources}
+        if len(sources) == 1 and sources[0].tail:
+            source = sources[0]
             tail_text = _show(source.tail, limit=1 << 30)
-            info.malformed += 1
-            self.result.add_malformed(Malformed(source.origin, None, "last line cut short (no newline)", _show(source.tail)))
+            self._add_malformed(infos[source.origin], None, "last line cut short (no newline)", _show(source.tail))
             if tail_text.lstrip("\ufeff").startswith("#"):
                 pass  # a directive cut short: filtered from rows and rejects like any directive
             elif len(tail_text.split(" ")) == len(csv_cols):
                 # Rows keep file order, so the cut line is the last row this source produced.
                 self.con.execute("DELETE FROM all_logs WHERE rowid = (SELECT max(rowid) FROM all_logs)")
-                after -= 1
             else:
-                rejects = [r for r in rejects if r[1] != tail_text]
-        for line, text, reason in rejects:
-            info.malformed += 1
-            self.result.add_malformed(Malformed(source.origin, source.first_line + line - 1, reason, _show(text)))
-        info.rows += after - before
+                rejects = [r for r in rejects if r[2] != tail_text]
+        for path, line, text, _reason in rejects:
+            source = by_path.get(path) or sources[0]
+            self._add_malformed(infos[source.origin], source.first_line + line - 1, _reason, _show(text))
 
-    def _count(self) -> int:
-        return self.con.execute("SELECT count(*) FROM all_logs").fetchone()[0]
+    def _add_malformed(self, info: FileInfo, line: int | None, reason: str, text: str) -> None:
+        info.malformed += 1
+        self.result.add_malformed(Malformed(info.path, line, reason, text))
 
-    def _rejects(self) -> list[tuple[int, str, str]]:
+    def _rejects(self) -> list[tuple[str, int, str, str]]:
+        """(read path, line, text, reason) of the lines the last scan rejected, directives left out."""
         rows = self.con.execute(
             """
-            SELECT line, any_value(csv_line), list(DISTINCT error_type ORDER BY error_type)
-            FROM reject_errors WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)
-            GROUP BY line ORDER BY line
+            SELECT s.file_path, e.line, any_value(e.csv_line), list(DISTINCT e.error_type ORDER BY e.error_type)
+            FROM reject_errors e JOIN reject_scans s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
+            WHERE e.scan_id = (SELECT max(scan_id) FROM reject_scans)
+            GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line
             """
         ).fetchall()
         out = []
-        for line, text, types in rows:
+        for path, line, text, types in rows:
             text = (text or "").lstrip("\r\n").lstrip("\ufeff").rstrip("\r")
             if "INVALID ENCODING" in types:
-                out.append((int(line), text, _INVALID_ENCODING))
+                out.append((path, int(line), text, _INVALID_ENCODING))
             elif not text.startswith("#"):
-                out.append((int(line), text, _REASONS.get(types[0], types[0].lower())))
+                out.append((path, int(line), text, _REASONS.get(types[0], types[0].lower())))
         return out
 
-    def _read_transcoded(self, source: _Source, info: FileInfo) -> None:
+    def _rewritten(self, source: _Source, *, normalise: bool = False, transcode: bool = False) -> _Source:
+        """A copy of ``source`` in a temporary file, with LF line endings or transcoded to UTF-8."""
         tmp = self._temp(".log")
         with open(source.read_path, "rb") as src:
-            text, encoding = decode_text(src.read())
-        with open(tmp, "wb") as dst:
-            dst.write(text.encode("utf-8"))
-        info.encoding = encoding
-        self.read(dataclasses.replace(source, read_path=str(tmp), transcoded=True), info)
-
-    def _read_normalised(self, source: _Source, info: FileInfo) -> None:
-        tmp = self._temp(".log")
-        with open(source.read_path, "rb") as src, open(tmp, "wb") as dst:
-            dst.write(src.read().replace(b"\r\n", b"\n"))
-        self.read(dataclasses.replace(source, read_path=str(tmp), normalised=True), info)
+            data = src.read()
+        encoding = source.encoding
+        if transcode:
+            text, encoding = decode_text(data)
+            data = text.encode("utf-8")
+        if normalise:
+            data = data.replace(b"\r\n", b"\n")
+        tmp.write_bytes(data)
+        return dataclasses.replace(
+            source,
+            read_path=str(tmp),
+            normalised=source.normalised or normalise,
+            transcoded=source.transcoded or transcode,
+            encoding=encoding,
+        )
 
 
 _INVALID_ENCODING = "invalid encoding"
@@ -438,8 +495,8 @@ def load_logs(
     """Load the W3C logs under ``paths`` into table ``logs`` of a fresh in-memory DuckDB.
 
     ``columns`` limits the W3C columns loaded (``None``: every field found, including custom ones).
-    ``progress(done_bytes, total_bytes, path)`` is called after each file, and several times a second while
-    DuckDB reads a large one (from ``query_progress()``).
+    ``progress(done_bytes, total_bytes, "")`` is called after each DuckDB read and several times a second
+    during one (from ``query_progress()``).
     """
     files = collect_files(paths)
     total = sum(_size(p) for p in files)
@@ -448,20 +505,22 @@ def load_logs(
         loader = _Loader(columns, filters, Path(tmp))
         if threads:
             loader.con.execute(f"SET threads = {int(threads)}")
-        for path in files:
-            size = _size(path)
-            if progress is None:
-                for source in loader.plan(path):
-                    loader.read(source, loader.result.files[-1])
-            else:
-                with _ProgressPoller(loader.con, lambda pct, d=done, sz=size, p=str(path): progress(
-                    d + int(sz * pct / 100), total, p
-                )):
-                    for source in loader.plan(path):
-                        loader.read(source, loader.result.files[-1])
-            done += size
-            if progress is not None:
-                progress(done, total, str(path))
+        sources: list[_Source] = []
+        for path in files:  # the byte scans: fast, so they count for little in the progress
+            sources += loader.plan(path)
+        infos = {f.path: f for f in loader.result.files}
+        source_total = sum(s.size for s in sources) or 1
+
+        def report(done: int) -> None:
+            progress(min(total, int(total * done / source_total)), total, "")  # type: ignore[misc]
+
+        loader.read_all(sources, infos, report if progress is not None else None)
+        if progress is not None:
+            progress(total, total, "")
+        loader.result.malformed_samples.sort(key=lambda m: (m.path, m.line if m.line is not None else 1 << 62))
+        for origin, n in loader.con.execute("SELECT file, count(*) FROM all_logs GROUP BY file").fetchall():
+            if origin in infos:
+                infos[origin].rows = n
         result = loader.result
         result.data_lines = sum(f.rows for f in result.files)
         where = (filters or Filters()).sql()
