@@ -1,0 +1,46 @@
+"""The one visible list of the IIS modules w3py implements: IIS module name → class.
+
+A ``<modules>`` entry whose name is not here answers 500.21 for the paths it applies to. To add a module,
+write ``modules/<snake_name>.py`` with a ``Module`` subclass and add ONE line below (keep it sorted).
+Entries are ``"IISName": "w3py.modules.<file>:<Class>"`` so that each line stands alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from w3py.pipeline.module import Module
+
+_IMPLEMENTED: dict[str, str] = {
+    "AnonymousAuthenticationModule": "w3py.modules.anonymous_authentication:AnonymousAuthenticationModule",
+    "CustomErrorModule": "w3py.modules.custom_error:CustomErrorModule",
+    "DefaultDocumentModule": "w3py.modules.default_document:DefaultDocumentModule",
+    "DirectoryListingModule": "w3py.modules.directory_listing:DirectoryListingModule",
+    "HttpCacheModule": "w3py.modules.http_cache:HttpCacheModule",
+    "HttpLoggingModule": "w3py.modules.http_logging:HttpLoggingModule",
+    "HttpRedirectionModule": "w3py.modules.http_redirection:HttpRedirectionModule",
+    "ProtocolSupportModule": "w3py.modules.protocol_support:ProtocolSupportModule",
+    "RequestFilteringModule": "w3py.modules.request_filtering.module:RequestFilteringModule",
+    "StaticFileModule": "w3py.modules.static_file:StaticFileModule",
+}
+
+
+def _load(table: dict[str, str]) -> dict[str, "type[Module]"]:
+    out: dict[str, type[Module]] = {}
+    for name, where in table.items():
+        module_name, _, class_name = where.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # listed before its file landed in this branch: not implemented here yet
+        if cls.name != name:
+            raise TypeError(f"w3py.modules lists {name!r} but {where} is named {cls.name!r}")
+        out[name] = cls
+    return out
+
+
+MODULES: dict[str, "type[Module]"] = _load(_IMPLEMENTED)

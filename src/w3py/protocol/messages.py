@@ -82,6 +82,9 @@ class Request:
     received_wall: float = 0.0  # time.time() at the same moment (log timestamps)
     connection_id: int = 0
     body: BodyReader = EMPTY_BODY
+    # Added by the listener: the host name the site was chosen by (Host header, or the absolute-form
+    # target's authority), lower-cased, without the port; "" for an HTTP/1.0 request without Host.
+    host: str = ""
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of header ``name`` (lower-case bytes), or None."""

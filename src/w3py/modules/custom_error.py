@@ -1,0 +1,314 @@
+"""CustomErrorModule (IIS's ``custerr.dll``): what the client sees when a request ends with status >= 400.
+
+IIS behaviour reproduced (iis-reference.md §4.2; the ``system.webServer/httpErrors`` section, §1.5). The module
+runs at SEND_RESPONSE, when the head is about to leave, for every request that reached the pipeline:
+
+1. Statuses below 400 are never touched.
+2. ``existingResponse``: ``PassThrough`` sends whatever the handler produced; ``Replace`` always replaces it;
+   ``Auto`` (the default) leaves it alone when the producer asked to skip custom errors (ASP.NET's
+   ``TrySkipIisCustomErrors``, our ``set_status(..., skip_custom_errors=True)``), else goes on.
+3. ``errorMode`` × where the client is: ``Detailed`` → the detailed page, ``Custom`` → the custom page,
+   ``DetailedLocalOnly`` (the default) → detailed for a local client (loopback, or the server's own address),
+   custom for everybody else.
+4. The detailed page is generated only when the response has no body yet (under ``Auto``): a handler's own
+   error body (a framework's debug page) is sent unchanged.
+5. The custom branch discards the body and uses the ``<error>`` row for (statusCode, subStatusCode): an exact
+   substatus row wins over a ``subStatusCode="-1"`` row, which matches every substatus. ``responseMode``:
+   ``File`` (prefixLanguageFilePath / language folder / path), ``ExecuteURL`` (a page of the same site) or
+   ``Redirect`` (302 to ``path``). With no row, ``defaultPath`` with ``defaultResponseMode`` is used when set,
+   else a built-in one-line text; a missing file also gives the one-line text.
+6. Headers the producer set (``Allow`` on 405, ``WWW-Authenticate`` on 401, custom headers, ``Connection:
+   close``) survive the replacement; only the entity headers are rewritten.
+7. A row declared in a web.config (delegated configuration) may not point outside that web.config's folder
+   unless ``allowAbsolutePathsWhenDelegated`` is true (IIS's guard; the attribute is locked in stock config).
+
+Choices where w3py's issue asks for something IIS does not do, documented in docs/errors.md:
+- the status line always carries the status the pipeline set: a custom page (File or ExecuteURL) never turns a
+  404 into a 200 (IIS lets an ExecuteURL child decide the final status). ``Redirect`` is a 302, as in IIS;
+- the language folder is chosen from ``Accept-Language`` among the folders that exist, else ``en-US`` (also
+  when the header is absent, where IIS sends its one-line text);
+- ExecuteURL serves the page's file from the same site (a static page); it does not run a child request.
+
+The custom page never shows internals (paths, module names, tracebacks): it is a file the admin wrote, or a
+fixed one-line text. The detailed page shows them, HTML-escaped, with the texts of ``w3py.catalog``. The pure
+parts (the decision, the languages, the renderers) are in ``custom_error_pages``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from w3py import catalog, status
+from w3py.api import WEB_CORE, HTTPContext, Module, Notification
+from w3py.config.sections import HttpErrorsSection, StaticContentSection
+from w3py.modules import custom_error_pages as pages
+from w3py.modules.custom_error_pages import Action
+
+log = logging.getLogger("w3py.modules.custom_error")
+
+# The biggest configuration file we read to show its source on the 500.19 detailed page.
+MAX_CONFIG_SOURCE_BYTES = 4 * 1024 * 1024
+
+_NOT_YET = {"en": "Not yet determined", "ja": "未確定"}
+_ANONYMOUS = {"en": "Anonymous", "ja": "匿名"}
+# Content types for the custom error files IIS ships and admins usually write, when staticContent has none.
+_FALLBACK_TYPES = {".htm": b"text/html", ".html": b"text/html", ".txt": b"text/plain"}
+
+
+class _Defaults:
+    """httpErrors as the schema defines it, for a path whose configuration could not be read (500.19)."""
+
+    error_mode = pages.ERROR_MODE_DETAILED_LOCAL_ONLY
+    existing_response = pages.EXISTING_AUTO
+    default_path = ""
+    default_response_mode = pages.RESPONSE_MODE_FILE
+    detailed_more_information_link = "http://go.microsoft.com/fwlink/?LinkID=62293"
+    allow_absolute_paths_when_delegated = False
+    items: tuple = ()
+    origin = None
+
+
+def iis_notification_name(notification: Notification | None) -> str:
+    """``BeginRequest`` for BEGIN_REQUEST: how IIS names a notification on the detailed page."""
+    if notification is None or not notification.name:
+        return "BeginRequest"
+    return "".join(part.capitalize() for part in notification.name.split("_"))
+
+
+def _has_body(body: Any) -> bool:
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return len(body) > 0
+    return body is not None  # a FileBody or a stream
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+class CustomErrorModule(Module):
+    """Replaces error responses with the detailed or the custom error page, as ``httpErrors`` says."""
+
+    name = "CustomErrorModule"
+    sections = (HttpErrorsSection, StaticContentSection)
+
+    def provision(self, config: Any) -> None:
+        section = config.get(HttpErrorsSection) if config is not None else None
+        # httpErrors as the schema defines it when this path has no readable configuration (500.19 plans)
+        self.section: Any = section if section is not None else _Defaults()
+        self._static = config.get(StaticContentSection) if config is not None else None
+        self._mime: dict[str, bytes] | None = None  # built on the first custom page served from a file
+        self.files = pages.FileCache()
+        self._folders: dict[Path, dict[str, str]] = {}
+        self._warned: set[Path] = set()
+
+    # --- SEND_RESPONSE ------------------------------------------------------------------------------------
+    def on_send_response(self, ctx: HTTPContext) -> None:
+        response = ctx.response
+        code = response.status.code
+        if code < 400:
+            return
+        section = self.section
+        request = ctx.request
+        action = pages.decide(
+            code,
+            error_mode=section.error_mode,
+            existing_response=section.existing_response,
+            is_local=pages.is_local_client(request.client[0], request.server[0]),
+            has_body=_has_body(response.body),
+            skip_custom_errors=response.skip_custom_errors,
+        )
+        if action is Action.LEAVE:
+            return
+        tags = pages.parse_accept_language(request.header(b"accept-language"))
+        if action is Action.DETAILED:
+            lang = pages.page_language(tags)
+            body = pages.render_detailed(self._facts(ctx, lang), _texts(code, response.status.substatus, lang), lang)
+            self._replace(ctx, body, pages.DETAILED_CONTENT_TYPE)
+            # IIS sends its detailed page with "Cache-Control: private": it holds paths no shared cache should keep
+            response.set_header(b"cache-control", b"private")
+            return
+        self._custom(ctx, tags)
+
+    # --- the custom branch --------------------------------------------------------------------------------
+    def _custom(self, ctx: HTTPContext, tags: list[str]) -> None:
+        response = ctx.response
+        code = response.status.code
+        choice = pages.choose_error_page(self.section, code, response.status.substatus)
+        if choice is not None:
+            if choice.mode == pages.RESPONSE_MODE_REDIRECT:
+                self._redirect(ctx, choice.path)
+                return
+            if choice.mode == pages.RESPONSE_MODE_EXECUTE_URL:
+                found = self._execute_url_file(ctx, choice.path)
+            else:
+                found = self._file(choice, tags, getattr(getattr(ctx.plan, "server_config", None), "root", None))
+            if found is not None:
+                data, content_type = found
+                self._replace(ctx, data, content_type)
+                return
+        self._replace(ctx, pages.render_builtin(code), pages.BUILTIN_CONTENT_TYPE)
+
+    def _file(self, choice: pages.ErrorPageChoice, tags: list[str], root: Any) -> tuple[bytes, bytes] | None:
+        relative = choice.path.replace("\\", "/")
+        candidates: list[Path] = []
+        if choice.prefix:
+            base = pages.config_path(choice.prefix, root)
+            folders = self._folders.get(base)
+            if folders is None:
+                folders = self._folders[base] = pages.language_folders(base)
+            candidates = [base / folder / relative for folder in pages.language_candidates(tags, folders)]
+        else:
+            path = pages.config_path(choice.path, root)
+            if not path.is_absolute() and choice.origin_dir:
+                path = Path(choice.origin_dir) / path
+            candidates = [path]
+        for path in candidates:
+            if not self._allowed(choice, path):
+                if path not in self._warned:  # once per path, not once per request
+                    self._warned.add(path)
+                    log.warning("custom error page %s is outside the folder of the web.config that names it "
+                                "(allowAbsolutePathsWhenDelegated is false): the built-in text is sent", path)
+                return None
+            data = self.files.read(path)
+            if data is not None:
+                return data, self._content_type(path)
+        return None
+
+    def _allowed(self, choice: pages.ErrorPageChoice, path: Path) -> bool:
+        """IIS's allowAbsolutePathsWhenDelegated guard: a web.config's row stays inside its own folder."""
+        if not choice.delegated or self.section.allow_absolute_paths_when_delegated:
+            return True
+        return bool(choice.origin_dir) and _inside(path, Path(choice.origin_dir))
+
+    def _execute_url_file(self, ctx: HTTPContext, url: str) -> tuple[bytes, bytes] | None:
+        """ExecuteURL for a static page: the file the URL maps to in the same site (never outside it)."""
+        site = ctx.site
+        if not url.startswith("/") or site is None or not hasattr(site, "map_path"):
+            return None
+        url = url.split("?", 1)[0]
+        if any(seg in ("..", ".") for seg in url.split("/")):
+            return None
+        try:
+            mapped = site.map_path(url)
+        except Exception:
+            return None
+        physical = Path(getattr(mapped, "physical_path", mapped))
+        vdir_root = getattr(getattr(mapped, "vdir", None), "physical_path", None)
+        if vdir_root is not None and not _inside(physical, Path(vdir_root)):
+            return None
+        data = self.files.read(physical)
+        if data is None:
+            return None
+        return data, self._content_type(physical)
+
+    def _redirect(self, ctx: HTTPContext, target: str) -> None:
+        if "\r" in target or "\n" in target:
+            self._replace(ctx, pages.render_builtin(ctx.response.status.code), pages.BUILTIN_CONTENT_TYPE)
+            return
+        if target.startswith("/"):
+            request = ctx.request
+            scheme = "https" if request.tls else "http"
+            host = (request.header(b"host") or b"").decode("latin-1") or _host_port(request.server)
+            target = f"{scheme}://{host}{target}"
+        response = ctx.response
+        response.set_status(status.FOUND)
+        self._replace(ctx, pages.render_redirect(target), pages.REDIRECT_CONTENT_TYPE)
+        response.set_header(b"location", target.encode("latin-1", "replace"))
+
+    def _content_type(self, path: Path) -> bytes:
+        """The file's Content-Type from staticContent's mimeMap, as IIS picks it for custom error files."""
+        mime = self._mime
+        if mime is None:
+            mime = self._mime = {}
+            for item in getattr(self._static, "items", ()):
+                mime[item.file_extension.lower()] = item.mime_type.encode("latin-1", "replace")
+        ext = path.suffix.lower()
+        return mime.get(ext) or _FALLBACK_TYPES.get(ext, b"application/octet-stream")
+
+    @staticmethod
+    def _replace(ctx: HTTPContext, body: bytes, content_type: bytes) -> None:
+        response = ctx.response
+        response.headers = pages.replace_entity_headers(response.headers, content_type)
+        response.body = body
+
+    # --- the detailed page --------------------------------------------------------------------------------
+    def _facts(self, ctx: HTTPContext, lang: str) -> pages.DetailFacts:
+        response = ctx.response
+        request = ctx.request
+        config_error = ctx.config_error
+        notification = ctx.status_notification
+        before_auth = notification is None or notification <= Notification.BEGIN_REQUEST
+        logon = (_NOT_YET if before_auth else _ANONYMOUS).get(lang, "")
+        user = ctx.user or logon
+        scheme = "https" if request.tls else "http"
+        host = _host_name(request) or request.server[0]
+        url = f"{scheme}://{host}:{request.server[1]}{ctx.url}"
+        source = None
+        error_code = pages.hresult_of(response.win32)
+        if config_error is not None:
+            error_code = config_error.hresult
+            excerpt: tuple[tuple[int, str], ...] = ()
+            if config_error.file and config_error.line:
+                excerpt = pages.config_excerpt(_read_text(config_error.file), config_error.line)
+            source = pages.ConfigSource(config_error.message, config_error.file or "", config_error.line or 0,
+                                        excerpt)
+        return pages.DetailFacts(
+            status=response.status.code,
+            substatus=response.status.substatus,
+            reason=response.reason,
+            error_code=error_code,
+            module=ctx.status_module or WEB_CORE,
+            notification=iis_notification_name(notification),
+            handler=ctx.handler_name or _NOT_YET.get(lang, ""),
+            requested_url=url,
+            physical_path=ctx.physical_path,
+            logon_method=logon,
+            logon_user=user,
+            detail="" if config_error is not None else (ctx.detail or ""),  # 500.19 shows Config Error instead
+            config=source,
+            more_information_link=self.section.detailed_more_information_link,
+        )
+
+
+def _texts(code: int, substatus: int, lang: str) -> pages.PageTexts:
+    try:
+        entry = catalog.lookup(code, substatus) or catalog.lookup(code, 0)
+    except Exception:  # a broken catalog must not turn an error page into a crash
+        log.exception("status catalog unavailable for %s.%s", code, substatus)
+        entry = None
+    if entry is None:
+        reason = status.reason_phrase(code) or "Error"
+        return pages.PageTexts(reason, reason)
+    text = entry.text(lang)
+    return pages.PageTexts(text.title, text.description, tuple(text.causes), tuple(text.things_to_try))
+
+
+def _host_name(request: Any) -> str:
+    host = (request.header(b"host") or b"").decode("latin-1")
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host else ""
+
+
+def _host_port(server: tuple[str, int]) -> str:
+    ip, port = server
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CONFIG_SOURCE_BYTES)
+    except OSError:
+        return ""
+    return data.decode("utf-8", "replace")
+
+
+__all__ = ["CustomErrorModule", "iis_notification_name"]

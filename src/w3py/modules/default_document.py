@@ -1,0 +1,122 @@
+"""DefaultDocumentModule (defdoc.dll): a directory URL inside the ``StaticFile`` handler.
+
+IIS behaviour reproduced (reference §1.7, §3.4, §5.10 note 6):
+
+* a directory requested without its trailing slash gets IIS's courtesy redirect: 301 to the same URL with
+  ``/`` added, query string kept (``Location`` absolute, built from the request's scheme and Host);
+* with the slash, the ``defaultDocument/files`` list is tried in order (when ``enabled``): the first name
+  that exists as a file is served as if it had been requested — handler mapping runs again for that name, so
+  a default document owned by another handler goes to that handler, and a static one is served by
+  StaticFileModule (which answers 405.0 to a POST, as IIS does). The URL the pipeline logs stays the
+  directory's;
+* no default document: the request goes on to DirectoryListingModule (listing or 403.14).
+
+A hidden (dot-named) directory answers 404.9, like a hidden file.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from w3py import status
+from w3py.api import HTTPContext, Module, NotificationStatus, file_signature
+from w3py.config.sections import DefaultDocumentSection
+
+CONTINUE = NotificationStatus.CONTINUE
+FINISH = NotificationStatus.FINISH_REQUEST
+
+
+def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes) -> bytes:
+    """``scheme://host`` + path (+ ``?query``) for a Location header; path-only when the request had no
+    Host (HTTP/1.0)."""
+    request = ctx.request
+    host = request.header(b"host")
+    location = raw_path + (b"?" + raw_query if raw_query else b"")
+    if not host:
+        return location
+    return (b"https://" if request.tls else b"http://") + host + location
+
+
+def moved_body(location: bytes) -> bytes:
+    """A short HTML body for a redirect (clients follow the Location header; people may read this)."""
+    href = location.replace(b"&", b"&amp;").replace(b'"', b"&quot;").replace(b"<", b"&lt;")
+    return b'<html><head><title>Moved</title></head><body><h1>Moved</h1><p>Now at <a href="%s">%s</a>.</p>' \
+           b"</body></html>" % (href, href)
+
+
+class DefaultDocumentModule(Module):
+    """Courtesy slash redirect and default documents for directory URLs."""
+
+    name = "DefaultDocumentModule"
+    sections = (DefaultDocumentSection,)
+
+    def provision(self, config: Any) -> None:
+        section = config[DefaultDocumentSection]
+        self.enabled = bool(section.enabled)
+        self.files = tuple(entry.value for entry in section.files.items)
+
+    async def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
+        info = ctx.file_info
+        plan = ctx.plan
+        if info is None:
+            info = ctx.file_info = plan.mapper.lookup(ctx.url, ctx.physical_path)
+            ctx.physical_path = info.path
+        if not info.is_dir:
+            return CONTINUE
+        if info.hidden:
+            ctx.response.set_status(status.FILE_ATTRIBUTE_HIDDEN, 2, "dot-directories are hidden")
+            return FINISH
+        request = ctx.request
+        if not ctx.url.endswith("/"):
+            location = absolute_location(ctx, request.path + b"/", request.query)
+            response = ctx.response
+            response.set_status(status.MOVED_PERMANENTLY)
+            response.set_header(b"location", location)
+            response.set_header(b"content-type", b"text/html; charset=UTF-8")
+            response.body = moved_body(location)
+            return FINISH
+        if not self.enabled or not self.files:
+            return CONTINUE
+        mapper = plan.mapper
+        # the choice depends on which names exist in the directory: a cached answer must notice changes
+        try:
+            dir_st = os.stat(info.path)
+        except OSError:
+            return CONTINUE
+        if ctx.cache_depends is None:
+            ctx.cache_depends = []
+        ctx.cache_depends.append((info.path, file_signature(dir_st)))
+        for name in self.files:
+            doc_url = ctx.url + name
+            doc = mapper.lookup(doc_url)
+            if not doc.is_file:
+                continue
+            ctx.file_info = doc
+            ctx.physical_path = doc.path
+            handler = plan.handlers.select(request.method, doc_url)
+            if handler is None or handler is ctx.handler:
+                return CONTINUE  # the same StaticFile handler: StaticFileModule serves it next
+            # another handler owns this document (e.g. a script): the same checks as at MAP_REQUEST_HANDLER,
+            # then run it in place of ours
+            ctx.handler = handler
+            ctx.handler_name = handler.name
+            if handler.bad_module is not None:
+                ctx.response.set_status(status.MODULE_NOT_RECOGNIZED, 0x7E,
+                                        f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
+                                        "in its module list")
+                return FINISH
+            if handler.denied is not None:
+                ctx.response.set_status(handler.denied, 5, f'accessPolicy does not grant "{handler.require_access}"'
+                                        f' required by handler "{handler.name}"')
+                return FINISH
+            for fn, is_async, module in handler.entries:
+                if module is self:
+                    continue
+                rv = fn(ctx)
+                if is_async:
+                    rv = await rv
+                if rv is FINISH:
+                    break
+            return FINISH
+        return CONTINUE

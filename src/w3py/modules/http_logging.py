@@ -1,0 +1,235 @@
+"""HttpLoggingModule (IIS's ``loghttp.dll``): one W3C line per request, in the site's log file.
+
+IIS behaviour reproduced (iis-reference.md §1.9 ``logFile``, §1.11 ``httpLogging``, §2.2):
+
+* The line is written at LOG_REQUEST, which the engine runs from the listener's completion hook, once the
+  last byte was handed to the kernel: ``sc-bytes``, ``cs-bytes`` and ``time-taken`` are final then.
+  ``time-taken`` runs from the first byte of the request received to the last byte of the response sent, in
+  milliseconds, as HTTP.sys measures it.
+* ``<siteDefaults>/<site> logFile enabled="false"`` writes nothing for that site; ``system.webServer/httpLogging
+  dontLog="true"`` writes nothing for the path it applies to; ``selectiveLogging`` keeps every request
+  (``LogAll``), only statuses below 400 (``LogSuccessful``) or only 400 and up (``LogError``).
+* Requests refused early (request filtering's 404.x, a 500.19 for a broken web.config) are logged like any
+  other: the end notifications run for every request that reached the pipeline.
+* A response the client did not receive completely is logged with ``sc-win32-status`` 64
+  (ERROR_NETNAME_DELETED) unless a module set a Win32 status of its own.
+* ``cs-uri-stem`` is the decoded URL IIS logs (``/a b.htm`` is written ``/a+b.htm`` by the field encoding);
+  ``cs-uri-query`` is the query string as sent, without the ``?``.
+
+The file format (names, rollover, header block, value encoding so that no client text can forge a line,
+buffering, several processes appending to one file) belongs to ``w3py.logs.writer``; this module only
+decides whether a request is logged and fills the record. One writer serves each site's log settings in a
+process, whatever the number of configuration paths (and so module instances) the site has.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from w3py.api import HTTPContext, Module
+from w3py.config.sections import HttpLoggingSection
+from w3py.logs.writer import W3CLogWriter
+
+log = logging.getLogger("w3py.modules.http_logging")
+
+SELECTIVE_LOG_ALL = "LogAll"
+SELECTIVE_LOG_SUCCESSFUL = "LogSuccessful"
+SELECTIVE_LOG_ERROR = "LogError"
+# sc-win32-status of a response the client did not take in full (the connection went away).
+WIN32_NETNAME_DELETED = 64
+
+
+def should_log(status: int, dont_log: bool, selective_logging: str) -> bool:
+    """Whether httpLogging lets a response with ``status`` be logged (IIS: LogSuccessful is 100–399,
+    LogError is 400–999)."""
+    if dont_log:
+        return False
+    if selective_logging == SELECTIVE_LOG_SUCCESSFUL:
+        return status < 400
+    if selective_logging == SELECTIVE_LOG_ERROR:
+        return status >= 400
+    return True
+
+
+class SiteLogWriters:
+    """The W3C writers of this process: one per site and log settings, shared by every module instance.
+
+    A configuration reload that leaves a site's ``logFile`` unchanged keeps its writer (and its buffer).
+    Changed settings get a writer of their own; the previous one stays open (and flushed every second) for
+    the requests of the old snapshot still in flight, and is closed with the others at shutdown.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[tuple, W3CLogWriter | None] = {}
+        # The hot path: the writer of the last Site object seen per site id (one dict lookup and an identity
+        # check per request; the settings key, a repr of logFile, is only computed for a new Site object).
+        self._fast: dict[int, tuple[Any, bool, W3CLogWriter | None]] = {}
+
+    def get(self, site: Any, log_in_utf8: bool) -> W3CLogWriter | None:
+        """The writer for ``site`` (None when its logging is disabled or cannot be set up)."""
+        fast = self._fast.get(site.id)
+        if fast is not None and fast[0] is site and fast[1] == log_in_utf8:
+            return fast[2]
+        key = (site.id, repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
+        with self._lock:
+            if key in self._by_key:
+                writer = self._by_key[key]
+            else:
+                try:
+                    writer = W3CLogWriter.from_site(site, log_in_utf8)
+                except (ValueError, OSError) as exc:
+                    log.error("site %s: W3C logging is off: %s", site.id, exc)
+                    writer = None
+                self._by_key[key] = writer
+        self._fast[site.id] = (site, log_in_utf8, writer)
+        return writer
+
+    def writers(self) -> list[W3CLogWriter]:
+        """Every open writer."""
+        return [w for w in list(self._by_key.values()) if w is not None]
+
+    def flush_all(self) -> None:
+        """Write out every buffered line now."""
+        for writer in self.writers():
+            writer.flush()
+
+    def close_all(self) -> None:
+        """Flush and close every writer (shutdown)."""
+        with self._lock:
+            writers = self.writers()
+            self._by_key.clear()
+            self._fast.clear()
+        for writer in writers:
+            writer.close()
+
+
+#: The writers of this process. The server closes them at shutdown; tests may build their own.
+WRITERS = SiteLogWriters()
+
+
+class _ServerVariables:
+    """Server variables for customFields of sourceType ServerVariable, computed only when asked for."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: HTTPContext) -> None:
+        self._ctx = ctx
+
+    def get(self, name: str) -> str | None:
+        return self._ctx.server_variable(name)
+
+
+def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.decode("latin-1").lower()
+        if key not in out:
+            out[key] = value.decode("utf-8", "replace")
+    return out
+
+
+# Request headers that have a W3C field of their own: lower-case name -> record key.
+_HEADER_FIELDS = {b"user-agent": "cs_user_agent", b"referer": "cs_referer", b"cookie": "cs_cookie",
+                  b"host": "cs_host"}
+
+
+def build_record(ctx: HTTPContext, with_custom: bool = False) -> dict[str, Any]:
+    """The W3C record of a finished request (``ctx.result`` set by the listener): a mapping keyed by the
+    field keys of ``w3py.logs.fields`` (``cs_uri_stem`` ...); a missing key is written ``-``.
+
+    This runs once per request, so it is one dict display and one pass over the request headers."""
+    request = ctx.request
+    response = ctx.response
+    result = ctx.result
+    status = response.status
+    win32 = response.win32
+    query = request.query
+    record = {
+        "s_ip": request.server[0],
+        "cs_method": request.method,
+        "cs_uri_stem": ctx.url,
+        "cs_uri_query": query.decode("utf-8", "replace") if query else None,
+        "s_port": request.server[1],
+        "cs_username": ctx.user or None,
+        "c_ip": request.client[0],
+        "cs_version": "HTTP/" + request.http_version,
+        "sc_status": status.code,
+        "sc_substatus": status.substatus,
+    }
+    if result is not None:
+        record["sc_bytes"] = result.bytes_sent
+        record["cs_bytes"] = result.bytes_received
+        taken = round((result.finished_at - request.received_at) * 1000)
+        record["time_taken"] = taken if taken > 0 else 0
+        if not result.completed and win32 == 0:
+            win32 = WIN32_NETNAME_DELETED
+    record["sc_win32_status"] = win32
+    fields = _HEADER_FIELDS
+    for name, value in request.headers:
+        key = fields.get(name)
+        if key is not None and key not in record:
+            record[key] = value.decode("utf-8", "replace")
+    if with_custom:
+        record["request_headers"] = _headers(request.headers)
+        record["response_headers"] = _headers(response.headers)
+        record["server_variables"] = _ServerVariables(ctx)
+    return record
+
+
+class HttpLoggingModule(Module):
+    """Writes the request's W3C log line at LOG_REQUEST, as ``logFile`` and ``httpLogging`` say."""
+
+    name = "HttpLoggingModule"
+    sections = (HttpLoggingSection,)
+
+    def provision(self, config: Any) -> None:
+        # no configuration (a 500.19 plan without a readable ancestor): log with the schema defaults
+        section = config.get(HttpLoggingSection) if config is not None else None
+        self.dont_log = bool(getattr(section, "dont_log", False))
+        self.selective_logging = str(getattr(section, "selective_logging", SELECTIVE_LOG_ALL))
+        # httpLogging as a range of logged statuses, so the per-request test is one chained comparison
+        if self.dont_log:
+            self._logged = (0, 0)
+        elif self.selective_logging == SELECTIVE_LOG_SUCCESSFUL:
+            self._logged = (0, 400)
+        elif self.selective_logging == SELECTIVE_LOG_ERROR:
+            self._logged = (400, 1 << 31)
+        else:
+            self._logged = (0, 1 << 31)
+        self.writers = WRITERS
+        # The writer of the last Site object seen: a plan (so this instance) serves one site of one snapshot.
+        self._site: Any = None
+        self._writer: W3CLogWriter | None = None
+
+    def on_log_request(self, ctx: HTTPContext) -> None:
+        low, high = self._logged
+        if not low <= ctx.response.status.code < high:
+            return
+        site = ctx.site
+        if site is not self._site:
+            if site is None:
+                return
+            self._writer = self.writers.get(site, _log_in_utf8(ctx.plan))
+            self._site = site
+        writer = self._writer
+        if writer is not None:
+            writer.write(build_record(ctx, bool(writer.custom_fields)))
+
+    def cleanup(self) -> None:
+        # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the
+        # buffered lines, since a forked worker may leave without running atexit handlers.
+        self.writers.flush_all()
+
+
+def _log_in_utf8(plan: Any) -> bool:
+    """``system.applicationHost/log/@logInUTF8`` (default true), from the server configuration of the plan."""
+    server = getattr(plan, "server_config", None)
+    if server is None:
+        return True
+    return bool(getattr(server.log, "log_in_utf8", True))
+
+
+__all__ = ["HttpLoggingModule", "SiteLogWriters", "WRITERS", "build_record", "should_log"]

@@ -1,0 +1,138 @@
+"""HttpRedirectionModule (redirect.dll): ``system.webServer/httpRedirect``.
+
+IIS behaviour reproduced (reference §1.11, §5.8):
+
+* ``enabled="true"`` with a ``destination`` redirects every request under the path where the section was
+  configured. ``httpResponseStatus`` picks the code: Found 302 (default), Permanent 301, Temporary 307,
+  PermRedirect 308.
+* ``exactDestination="false"`` (default): the part of the request path below the configured path is appended
+  to the destination, and the query string is kept (``/old/a/b.htm?x`` with destination
+  ``http://new/site`` → ``http://new/site/a/b.htm?x``); ``"true"``: the destination is used as is.
+* ``childOnly="true"``: only requests for files directly in the configured directory are redirected (not the
+  directory itself, nor sub-directories), to destination + file name.
+* wildcard rules ``<add wildcard="*.php" destination="/x$Q"/>`` are tried first, in order; a wildcard with a
+  ``/`` matches the path below the configured path, one without matches the last segment; the first match
+  redirects to its destination (exact). Variables in any destination: ``$S`` the path below the configured
+  path (with its leading ``/``), ``$V`` the request path, ``$Q`` ``?`` + query (or nothing), ``$P`` the query
+  without ``?``.
+
+It runs at BEGIN_REQUEST with LOW priority, so refusals made at BEGIN_REQUEST by request filtering (and IP
+restrictions) come first.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any
+from urllib.parse import quote
+
+from w3py import status
+from w3py.api import HTTPContext, Module, Notification, NotificationStatus, Priority
+from w3py.config.sections import HttpRedirectSection
+from w3py.modules.default_document import moved_body
+
+CONTINUE = NotificationStatus.CONTINUE
+FINISH = NotificationStatus.FINISH_REQUEST
+
+_STATUS = {
+    "Permanent": status.MOVED_PERMANENTLY,
+    "Found": status.FOUND,
+    "Temporary": status.TEMPORARY_REDIRECT,
+    "PermRedirect": status.PERMANENT_REDIRECT,
+}
+# characters a Location may carry as they are; anything else (spaces, non-ASCII) is percent-encoded
+_LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_VARIABLE = re.compile(r"\$([SVQP])")
+
+
+def substitute(destination: str, suffix: str, url: str, query: str) -> str:
+    """Replace ``$S``, ``$V``, ``$Q`` and ``$P`` in a destination."""
+    if "$" not in destination:
+        return destination
+    values = {"S": suffix, "V": url, "Q": ("?" + query) if query else "", "P": query}
+    return _VARIABLE.sub(lambda m: values[m.group(1)], destination)
+
+
+class HttpRedirectionModule(Module):
+    """Redirects requests per ``httpRedirect``."""
+
+    name = "HttpRedirectionModule"
+    sections = (HttpRedirectSection,)
+    priority = {Notification.BEGIN_REQUEST: Priority.LOW}
+
+    def provision(self, config: Any) -> None:
+        section = config[HttpRedirectSection]
+        self.section = section
+        self.enabled = bool(section.enabled)
+        self.destination = section.destination or ""
+        self.exact = bool(section.exact_destination)
+        self.child_only = bool(section.child_only)
+        self.status = _STATUS.get(section.http_response_status, status.FOUND)
+        self.wildcards = tuple(
+            (re.compile(fnmatch.translate(entry.wildcard), re.IGNORECASE), "/" in entry.wildcard, entry.destination)
+            for entry in section.items
+        )
+        self._base: str | None = None  # the virtual path the section was configured at, found on first use
+
+    def _configured_at(self, ctx: HTTPContext) -> str:
+        """The highest directory above the request whose effective httpRedirect is this same section."""
+        base = self._base
+        if base is not None:
+            return base
+        plan = ctx.plan
+        server_config = getattr(plan, "server_config", None)
+        directory = getattr(plan, "directory", "/")
+        base = directory
+        if server_config is not None:
+            current = directory
+            while current != "/":
+                parent = current.rsplit("/", 1)[0] or "/"
+                try:
+                    other = server_config.effective(plan.site, parent)[HttpRedirectSection]
+                except Exception:
+                    break
+                if other is not self.section:
+                    break
+                base = current = parent
+        self._base = base
+        return base
+
+    def on_begin_request(self, ctx: HTTPContext) -> NotificationStatus:
+        if not self.enabled:
+            return CONTINUE
+        url = ctx.url
+        base = self._configured_at(ctx).rstrip("/")
+        suffix = url[len(base):] if url.lower().startswith(base.lower()) else url
+        query = ctx.request.query.decode("latin-1")
+        target: str | None = None
+        for pattern, with_slash, destination in self.wildcards:
+            subject = suffix if with_slash else url.rsplit("/", 1)[-1]
+            if pattern.match(subject):
+                target = substitute(destination, suffix, url, query)
+                break
+        if target is None:
+            if not self.destination:
+                return CONTINUE
+            if self.child_only:
+                rest = suffix.lstrip("/")
+                if not rest or "/" in rest:
+                    return CONTINUE
+            if self.exact:
+                target = substitute(self.destination, suffix, url, query)
+            else:
+                dest = substitute(self.destination, suffix, url, query)
+                if "$" in self.destination:
+                    target = dest
+                else:
+                    rest = suffix if suffix != "/" else ""
+                    target = dest.rstrip("/") + rest if rest else dest
+                    if query and "?" not in target:
+                        target += "?" + query
+        location = quote(target, safe=_LOCATION_SAFE).encode("ascii")
+        response = ctx.response
+        response.set_status(self.status)
+        response.set_header(b"location", location)
+        response.set_header(b"content-type", b"text/html; charset=UTF-8")
+        response.body = moved_body(location)
+        return FINISH

@@ -1,0 +1,470 @@
+"""``PipelineApplication``: the pipeline side of the listener seam (``w3py.protocol.messages.Application``).
+
+Per request: decode the URL once, find (or build) the plan for (site, configuration directory), map the
+physical path, run the engine; serve repeats of cacheable static responses from the response cache
+(``cache.py``). Plans are built from the effective configuration:
+
+* the module list is the effective ``<modules>`` (native entries must also be in ``<globalModules>``); a name
+  that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path; managed
+  entries with the ``managedHandler`` precondition never run (no managed handlers exist in w3py) and are
+  skipped, other managed entries → 500.21;
+* the handler map from ``<handlers>``;
+* a ``ConfigError`` from ``effective()`` → 500.19 for that path, with the error on ``ctx.config_error``; the
+  plan then uses the modules of the nearest ancestor directory whose configuration loads, so errors are still
+  rendered and logged, and the rest of the site is unaffected.
+
+Plans are cached per (site id, directory) and rebuilt when ``effective()`` returns a different object
+(the configuration layer hands out a new snapshot when a file changes).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from w3py.errors import ConfigError, HTTPError
+from w3py.pipeline import engine
+from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, file_signature, install_hit
+from w3py.pipeline.context import HTTPContext
+from w3py.pipeline.files import DEFAULT_OPTIONS, Mapper, SiteOptions
+from w3py.pipeline.handlers import (
+    RESOURCE_DIRECTORY,
+    RESOURCE_EITHER,
+    RESOURCE_FILE,
+    HandlerMap,
+    PreconditionError,
+)
+from w3py.pipeline.notifications import Notification, NotificationStatus
+from w3py.pipeline.paths import url_from_raw
+from w3py.protocol.messages import Request, Response
+from w3py.status import (
+    CONFIG_DATA_INVALID,
+    INTERNAL_SERVER_ERROR,
+    MODULE_NOT_RECOGNIZED,
+    NO_HANDLER,
+    NOT_FOUND,
+    Status,
+)
+
+log = logging.getLogger("w3py.pipeline")
+
+# Plans kept per application (one per (site, directory) seen). Bounded: URLs come from clients, and a
+# directory that does not exist still gets a plan (its parent's configuration).
+MAX_PLANS = 4096
+# Distinct plans (different configuration or virtual directory) kept; beyond it all are dropped and rebuilt.
+MAX_SHARED_PLANS = 512
+
+FINISH = NotificationStatus.FINISH_REQUEST
+CONTINUE = NotificationStatus.CONTINUE
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
+
+
+def _empty_plan() -> "SitePlan":
+    plan = SitePlan([])
+    plan.mapper = None
+    plan.remove_server_header = False
+    plan.site = None
+    plan.server_config = None
+    plan.directory = "/"
+    plan.use_cache = False
+    return plan
+
+
+def config_directory(url: str) -> str:
+    """The virtual directory whose configuration applies to ``url``: ``/a/b.txt`` → ``/a``, ``/a/`` → ``/a``."""
+    if url.endswith("/"):
+        return url[:-1] or "/"
+    cut = url.rfind("/")
+    return url[:cut] or "/"
+
+
+class SitePlan(engine.Plan):
+    """A plan plus what the application needs per directory: the path mapper and the sub-paths that are
+    virtual directories of their own."""
+
+    __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache")
+
+
+_EMPTY_PLAN: "SitePlan"
+
+
+class PipelineApplication:
+    """The integrated pipeline for every site of a ``ServerConfig`` (``Application`` protocol).
+
+    ``options`` holds w3py-specific site behaviour (``SiteOptions``), either one for all sites or a dict
+    ``{site_id: SiteOptions}``.
+    """
+
+    def __init__(
+        self,
+        server_config: Any,
+        options: SiteOptions | dict[int, SiteOptions] | None = None,
+        modules: dict[str, type] | None = None,
+    ) -> None:
+        if modules is None:
+            from w3py.modules import MODULES
+
+            modules = MODULES
+        self.config = server_config
+        self.implemented = dict(modules)
+        self._options = options
+        # (site id, directory) -> (the EffectiveConfig or ConfigError it was built for, plan)
+        self._dirs: dict[tuple[int, str], tuple[Any, SitePlan]] = {}
+        # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
+        self._shared: dict[tuple[Any, ...], SitePlan] = {}
+        self._errors: dict[tuple[Any, ...], SitePlan] = {}
+        self._site_vdirs: dict[int, tuple[Any, frozenset[str]]] = {}
+        self.cache = ResponseCache()
+
+    # --- options / plans ----------------------------------------------------------------------------------
+    def options_for(self, site: Any) -> SiteOptions:
+        opts = self._options
+        if opts is None:
+            return DEFAULT_OPTIONS
+        if isinstance(opts, SiteOptions):
+            return opts
+        return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
+
+    def plan_for(self, site: Any, directory: str) -> SitePlan:
+        """The plan for (site, directory) (see ``lookup``)."""
+        return self.lookup(site, directory)[1]
+
+    def lookup(self, site: Any, directory: str) -> tuple[Any, SitePlan]:
+        """(effective configuration or ConfigError, plan) for (site, directory): one dictionary lookup when
+        nothing changed.
+
+        Directories whose effective configuration is made of the very same section objects (everything a
+        directory without its own web.config or <location> inherits) and that lie in the same virtual
+        directory share one plan, so a client walking thousands of made-up directories costs a configuration
+        lookup each, not a plan build (module provisioning) each.
+        """
+        key = (site.id, directory.lower())
+        try:
+            effective: Any = self.config.effective(site, directory)
+        except ConfigError as exc:
+            effective = exc
+        cached = self._dirs.get(key)
+        if cached is not None and cached[0] is effective:
+            return cached
+        if isinstance(effective, ConfigError):
+            plan = self._error_plan(site, directory, effective)
+        else:
+            plan = self._shared_plan(site, directory, effective)
+        if len(self._dirs) >= MAX_PLANS:
+            self._dirs.clear()
+        found = self._dirs[key] = (effective, plan)
+        return found
+
+    def _shared_plan(self, site: Any, directory: str, effective: Any) -> SitePlan:
+        mapped = site.map_path(directory)
+        vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
+        fingerprint = (site.id, vdir_path.lower(), str(mapped.vdir.physical_path),
+                       tuple(id(section) for section in effective.values()))
+        plan = self._shared.get(fingerprint)
+        if plan is not None:
+            return plan
+        try:
+            plan = self._build_plan(site, directory, effective, mapped)
+        except ConfigError as exc:
+            return self._error_plan(site, directory, exc)
+        if len(self._shared) >= MAX_SHARED_PLANS:
+            self._drop_all()
+        self._shared[fingerprint] = plan
+        return plan
+
+    def _drop_all(self) -> None:
+        for plan in self._shared.values():
+            plan.cleanup()
+        self._shared.clear()
+        self._errors.clear()
+        self._dirs.clear()
+        self.cache.clear()
+
+    def _error_plan(self, site: Any, directory: str, error: ConfigError) -> SitePlan:
+        """500.19 for this directory, using the modules of the nearest ancestor whose configuration loads."""
+        parent = directory
+        base: SitePlan | None = None
+        while parent != "/":
+            parent = parent.rsplit("/", 1)[0] or "/"
+            try:
+                effective = self.config.effective(site, parent)
+            except ConfigError:
+                continue
+            base = self._shared_plan(site, parent, effective)
+            break
+        error_key = (site.id, error.file, error.line, error.message, id(base))
+        plan = self._errors.get(error_key)
+        if plan is not None:
+            return plan
+        win32 = error.hresult & 0xFFFF if (error.hresult >> 16) & 0x1FFF == 7 else error.hresult
+        status_error = (CONFIG_DATA_INVALID, win32, error.message, error)
+        if base is None:
+            plan = SitePlan([], config=None, error=status_error)
+            plan.mapper = None
+            plan.remove_server_header = False
+            plan.use_cache = False
+        else:
+            # the ancestor's modules (already provisioned) render and log the 500.19
+            plan = SitePlan(list(base.modules), config=base.config, error=status_error)
+            plan.mapper = base.mapper
+            plan.remove_server_header = base.remove_server_header
+            plan.use_cache = False
+        plan.site = site
+        plan.server_config = self.config
+        plan.directory = directory
+        if len(self._errors) >= MAX_SHARED_PLANS:
+            self._errors.clear()
+        self._errors[error_key] = plan
+        return plan
+
+    def _build_plan(self, site: Any, directory: str, effective: Any, mapped: Any) -> SitePlan:
+        from w3py.config.sections import (
+            GlobalModulesSection,
+            HandlersSection,
+            ModulesSection,
+            RequestFilteringSection,
+        )
+
+        error: tuple[Status, int, str | None, ConfigError | None] | None = None
+        global_names = {entry.name for entry in effective[GlobalModulesSection].items}
+        classes = []
+        for entry in effective[ModulesSection].items:
+            name = entry.name
+            if entry.type:
+                tokens = {t.strip().lower() for t in (entry.pre_condition or "").split(",")}
+                if "managedhandler" in tokens:
+                    continue  # runs only for managed handlers, which w3py does not have
+                error = error or (MODULE_NOT_RECOGNIZED, 0x7E,
+                                  f'Managed module "{name}" ({entry.type}) is not supported by w3py', None)
+                continue
+            cls = self.implemented.get(name)
+            if cls is None or name not in global_names:
+                why = "is not implemented by w3py" if cls is None else "is not registered in <globalModules>"
+                error = error or (MODULE_NOT_RECOGNIZED, 0x7E, f'Module "{name}" {why}', None)
+                continue
+            classes.append(cls)
+        modules = []
+        for cls in classes:
+            module = cls()
+            module.provision(effective)
+            module.validate()
+            modules.append(module)
+        try:
+            handler_map = HandlerMap.build(effective[HandlersSection], {m.name for m in modules})
+        except PreconditionError as exc:
+            handler_map = HandlerMap(())
+            error = error or (INTERNAL_SERVER_ERROR, 0x8007000D, f"bad precondition: {exc}", None)
+        plan = SitePlan(
+            modules,
+            config=effective,
+            core={Notification.MAP_REQUEST_HANDLER: (map_request_handler,)},
+            error=error,
+            handlers=handler_map,
+        )
+        for handler in handler_map.handlers:
+            handler.entries = plan.handler_entries(handler.modules)
+        options = self.options_for(site)
+        vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
+        plan.mapper = Mapper(str(mapped.vdir.physical_path), vdir_path, options)
+        try:
+            plan.remove_server_header = bool(effective[RequestFilteringSection].remove_server_header)
+        except (KeyError, AttributeError):
+            plan.remove_server_header = False
+        plan.site = site
+        plan.server_config = self.config
+        plan.directory = directory
+        # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
+        plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
+        return plan
+
+    def _vdir_urls(self, site: Any) -> frozenset[str]:
+        """Every virtual directory's full virtual path (lower-case, no trailing slash) except the root."""
+        found = self._site_vdirs.get(site.id)
+        if found is None or found[0] is not site:
+            paths = set()
+            for app in site.applications:
+                for vd in app.virtual_directories:
+                    full = (app.path.rstrip("/") + vd.path.rstrip("/")).lower()
+                    if full:
+                        paths.add(full)
+            found = self._site_vdirs[site.id] = (site, frozenset(paths))
+        return found[1]
+
+    # --- requests -----------------------------------------------------------------------------------------
+    def prepare(self, request: Request) -> HTTPContext:
+        """A context with URL, plan, configuration and physical path set (nothing run yet)."""
+        ctx = HTTPContext(request)
+        site = ctx.site
+        decode_error: HTTPError | None = None
+        try:
+            url = url_from_raw(request.path)
+        except HTTPError as exc:
+            decode_error = exc
+            url = "/"
+        ctx.url = url
+        directory = config_directory(url)
+        effective, plan = self.lookup(site, directory)
+        ctx.plan = plan
+        ctx.config = plan.config if isinstance(effective, ConfigError) else effective
+        mapper = plan.mapper
+        if mapper is not None:
+            if not url.endswith("/") and url.lower() in self._vdir_urls(site):
+                mapped = site.map_path(url.rstrip("/"))
+                ctx.physical_path = str(mapped.physical_path)
+                ctx.vdir = mapped.vdir
+                ctx.application = mapped.application
+            else:
+                ctx.physical_path = mapper.physical(url)
+        if decode_error is not None:
+            ctx.module_data = [None] * len(plan.modules)
+            ctx.current_notification = Notification.BEGIN_REQUEST
+            ctx.response.set_status(decode_error.status, decode_error.win32, decode_error.detail)
+            ctx.finished = True
+        return ctx
+
+    async def handle(self, request: Request) -> Response:
+        """Run the pipeline for one request (``Application.handle``)."""
+        return self._finish(await self.run_context(request))
+
+    async def run_context(self, request: Request) -> HTTPContext:
+        """Everything but building the listener's Response: the context after SEND_RESPONSE."""
+        try:
+            ctx = self.prepare(request)
+        except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
+            ctx = HTTPContext(request)
+            ctx.plan = _EMPTY_PLAN
+            ctx.module_data = []
+            ctx.current_notification = Notification.BEGIN_REQUEST
+            engine.fail(ctx, exc)
+            return ctx
+        if ctx.finished:  # refused before the pipeline could start (URL not decodable)
+            engine.run_send_response(ctx)
+            return ctx
+        cache = self.cache
+        plan = ctx.plan
+        if plan.use_cache and cache.enabled:
+            hit = cache.lookup(ctx)
+            if hit is not None:
+                return await cache.serve(ctx, hit)
+            await engine.run_request_notifications(ctx)
+            cache.store(ctx)
+        else:
+            await engine.run_request_notifications(ctx)
+        engine.run_send_response(ctx)
+        return ctx
+
+    def finish(self, ctx: HTTPContext) -> Response:
+        """The listener's Response for a context that went through ``run_context``."""
+        return self._finish(ctx)
+
+    def _finish(self, ctx: HTTPContext) -> Response:
+        response = engine.to_response(ctx)
+        if getattr(ctx.plan, "remove_server_header", False):
+            response.server_header = False
+        return response
+
+    def reject(self, request: Request, status: int, substatus: int) -> Response:
+        """A refusal the listener makes on behalf of a site (403.9), rendered and logged by its pipeline."""
+        ctx = HTTPContext(request)
+        try:
+            ctx.url = url_from_raw(request.path)
+        except HTTPError:
+            ctx.url = "/"
+        ctx.plan = self.plan_for(ctx.site, config_directory(ctx.url))
+        ctx.config = ctx.plan.config
+        ctx.module_data = [None] * len(ctx.plan.modules)
+        ctx.current_notification = Notification.BEGIN_REQUEST
+        ctx.response.set_status(Status(status, substatus))
+        ctx.response.close = True
+        ctx.finished = True
+        engine.run_send_response(ctx)
+        return self._finish(ctx)
+
+    def close(self) -> None:
+        """Release every plan's modules (server shutdown)."""
+        self._drop_all()
+
+
+def depends_on_directory(ctx: HTTPContext, directory: str) -> None:
+    """Record that a cacheable answer depends on ``directory``'s entries (pipeline/cache.py Rule 4)."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return
+    if ctx.cache_depends is None:
+        ctx.cache_depends = []
+    ctx.cache_depends.append((directory, file_signature(st)))
+
+
+def uncacheable(ctx: HTTPContext) -> None:
+    """Mark the request's answer as not reusable by the response cache."""
+    if ctx.cache_depends is None:
+        ctx.cache_depends = []
+    ctx.cache_depends.append(("", NO_FILE))
+
+
+_EMPTY_PLAN = _empty_plan()
+
+
+def is_local(ctx: HTTPContext) -> bool:
+    """Whether the client is on this machine (loopback), for IIS's local/remote distinctions."""
+    ip = ctx.request.client[0]
+    return ip.startswith(_LOOPBACK_PREFIXES) or ip == ctx.request.server[0]
+
+
+def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
+    """IIS Web Core at MAP_REQUEST_HANDLER: pick the handler, check access and the resource type
+    (rules in ``handlers.py``)."""
+    if ctx.cache_state.__class__ is CacheEntry and install_hit(ctx):
+        return CONTINUE
+    plan = ctx.plan
+    handlers = plan.handlers
+    handler = None
+    if handlers.path_info:  # handlers.py Rule 5: /x.php/extra → script /x.php, PATH_INFO /extra
+        info = ctx.file_info = plan.mapper.lookup(ctx.url, ctx.physical_path)
+        if not info.exists and not info.denied:
+            split = handlers.split_path_info(ctx.request.method, ctx.url)
+            if split is not None:
+                handler, script, ctx.path_info = split
+                ctx.physical_path = plan.mapper.physical(script)
+                ctx.file_info = plan.mapper.lookup(script, ctx.physical_path)
+    if handler is None:
+        handler = handlers.select(ctx.request.method, ctx.url)
+    if handler is None:
+        ctx.response.set_status(NO_HANDLER, 2, "no handler mapping matches the request")
+        return FINISH
+    ctx.handler = handler
+    ctx.handler_name = handler.name
+    if handler.bad_module is not None:
+        ctx.response.set_status(
+            MODULE_NOT_RECOGNIZED, 0x7E, f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
+            "in its module list",
+        )
+        return FINISH
+    denied = handler.denied
+    if denied is None and handler.remote_denied is not None and not is_local(ctx):
+        denied = handler.remote_denied
+    if denied is not None:
+        ctx.response.set_status(denied, 5, f'accessPolicy does not grant "{handler.require_access}" '
+                                f'required by handler "{handler.name}"')
+        return FINISH
+    kind = handler.resource_type
+    if kind == RESOURCE_FILE or kind == RESOURCE_DIRECTORY or kind == RESOURCE_EITHER:
+        info = ctx.file_info
+        if info is None:
+            info = ctx.file_info = plan.mapper.lookup(ctx.url, ctx.physical_path)
+            if info.path != ctx.physical_path:
+                # found by case-insensitive lookup: a file later created under the exact spelling would
+                # change the answer, so this answer is not cached
+                uncacheable(ctx)
+            ctx.physical_path = info.path
+        ok = (
+            info.is_file if kind == RESOURCE_FILE else info.is_dir if kind == RESOURCE_DIRECTORY
+            else info.is_file or info.is_dir
+        )
+        if not ok and not info.denied:
+            ctx.response.set_status(NOT_FOUND, info.win32 or 2, "the file or directory does not exist")
+            return FINISH
+    return CONTINUE

@@ -1,0 +1,389 @@
+"""The request parser: bytes in, events out, HTTP.sys's limits enforced on the way (sans-I/O, like h11).
+
+Theory of operation
+-------------------
+``RequestParser.feed(data)`` pushes bytes through httptools (llhttp) and returns the events they completed,
+in order: a ``Request`` (``w3py.protocol.messages.Request``, with ``site`` still None) when a head is
+complete, ``Data`` for each piece of body, ``END_OF_MESSAGE`` when the body is complete. Keep-alive and
+pipelining are the caller's business: one ``feed`` may complete several requests.
+
+Rule 1: any input either yields events or raises ``ProtocolError`` carrying the status HTTP.sys answers
+with (``status_hint``) and the HTTPERR ``s-reason``. Nothing else escapes ``feed`` (a hypothesis test holds us
+to it). Events completed before the error are not lost: they are on the exception as ``events``, so the
+connection can answer the good pipelined requests before the bad one.
+
+Rule 2: after an error the parser is poisoned: every later ``feed`` raises the same error.
+
+Rule 3: after a request that does not keep the connection alive (``Connection: close``, HTTP/1.0 without
+keep-alive, an ``Upgrade`` we do not honour) the parser is finished: later bytes are ignored, because the
+connection closes after that response (RFC 9112 §9.6).
+
+Limits (``protocol/limits.py``): llhttp has none, so they are counted here. The URL arrives in fragments
+(counted as they come); header lines only arrive whole, so a header that is still incomplete is bounded by
+counting the raw bytes fed while its head is in progress. ``_head_exact`` (URL + complete header lines) and
+``_head_raw`` (bytes of feeds that were entirely head) are both lower bounds of the head's size, so a head is
+refused only when it really is too long, and memory held by an unfinished head stays below
+``MAX_REQUEST_BYTES`` plus one read.
+
+Request smuggling: ``Content-Length`` together with ``Transfer-Encoding``, duplicate or malformed lengths,
+bad chunk framing and bare CR/LF are all 400 (llhttp in its strict mode; no leniency flags are set).
+A transfer-coding other than exactly ``chunked`` is 501 (HTTP.sys implements no other, s-reason ``N/I``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import httptools
+
+from w3py.core import clock
+from w3py.errors import ProtocolError
+from w3py.protocol.events import END_OF_MESSAGE, Data
+from w3py.protocol.host import parse_host
+from w3py.protocol.limits import (
+    ALLOW_RESTRICTED_CHARS,
+    MAX_FIELD_LENGTH,
+    MAX_REQUEST_BYTES,
+    MAX_URL_BYTES,
+    URL_SEGMENT_MAX_COUNT,
+    URL_SEGMENT_MAX_LENGTH,
+)
+from w3py.protocol.messages import Request
+
+# Methods that carry a body and therefore need a length: HTTP.sys answers 411 when one comes without
+# Content-Length or chunking.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+# Bytes on the wire around the parts llhttp hands us: " HTTP/1.1\r\n" on the request line (plus the space
+# after the method),
+# ": " + "\r\n" per header line, and the blank line that ends the head.
+_REQUEST_LINE_OVERHEAD = 11
+_HEADER_LINE_OVERHEAD = 4
+
+# llhttp method names as bytes -> the str we hand on, so a request does not pay for a decode.
+_METHODS: dict[bytes, str] = {}
+
+_ESCAPED_CONTROL = re.compile(rb"%(?:[01][0-9A-Fa-f]|7[Ff])")
+
+_SPECIAL_HEADERS = frozenset({b"host", b"transfer-encoding", b"content-length", b"expect"})
+
+
+def _reason_for(exc: Exception) -> tuple[tuple[int, int], str]:
+    """Map an llhttp error to HTTP.sys's answer: (status, substatus) and the HTTPERR s-reason."""
+    text = str(exc).lower()
+    if isinstance(exc, httptools.HttpParserInvalidMethodError):
+        return (400, 0), "Verb"
+    if isinstance(exc, httptools.HttpParserInvalidURLError):
+        return (400, 0), "URL"
+    if "transfer-encoding" in text:  # e.g. Content-Length together with Transfer-Encoding: smuggling
+        return (400, 0), "BadRequest"
+    if "version" in text:
+        return (505, 0), "Version_N/S"
+    if "header" in text and ("token" in text or "char" in text):
+        return (400, 0), "Header"
+    if "lf" in text or "cr" in text:
+        return (400, 0), "Invalid_CR/LF"
+    if "content-length" in text:
+        return (400, 0), "Number"
+    return (400, 0), "BadRequest"
+
+
+class RequestParser:
+    """Parses the requests of one connection. See the module docstring for the rules."""
+
+    __slots__ = (
+        "_parser",
+        "_events",
+        "_url",
+        "_url_len",
+        "_headers",
+        "_head_exact",
+        "_head_raw",
+        "_in_head",
+        "_begun_in_feed",
+        "_error",
+        "_finished",
+        "_host",
+        "_host_count",
+        "_te",
+        "_expect",
+        "_has_cl",
+        "_received_at",
+        "_received_wall",
+        "_request_line",
+        "_last_host",
+    )
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpRequestParser(self)
+        self._events: list[Any] = []
+        self._error: ProtocolError | None = None
+        self._finished = False
+        self._in_head = False
+        self._begun_in_feed = False
+        # (Host value, parsed host) of the previous request: a keep-alive client repeats its Host header.
+        self._last_host: tuple[bytes, str | None] = (b"", None)
+        self._reset_head()
+
+    def _reset_head(self) -> None:
+        self._url: list[bytes] = []
+        self._url_len = 0
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._head_exact = 0
+        self._head_raw = 0
+        self._host: bytes | None = None
+        self._host_count = 0
+        self._te: bytes | None = None
+        self._expect: bytes | None = None
+        self._has_cl = False
+        self._received_at = 0.0
+        self._received_wall = 0.0
+        self._request_line: tuple[str, str, bytes] | None = None
+
+    # --- public API -------------------------------------------------------------------------------------
+
+    @property
+    def in_head(self) -> bool:
+        """True while a request head has started but is not complete (the header-wait timer runs)."""
+        return self._in_head
+
+    @property
+    def finished(self) -> bool:
+        """True once the parser will accept no more requests (Rule 3) or is poisoned (Rule 2)."""
+        return self._finished or self._error is not None
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Parse ``data`` and return the events it completed. Raises ``ProtocolError`` (Rule 1)."""
+        if self._error is not None:
+            raise self._error
+        if self._finished:
+            return []
+        events = self._events = []
+        head_continues = self._in_head
+        self._begun_in_feed = False
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # An Upgrade (or CONNECT) we do not honour: the request is answered as a plain one and the
+            # connection closes after it, so bytes meant for the other protocol are never parsed as HTTP.
+            self._finish_after_upgrade()
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__
+            if isinstance(cause, _Finished):
+                pass
+            elif isinstance(cause, ProtocolError):
+                self._poison(cause)
+            else:  # a bug of ours inside a callback: still only a ProtocolError leaves this layer
+                self._poison(ProtocolError(f"parser callback failed: {cause!r}"))
+        except httptools.HttpParserError as exc:
+            hint, reason = _reason_for(exc)
+            self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
+        if self._in_head:
+            if head_continues and not self._begun_in_feed:
+                self._head_raw += len(data)
+            if max(self._head_raw, self._head_exact) > MAX_REQUEST_BYTES:
+                self._poison(ProtocolError("request head too long", (400, 0), "RequestLength"))
+        return events
+
+    # --- errors -----------------------------------------------------------------------------------------
+
+    def _poison(self, error: ProtocolError) -> None:
+        error.events = self._events  # type: ignore[attr-defined]  # the good events before the error
+        # (method, version, target) when the refused head got that far: HTTPERR's cs-method, cs-version
+        # and cs-uri, and whether the answer may carry a body (not to HEAD).
+        error.request_line = self._request_line if self._in_head else None  # type: ignore[attr-defined]
+        self._error = error
+        self._events = []
+        raise error
+
+    def _finish_after_upgrade(self) -> None:
+        self._finished = True
+        events = self._events
+        # llhttp stops right after the head and skips the body; a request that announced one would be
+        # handed a body that never comes, so it is refused instead.
+        for event in reversed(events):
+            if type(event) is Request:
+                event.keep_alive = False
+                if event.content_length or event.chunked:
+                    self._poison(ProtocolError("body on an upgrade request", (400, 0), "BadRequest"))
+                break
+        if not events or events[-1] is not END_OF_MESSAGE:
+            events.append(END_OF_MESSAGE)
+
+    # --- llhttp callbacks -------------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._in_head = True
+        self._begun_in_feed = True
+        c = clock.CLOCK
+        self._received_at = c.monotonic()
+        self._received_wall = c.time()
+
+    def on_url(self, fragment: bytes) -> None:
+        self._url.append(fragment)
+        self._url_len += len(fragment)
+        if self._url_len > MAX_URL_BYTES:
+            raise ProtocolError("request URL too long", (414, 0), "URL_Length")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value)
+        if size > MAX_FIELD_LENGTH:
+            raise ProtocolError("header field too long", (400, 0), "FieldLength")
+        self._head_exact += size + _HEADER_LINE_OVERHEAD
+        name = name.lower()
+        if name in _SPECIAL_HEADERS:
+            if name == b"host":
+                self._host = value
+                self._host_count += 1
+            elif name == b"transfer-encoding":
+                # Several Transfer-Encoding lines form one list (RFC 9110 §5.3).
+                self._te = value if self._te is None else self._te + b"," + value
+            elif name == b"content-length":
+                self._has_cl = True
+            else:
+                self._expect = value
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        target = self._url[0] if len(self._url) == 1 else b"".join(self._url)
+        raw_method = parser.get_method()
+        self._head_exact += len(raw_method) + 1 + self._url_len + _REQUEST_LINE_OVERHEAD + 2
+        if self._head_exact > MAX_REQUEST_BYTES:
+            raise ProtocolError("request head too long", (400, 0), "RequestLength")
+
+        method = _METHODS.get(raw_method)
+        if method is None:
+            method = raw_method.decode("ascii", "replace")
+            if len(_METHODS) < 64:
+                _METHODS[raw_method] = method
+        version = parser.get_http_version()
+        self._request_line = (method, version, target)
+        if version != "1.1" and version != "1.0":
+            raise ProtocolError("HTTP version not supported", (505, 0), "Version_N/S")
+
+        # request-target forms (RFC 9112 §3.2): origin-form, absolute-form, asterisk-form (OPTIONS only).
+        host_value = self._host
+        if self._host_count > 1:
+            raise ProtocolError("more than one Host header", (400, 0), "Hostname")
+        if target[:1] == b"/":
+            path_query = target
+        elif target[:7].lower() == b"http://" or target[:8].lower() == b"https://":
+            rest = target[target.index(b"//") + 2 :]
+            slash = rest.find(b"/")
+            authority, path_query = (rest, b"/") if slash < 0 else (rest[:slash], rest[slash:])
+            host_value = authority  # RFC 9112 §3.2.2: the target's authority wins over Host
+        elif target == b"*" and method == "OPTIONS":
+            path_query = target
+        else:
+            raise ProtocolError("invalid request target", (400, 0), "URL")
+
+        if host_value is None:
+            if version == "1.1":
+                raise ProtocolError("HTTP/1.1 request without Host", (400, 0), "Hostname")
+            host = ""
+        else:
+            last = self._last_host
+            if host_value == last[0]:
+                host = last[1]
+            else:
+                host = parse_host(host_value.strip(b" \t"))
+                self._last_host = (host_value, host)
+            if host is None:
+                raise ProtocolError("invalid Host", (400, 0), "Hostname")
+
+        qmark = path_query.find(b"?")
+        if qmark < 0:
+            path, query = path_query, b""
+        else:
+            path, query = path_query[:qmark], path_query[qmark + 1 :]
+        if len(path) > URL_SEGMENT_MAX_COUNT:  # shorter paths cannot break either segment limit
+            _check_segments(path)
+        if not ALLOW_RESTRICTED_CHARS and b"%" in path and _ESCAPED_CONTROL.search(path) is not None:
+            # AllowRestrictedChars=0: HTTP.sys refuses escaped control characters (%00-%1F, %7F) in the path.
+            raise ProtocolError("escaped control character in URL", (400, 0), "URL")
+
+        chunked = False
+        te = self._te
+        if te is not None:
+            if te.strip(b" \t").lower() != b"chunked":
+                raise ProtocolError("transfer-coding not implemented", (501, 0), "N/I")
+            chunked = True
+        content_length = parser_content_length(self._headers) if self._has_cl else None
+        if (
+            content_length is None
+            and not chunked
+            and method in BODY_METHODS
+        ):
+            raise ProtocolError("length required", (411, 0), "LengthRequired")
+
+        expect_continue = False
+        if self._expect is not None:
+            expect_continue = self._expect.strip(b" \t").lower() == b"100-continue" and version == "1.1"
+
+        request = Request(
+            method=method,
+            target=target,
+            path=path,
+            query=query,
+            http_version=version,
+            headers=self._headers,
+            site=None,
+            content_length=content_length,
+            chunked=chunked,
+            expect_continue=expect_continue,
+            keep_alive=parser.should_keep_alive(),
+            head_bytes=self._head_exact,
+            received_at=self._received_at,
+            received_wall=self._received_wall,
+            host=host,
+        )
+        self._events.append(request)
+        self._in_head = False
+
+    def on_body(self, body: bytes) -> None:
+        self._events.append(Data(body))
+
+    def on_message_complete(self) -> None:
+        events = self._events
+        events.append(END_OF_MESSAGE)
+        # Rule 3: find this message's Request (the last one) to know whether more may follow.
+        for event in reversed(events):
+            if type(event) is Request:
+                if not event.keep_alive:
+                    self._finished = True
+                break
+        else:
+            # The head was returned by an earlier feed: llhttp knows the keep-alive verdict.
+            if not self._parser.should_keep_alive():
+                self._finished = True
+        self._reset_head()
+        if self._finished:
+            # Stop llhttp from reading pipelined bytes that must not be served (it would 400 on them).
+            raise _Finished
+
+
+class _Finished(Exception):
+    """Raised from on_message_complete to stop llhttp after the last request of the connection."""
+
+
+def parser_content_length(headers: list[tuple[bytes, bytes]]) -> int:
+    """The Content-Length value; llhttp has already refused malformed and conflicting ones."""
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value)
+    raise ProtocolError("missing Content-Length", (400, 0), "Number")  # pragma: no cover - llhttp checked
+
+
+def _check_segments(path: bytes) -> None:
+    """UrlSegmentMaxLength / UrlSegmentMaxCount on the decoded path (only called for long paths)."""
+    segments = path.split(b"/")
+    if len(segments) - 1 > URL_SEGMENT_MAX_COUNT:
+        raise ProtocolError("too many URL segments", (400, 0), "URL")
+    for segment in segments:
+        if len(segment) > URL_SEGMENT_MAX_LENGTH:
+            decoded = unquote_to_bytes(segment).decode("utf-8", "replace")
+            if len(decoded) > URL_SEGMENT_MAX_LENGTH:
+                raise ProtocolError("URL segment too long", (400, 0), "URL")

@@ -1,0 +1,127 @@
+"""Caching and change detection: web.config edits, additions and deletions are seen by the next lookup;
+unaffected paths keep their cached objects; caches are bounded."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from w3py.config import ConfigError, server as server_mod
+from w3py.config.sections import DirectoryBrowseSection, StaticContentSection
+from w3py.testing.config import ConfigTree
+
+ON = "<system.webServer><directoryBrowse enabled='true'/></system.webServer>"
+OFF = "<system.webServer><directoryBrowse enabled='false'/></system.webServer>"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    t = ConfigTree(tmp_path)
+    t.apphost()
+    return t
+
+
+def _enabled(cfg, vpath):
+    return cfg.effective(cfg.sites[0], vpath)[DirectoryBrowseSection].enabled
+
+
+def test_add_edit_delete_web_config(tree):
+    cfg = tree.load()
+    assert _enabled(cfg, "/sub/x") is False
+    path = tree.web_config("sub", ON)
+    assert _enabled(cfg, "/sub/x") is True
+    tree.web_config("sub", "<system.webServer><directoryBrowse enabled='false' /></system.webServer>")
+    assert _enabled(cfg, "/sub/x") is False
+    tree.web_config("sub", ON)
+    assert _enabled(cfg, "/sub/x") is True
+    path.unlink()
+    assert _enabled(cfg, "/sub/x") is False
+
+
+def test_same_size_edit_within_one_timestamp_tick(tree):
+    cfg = tree.load()
+    path = tree.web_config("sub", "<system.webServer><directoryBrowse enabled='true' /></system.webServer>")
+    st = os.stat(path)
+    assert _enabled(cfg, "/sub/") is True
+    tree.web_config("sub", "<system.webServer><directoryBrowse enabled='false'/></system.webServer>")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime, same inode
+    assert os.stat(path).st_size == st.st_size
+    assert _enabled(cfg, "/sub/") is False
+
+
+def test_fixing_a_broken_file(tree):
+    cfg = tree.load()
+    tree.web_config("sub", "<system.webServer><directoryBrowse enabled='yes'/></system.webServer>")
+    with pytest.raises(ConfigError):
+        cfg.effective(cfg.sites[0], "/sub/deeper/x")
+    assert _enabled(cfg, "/other/") is False
+    tree.web_config("sub", ON)
+    assert _enabled(cfg, "/sub/deeper/x") is True
+
+
+def test_unaffected_paths_keep_their_objects(tree):
+    tree.web_config("a", ON)
+    tree.web_config("b", OFF)
+    cfg = tree.load()
+    site = cfg.sites[0]
+    a, b = cfg.effective(site, "/a/"), cfg.effective(site, "/b/")
+    tree.web_config("b", ON)
+    assert cfg.effective(site, "/a/") is a
+    b2 = cfg.effective(site, "/b/")
+    assert b2 is not b and b2[DirectoryBrowseSection].enabled is True
+    assert cfg.effective(site, "/b/") is b2
+    # sections nobody touched are shared with the parent level
+    assert b2[StaticContentSection] is cfg.effective(site, "/")[StaticContentSection]
+
+
+def test_poll_interval_defers_checks_until_due(tree):
+    cfg = tree.load(poll_interval=3600)
+    assert _enabled(cfg, "/sub/") is False
+    tree.web_config("sub", ON)
+    assert _enabled(cfg, "/sub/") is False        # not re-checked yet: served from the cache
+    assert cfg.check_for_changes() is True
+    assert _enabled(cfg, "/sub/") is True
+    assert cfg.check_for_changes() is False
+
+
+def test_caches_are_bounded(tree, monkeypatch):
+    monkeypatch.setattr(server_mod, "MAX_CACHED_PATHS", 50)
+    monkeypatch.setattr(server_mod, "MAX_CACHED_LEVELS", 20)
+    cfg = tree.load(poll_interval=3600)
+    site = cfg.sites[0]
+    for i in range(500):
+        cfg.effective(site, f"/d{i}/f{i}.htm")
+    assert len(cfg._paths) <= 50 and len(cfg._levels) <= 20
+    cfg.check_for_changes()
+    assert len(cfg._deps) <= 3 * 20  # files only evicted levels read are forgotten too
+    assert _enabled(cfg, "/d1/f1.htm") is False
+
+
+@pytest.mark.parametrize("vpath", [
+    pytest.param("/" + "a" * 300 + "/" + "b" * 5000 + "/x", id="name-too-long"),
+    pytest.param("/a\x00b/c", id="nul"),
+    pytest.param("/loop/x", id="symlink-loop"),
+    pytest.param("/../../etc/", id="dot-segments"),
+    pytest.param("//double//slashes/", id="double-slashes"),
+    pytest.param("", id="empty"),
+    pytest.param("/s" * 3000, id="3000-segments"),
+])
+def test_hostile_paths_never_crash_the_lookup(tree, vpath):
+    (tree.wwwroot / "loop").symlink_to(tree.wwwroot / "loop")
+    cfg = tree.load()
+    assert cfg.effective(cfg.sites[0], vpath)[DirectoryBrowseSection].enabled is False
+
+
+def test_a_cached_error_does_not_grow_its_traceback(tree):
+    import traceback
+
+    tree.web_config("sub", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    cfg = tree.load(poll_interval=3600)
+    depths = []
+    for _ in range(5):
+        try:
+            cfg.effective(cfg.sites[0], "/sub/")
+        except ConfigError as exc:
+            depths.append(len(traceback.extract_tb(exc.__traceback__)))
+    assert len(set(depths[1:])) == 1

@@ -1,0 +1,223 @@
+"""PipelineApplication: plans from configuration, handler mapping codes, config errors, crashes, caching of plans."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from w3py import status
+from w3py.api import HTTPContext, Module, Notification
+from w3py.testing.pipeline import location
+
+FILES = {"a.txt": "alpha", "tool.exe": "MZ", "sub/b.txt": "beta", "bad/c.txt": "gamma"}
+
+
+STOCK_TAIL = (
+    '<add name="TRACEVerbHandler" path="*" verb="TRACE" modules="ProtocolSupportModule" requireAccess="None"/>'
+    '<add name="OPTIONSVerbHandler" path="*" verb="OPTIONS" modules="ProtocolSupportModule" requireAccess="None"/>'
+    '<add name="StaticFile" path="*" verb="*" modules="StaticFileModule,DefaultDocumentModule,'
+    'DirectoryListingModule" resourceType="Either" requireAccess="Read"/>'
+)
+
+
+def handlers(body: str, policy: str = "Read, Script", path: str = "Default Web Site") -> str:
+    return location(f'<handlers accessPolicy="{policy}">{body}</handlers>', path)
+
+
+def handlers_before_stock(body: str, policy: str = "Read, Script") -> str:
+    """``body`` entries ahead of the stock ones (spelled out with <clear/>, independent of merge order)."""
+    return handlers("<clear/>" + body + STOCK_TAIL, policy)
+
+
+def test_no_handler_is_404_4(site) -> None:
+    r = site(FILES, locations=handlers("<clear/>")).get("/a.txt")
+    assert (r.status, r.substatus, r.win32) == (404, 4, 2)
+    assert r.ctx.status_module == "IIS Web Core"
+    assert r.ctx.status_notification is Notification.MAP_REQUEST_HANDLER
+    assert r.ctx.handler_name is None
+
+
+def test_handler_with_module_the_path_lacks_is_500_21(site) -> None:
+    s = site(FILES, locations=handlers_before_stock('<add name="PHP" path="*.php" verb="*" modules="FastCgiModule"/>'))
+    r = s.get("/x.php")
+    assert (r.status, r.substatus) == (500, 21)
+    assert 'Handler "PHP" has a bad module "FastCgiModule"' in (r.ctx.detail or "")
+    assert s.get("/a.txt").status == 200
+
+
+def test_unimplemented_module_in_modules_is_500_21_for_that_path_only(site) -> None:
+    s = site(FILES, locations=location('<modules><add name="NoSuchModule"/></modules>', "Default Web Site/sub"))
+    r = s.get("/sub/b.txt")
+    assert (r.status, r.substatus) == (500, 21)
+    assert "NoSuchModule" in (r.ctx.detail or "")
+    assert s.get("/a.txt").status == 200
+
+
+def test_access_policy_without_read_is_403_2(site) -> None:
+    r = site(FILES, locations=handlers("", policy="Script")).get("/a.txt")
+    assert (r.status, r.substatus) == (403, 2)
+
+
+def test_execute_handler_without_execute_is_403_1(site) -> None:
+    s = site(FILES, locations=handlers_before_stock(
+        '<add name="Run-exe" path="*.exe" verb="*" modules="StaticFileModule" resourceType="File" '
+        'requireAccess="Execute"/>'))
+    r = s.get("/tool.exe")
+    assert (r.status, r.substatus) == (403, 1)
+    assert r.ctx.handler_name == "Run-exe"
+
+
+def test_write_handler_without_write_is_403_3(site) -> None:
+    s = site(FILES, locations=handlers_before_stock(
+        '<add name="Upload" path="*" verb="PUT" modules="StaticFileModule" requireAccess="Write"/>'))
+    assert (s.get("/a.txt", method="PUT").status, s.get("/a.txt", method="PUT").substatus) == (403, 3)
+    assert s.get("/a.txt").status == 200  # verbs are part of selection: GET still finds StaticFile
+
+
+def test_handlers_added_below_are_tried_first(site) -> None:
+    s = site(FILES, locations=handlers('<add name="Run-exe" path="*.exe" verb="*" modules="StaticFileModule" '
+                                       'requireAccess="Execute"/>'))
+    assert s.get("/tool.exe").ctx.handler_name == "Run-exe"
+
+
+def test_broken_web_config_is_500_19_for_its_path_only(site) -> None:
+    s = site(FILES)
+    (s.wwwroot / "bad" / "web.config").write_text("<configuration><system.webServer><oops")
+    r = s.get("/bad/c.txt")
+    assert (r.status, r.substatus) == (500, 19)
+    assert r.ctx.config_error is not None and "web.config" in (r.ctx.config_error.file or "")
+    assert r.win32 == 13  # 0x8007000d
+    assert s.get("/a.txt").status == 200
+    assert s.get("/sub/b.txt").status == 200
+
+
+def test_locked_section_in_web_config_is_500_19(site) -> None:
+    s = site(FILES)
+    s.web_config("sub", "<system.webServer><handlers><clear/></handlers></system.webServer>")
+    r = s.get("/sub/b.txt")
+    assert (r.status, r.substatus, r.win32) == (500, 19, 0x21)
+
+
+class PipelineCrashModule(Module):
+    name = "PipelineCrashModule"
+    sections = ()
+
+    def on_authorize_request(self, ctx: HTTPContext) -> None:
+        if ctx.url == "/a.txt":
+            raise KeyError("kaboom")
+
+
+def test_crash_is_500_0_and_the_worker_carries_on(site, caplog: pytest.LogCaptureFixture) -> None:
+    s = site(FILES, extra_modules={"PipelineCrashModule": PipelineCrashModule})
+    with caplog.at_level(logging.ERROR, logger="w3py.pipeline"):
+        r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 0)
+    assert r.ctx.status_module == "PipelineCrashModule"
+    assert r.ctx.status_notification is Notification.AUTHORIZE_REQUEST
+    assert "kaboom" in caplog.text
+    # the detailed error page (a local request) names the module and the notification
+    page = r.body.decode("utf-8")
+    assert "PipelineCrashModule" in page and "AuthorizeRequest" in page
+    assert s.get("/sub/b.txt").status == 200
+
+
+def test_plan_is_built_once_and_rebuilt_on_change(site) -> None:
+    s = site(FILES)
+    first = s.get("/sub/b.txt").ctx.plan
+    assert s.get("/sub/b.txt").ctx.plan is first
+    s.web_config("sub", '<system.webServer><directoryBrowse enabled="true"/></system.webServer>')
+    assert s.get("/sub/b.txt").ctx.plan is not first
+
+
+def test_server_variables(site) -> None:
+    s = site(FILES)
+    ctx = s.request("GET /sub/b.txt?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: t/1\r\n\r\n",
+                    client=("10.0.0.5", 4242), server=("10.0.0.1", 8080)).ctx
+    v = ctx.server_variable
+    assert v("REQUEST_METHOD") == "GET"
+    assert v("URL") == "/sub/b.txt"
+    assert v("QUERY_STRING") == "x=1"
+    assert v("HTTP_HOST") == "example.com:8080"
+    assert v("SERVER_NAME") == "example.com"
+    assert v("HTTP_USER_AGENT") == "t/1"
+    assert v("REMOTE_ADDR") == "10.0.0.5"
+    assert v("SERVER_PORT") == "8080"
+    assert v("HTTPS") == "off"
+    assert v("REQUEST_FILENAME") == str(s.wwwroot / "sub" / "b.txt")
+    assert v("APPL_PHYSICAL_PATH") in (str(s.wwwroot) + "/", "")
+    assert v("NO_SUCH_VARIABLE") is None
+
+
+def test_remove_server_header(site) -> None:
+    assert site(FILES).get("/a.txt").response.server_header is True
+    s = site(FILES, locations=location('<security><requestFiltering removeServerHeader="true"/></security>'))
+    assert s.get("/a.txt").response.server_header is False
+
+
+def test_undecodable_url_is_400(site) -> None:
+    r = site(FILES).get("/%C0%AE%C0%AE/a.txt")
+    assert (r.status, r.substatus) == (400, 0)
+
+
+def test_reject_renders_through_the_site_pipeline(site) -> None:
+    from w3py.testing.pipeline import make_request
+
+    s = site(FILES)
+    response = s.app.reject(make_request("GET /a.txt HTTP/1.1\r\n\r\n", site=s.site), 403, 9)
+    assert (response.status, response.substatus, response.close) == (403, 9, True)
+
+
+def test_status_constants_cover_the_codes() -> None:
+    assert str(status.NO_HANDLER) == "404.4" and str(status.MODULE_NOT_RECOGNIZED) == "500.21"
+
+
+def test_directories_with_the_same_configuration_share_a_plan(site) -> None:
+    s = site({"x/a.txt": "1", "y/b.txt": "2", "z/c.txt": "3"})
+    s.web_config("z", '<system.webServer><directoryBrowse enabled="true"/></system.webServer>')
+    plans = {path: s.get(path).ctx.plan for path in ("/x/a.txt", "/y/b.txt", "/nowhere/at/all.txt", "/z/c.txt")}
+    assert plans["/x/a.txt"] is plans["/y/b.txt"] is plans["/nowhere/at/all.txt"]
+    assert plans["/z/c.txt"] is not plans["/x/a.txt"]
+    # each request still sees the configuration of its own path
+    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y"
+
+
+def test_failure_before_the_pipeline_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:
+    s = site(FILES)
+
+    def broken(*_args):  # noqa: ANN002, ANN202
+        raise RuntimeError("configuration lookup bug")
+
+    s.config.effective = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="w3py.pipeline"):
+        r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 0)
+    assert "configuration lookup bug" in caplog.text
+
+
+def test_path_info_split_by_a_handler_that_allows_it(site) -> None:
+    s = site({"app/run.exe": "MZ", "app/page.txt": "p"}, locations=handlers_before_stock(
+        '<add name="Run" path="*.exe" verb="*" modules="StaticFileModule" resourceType="File" '
+        'requireAccess="Read" allowPathInfo="true"/>', policy="Read"))
+    r = s.get("/app/run.exe/extra/more?q=1")
+    ctx = r.ctx
+    assert ctx.handler_name == "Run"
+    assert ctx.path_info == "/extra/more"
+    assert ctx.server_variable("SCRIPT_NAME") == "/app/run.exe"
+    assert ctx.server_variable("PATH_INFO") == "/extra/more"
+    assert ctx.server_variable("URL") == "/app/run.exe/extra/more"
+    assert ctx.physical_path.endswith("/app/run.exe")
+    # without allowPathInfo the same URL is just a missing file
+    assert s.get("/app/page.txt/extra").status == 404
+
+
+def test_script_handler_skipped_by_precondition_is_404_17(site) -> None:
+    s = site({"page.aspx": "<%@ Page %> secret source", "a.txt": "a"}, locations=handlers_before_stock(
+        '<add name="PageHandlerFactory-Integrated-4.0" path="*.aspx" verb="GET,HEAD,POST,DEBUG" '
+        'type="System.Web.UI.PageHandlerFactory" preCondition="integratedMode,runtimeVersionv4.0"/>')
+        + location('<staticContent><mimeMap fileExtension=".aspx" mimeType="text/plain"/></staticContent>'))
+    r = s.get("/page.aspx")
+    assert (r.status, r.substatus, r.win32) == (404, 17, 50)
+    assert b"secret source" not in r.body
+    assert r.ctx.handler_name == "StaticFile"
+    assert s.get("/a.txt").status == 200
