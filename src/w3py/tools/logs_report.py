@@ -26,6 +26,14 @@ def _fmt_int(n: object) -> str:
     return f"{n:,}" if isinstance(n, int) else ("-" if n is None else str(n))
 
 
+def _win32(code: dict) -> str:
+    """The win32 column: the value, and its meaning when the catalog knows it (``2 File not found``)."""
+    if code["win32"] is None:
+        return "-"
+    meaning = code.get("win32_meaning")
+    return f"{code['win32']} {meaning}" if meaning else str(code["win32"])
+
+
 def _per_day(per_hour: Sequence[dict]) -> list[dict]:
     days: dict[str, dict] = {}
     for h in per_hour:
@@ -74,7 +82,7 @@ def render_text(summary: dict, console: Console) -> None:
                        ("meaning", "left")):  # fmt: skip
         t.add_column(name, justify=just)  # type: ignore[arg-type]
     for c in summary["codes"]:
-        t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", "-" if c["win32"] is None else str(c["win32"]), c["meaning"])
+        t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", _win32(c), c["meaning"])
     console.print(t)
 
     if summary["failures"]:
@@ -267,7 +275,7 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
     out.append(
         _table(
             [("status", False), ("requests", True), ("share", True), ("win32", True), ("meaning", False)],
-            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (c["win32"], "n"),
+            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (_win32(c), "n"),
               (c["meaning"], "")] for c in summary["codes"]],
         )  # fmt: skip
     )
