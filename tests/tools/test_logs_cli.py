@@ -130,3 +130,23 @@ def test_html_report_renders_in_headless_chromium(site_logs, tmp_path) -> None:
     assert "500.19" in dom and "/api/slow" in dom
     assert dom.count("<rect") >= 5  # the charts were parsed as SVG
     assert "<script>alert(1)" not in dom
+
+
+def test_query_select_star_has_the_fields_of_the_files(site_logs) -> None:
+    result = run("query", site_logs, "--sql", "SELECT * FROM logs LIMIT 1", "--format", "json")
+    (row,) = json.loads(result.stdout)
+    assert list(row) == ["ts", "site", "file", *(n.replace("(", "_").replace(")", "").replace("-", "_").lower()
+                                                 for n in DEFAULT_FIELD_NAMES)]  # fmt: skip
+    assert row["site"] == "W3SVC1" and row["cs_user_agent"] == "Mozilla/5.0"
+
+
+def test_query_loads_only_the_columns_it_names() -> None:
+    from w3py.tools.logs_load import columns_for_sql
+
+    assert columns_for_sql("SELECT * FROM logs") is None
+    assert columns_for_sql("SELECT l.* FROM logs l") is None
+    assert columns_for_sql("select COLUMNS('sc_.*') from logs") is None
+    assert columns_for_sql("SELECT c_ip, count(*) FROM logs GROUP BY 1") == {"select", "c_ip", "count", "from",
+                                                                             "logs", "group", "by"}  # fmt: skip
+    cols = columns_for_sql("SELECT CS_URI_STEM, max(time_taken) FROM logs WHERE sc_status >= 500 GROUP BY 1")
+    assert {"cs_uri_stem", "time_taken", "sc_status"} <= cols and "c_ip" not in cols

@@ -11,6 +11,8 @@ import click
 
 #: Inputs at least this large get a progress bar on stderr (when it is a terminal): a few seconds of work.
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
+#: Rows a `query --format table` prints (a terminal table of a million rows helps nobody).
+MAX_TABLE_ROWS = 10_000
 
 
 def _default_lang() -> str:
@@ -40,7 +42,7 @@ def _filters(since: str | None, until: str | None, sites: tuple[str, ...], statu
     return filters
 
 
-def _load(paths: tuple[str, ...], filters, columns):
+def _load(paths: tuple[str, ...], filters, columns, declare: bool = True):
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -55,12 +57,15 @@ def _load(paths: tuple[str, ...], filters, columns):
     total = sum(f.stat().st_size for f in files)
     err = Console(stderr=True)
     if total < PROGRESS_MIN_BYTES or not err.is_terminal:
-        return load_logs(files, columns=columns, filters=filters)
+        return load_logs(files, columns=columns, declare_columns=declare, filters=filters)
     with Progress(
         TextColumn("reading logs"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task("logs", total=total)
-        return load_logs(files, columns=columns, filters=filters, progress=lambda done, t, _p: bar.update(task, completed=done))
+        return load_logs(
+            files, columns=columns, declare_columns=declare, filters=filters,
+            progress=lambda done, _total, _path: bar.update(task, completed=done),
+        )  # fmt: skip
 
 
 @click.group()
@@ -133,9 +138,11 @@ def query(paths, since, until, sites, statuses, sql, fmt) -> None:
     """
     import duckdb
 
+    from w3py.tools.logs_load import columns_for_sql
+
     if sql == "-":
         sql = sys.stdin.read()
-    result = _load(paths, _filters(since, until, sites, statuses), columns=None)
+    result = _load(paths, _filters(since, until, sites, statuses), columns=columns_for_sql(sql), declare=False)
     for m in result.malformed_samples[:5]:
         click.echo(f"warning: {m.path}:{m.line or 'end'}: {m.reason}", err=True)
     if result.malformed:
@@ -165,6 +172,8 @@ def query(paths, since, until, sites, statuses, sql, fmt) -> None:
         from rich.text import Text
 
         table = Table(*columns)
-        for r in rows:
+        for r in rows[:MAX_TABLE_ROWS]:
             table.add_row(*(Text("NULL" if v is None else str(v)) for v in r))
         Console(highlight=False).print(table)
+        if len(rows) > MAX_TABLE_ROWS:
+            click.echo(f"({len(rows):,} rows; the first {MAX_TABLE_ROWS:,} shown: use --format csv for all)", err=True)

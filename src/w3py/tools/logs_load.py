@@ -44,7 +44,16 @@ import duckdb
 from w3py.logs.fields import FIELDS, field_for_name, sql_column
 from w3py.logs.reader import FileScan, decode_text, scan_file
 
-__all__ = ["Filters", "LoadResult", "Malformed", "SUMMARY_COLUMNS", "collect_files", "load_logs", "parse_when"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "Filters",
+    "LoadResult",
+    "Malformed",
+    "collect_files",
+    "columns_for_sql",
+    "load_logs",
+    "parse_when",
+]
 
 #: Columns the summary needs (SQL names); ``query`` loads every column instead.
 SUMMARY_COLUMNS = ("cs_uri_stem", "c_ip", "sc_status", "sc_substatus", "sc_win32_status", "time_taken")
@@ -114,6 +123,24 @@ def _status_condition(status: str) -> str:
     if m.group(2) is None:
         return f"(sc_status = {int(m.group(1))})"
     return f"(sc_status = {int(m.group(1))} AND sc_substatus = {int(m.group(2))})"
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def columns_for_sql(sql: str) -> set[str] | None:
+    """The columns a ``query`` must load for ``sql``: every identifier it mentions (a superset is harmless),
+    or ``None`` (all columns) when it uses ``*`` or ``COLUMNS(...)``, which name columns indirectly.
+
+    Loading only what the query reads lets DuckDB's CSV reader skip building the other columns, which is
+    most of the load time on wide logs.
+    """
+    # A '*' other than count(*) may be a star expression (SELECT *, t.*); a multiplication only costs speed.
+    if re.search(r"(?<!\()\s*\*", sql.replace("( *", "(*").replace("(\t*", "(*")) or re.search(
+        r"\bcolumns\s*\(", sql, re.IGNORECASE
+    ):
+        return None
+    return {w.lower() for w in _WORD.findall(sql)}
 
 
 _RELATIVE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
@@ -206,9 +233,12 @@ class _Source:
 
 
 class _Loader:
-    def __init__(self, columns: Sequence[str] | None, filters: Filters | None, tmp: Path) -> None:
+    def __init__(
+        self, columns: Iterable[str] | None, filters: Filters | None, tmp: Path, declare: bool = True
+    ) -> None:
         self.con = duckdb.connect()
         self.want = None if columns is None else set(columns)
+        self.declare = declare
         self.filters = filters or Filters()
         self.tmp = tmp
         self.result = LoadResult(self.con)
@@ -218,11 +248,12 @@ class _Loader:
 
     # --- the table ------------------------------------------------------------------------------------------
     def _create_table(self) -> None:
-        cols = {"ts": "TIMESTAMP", "site": "VARCHAR"}
-        for f in FIELDS:
-            if self.want is None or f.key in self.want:
-                cols[f.key] = f.sql_type
-        cols["file"] = "VARCHAR"
+        cols = {"ts": "TIMESTAMP", "site": "VARCHAR", "file": "VARCHAR"}
+        if self.declare and self.want is not None:
+            # The summary's columns exist even when no file has the field (its queries name them).
+            for f in FIELDS:
+                if f.key in self.want:
+                    cols[f.key] = f.sql_type
         self._table_columns = cols
         self.con.execute(f"CREATE TABLE all_logs ({', '.join(f'{_q(n)} {t}' for n, t in cols.items())})")
 
@@ -487,14 +518,17 @@ def _show(text: bytes | str, limit: int = 300) -> str:
 def load_logs(
     paths: Iterable[Path | str],
     *,
-    columns: Sequence[str] | None = SUMMARY_COLUMNS,
+    columns: Iterable[str] | None = SUMMARY_COLUMNS,
+    declare_columns: bool = True,
     filters: Filters | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     threads: int | None = None,
 ) -> LoadResult:
     """Load the W3C logs under ``paths`` into table ``logs`` of a fresh in-memory DuckDB.
 
-    ``columns`` limits the W3C columns loaded (``None``: every field found, including custom ones).
+    ``columns`` limits the W3C columns loaded (``None``: every field found, including custom ones). With
+    ``declare_columns`` the known fields among ``columns`` exist in the table even if no file has them;
+    otherwise the table has the columns of the fields found (plus ``ts``, ``site``, ``file``).
     ``progress(done_bytes, total_bytes, "")`` is called after each DuckDB read and several times a second
     during one (from ``query_progress()``).
     """
@@ -502,7 +536,7 @@ def load_logs(
     total = sum(_size(p) for p in files)
     done = 0
     with tempfile.TemporaryDirectory(prefix="w3py-logs-") as tmp:
-        loader = _Loader(columns, filters, Path(tmp))
+        loader = _Loader(columns, filters, Path(tmp), declare_columns)
         if threads:
             loader.con.execute(f"SET threads = {int(threads)}")
         sources: list[_Source] = []
