@@ -150,3 +150,16 @@ def test_query_loads_only_the_columns_it_names() -> None:
                                                                              "logs", "group", "by"}  # fmt: skip
     cols = columns_for_sql("SELECT CS_URI_STEM, max(time_taken) FROM logs WHERE sc_status >= 500 GROUP BY 1")
     assert {"cs_uri_stem", "time_taken", "sc_status"} <= cols and "c_ip" not in cols
+
+
+def test_summary_breaks_down_several_sites(site_logs) -> None:
+    other = site_logs / "W3SVC2"
+    other.mkdir()
+    (other / "u_ex260317.log").write_text(HEADER + DEFAULT + line("11:00:00", "/b", 503, 0, 0, 1) * 2)
+    data = json.loads(run("summary", site_logs, "--json").output)
+    assert data["sites"] == [
+        {"site": "W3SVC1", "count": 17, "share": 89.47, "errors": 11},
+        {"site": "W3SVC2", "count": 2, "share": 10.53, "errors": 2},
+    ]
+    text = run("summary", site_logs, "--site", "W3SVC2").output
+    assert "2 requests selected of 19" in text and "Sites" not in text

@@ -69,6 +69,17 @@ def render_text(summary: dict, console: Console) -> None:
     if not lines["selected"]:
         return
 
+    if summary.get("sites"):
+        t = Table(title="Sites", title_justify="left")
+        t.add_column("site")
+        t.add_column("requests", justify="right")
+        t.add_column("share", justify="right")
+        t.add_column("errors", justify="right")
+        for site in summary["sites"]:
+            t.add_row(Text(str(site["site"] or "-")), _fmt_int(site["count"]), f"{site['share']:.1f}%",
+                      _fmt_int(site["errors"]))  # fmt: skip
+        console.print(t)
+
     t = Table(title="Status classes", title_justify="left")
     t.add_column("class")
     t.add_column("requests", justify="right")
@@ -265,6 +276,13 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
             [(f["code"], f["count"], _CLASS_COLOURS["5xx" if f["status"] >= 500 else "4xx"]) for f in summary["failures"]]
         )
     )
+    if summary.get("sites"):
+        out.append("<h2>Sites</h2>")
+        out.append(
+            _table([("site", False), ("requests", True), ("share", True), ("errors", True)],
+                   [[(x["site"], ""), (_fmt_int(x["count"]), "n"), (f"{x['share']:.1f}%", "n"),
+                     (_fmt_int(x["errors"]), "n")] for x in summary["sites"]])  # fmt: skip
+        )
     out.append("<h2>Status classes</h2>")
     out.append(
         _table([("class", False), ("requests", True), ("share", True)],

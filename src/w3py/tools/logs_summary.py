@@ -103,6 +103,17 @@ def summarize(
         "distinct_clients": clients,
     }
 
+    # Sites, when the input spans several.
+    sites = q(
+        """
+        SELECT site, count(*) AS n, count(*) FILTER (WHERE sc_status >= 400) AS errors
+        FROM logs GROUP BY site ORDER BY n DESC, site
+        """
+    ).fetchall()
+    summary["sites"] = [
+        {"site": site, "count": n, "share": _share(n, total), "errors": e} for site, n, e in sites
+    ] if len(sites) > 1 else []  # fmt: skip
+
     # Status classes.
     classes = q(
         "SELECT sc_status // 100 AS k, count(*) FROM logs GROUP BY k ORDER BY k NULLS LAST"
