@@ -297,3 +297,24 @@ def test_many_files_read_together_keep_their_own_problems(tmp_path) -> None:
     assert by_name["u_ex260301.log"].rows == 2 and by_name["u_ex260306.log"].malformed == 1
     assert by_name["ex260307.log"].encoding == "cp1252" and by_name["u_ex260303.log"].encoding == "utf-8"
     assert {r["site"] for r in rows(result)} == {"W3SVC9"}
+
+
+def test_junk_never_crashes_the_loader(tmp_path) -> None:
+    import random
+
+    rng = random.Random(5)
+    (tmp_path / "random.log").write_bytes(rng.randbytes(50_000))
+    (tmp_path / "fields-then-random.log").write_bytes(DEFAULT.encode() + rng.randbytes(50_000))
+    stray = tmp_path / "stray-cr.log"
+    stray.write_bytes((DEFAULT + line(stem="/a") + "2026-03-17 10:00:00 /b\rc\n" + line(stem="/d")).encode())
+    huge = tmp_path / "huge-line.log"
+    huge.write_text(DEFAULT + line(stem="/" + "x" * 3_000_000) + line(stem="/after-huge"))
+    result = load_logs([tmp_path])
+    stems = {r["cs_uri_stem"] for r in rows(result)}
+    assert {"/a", "/d", "/after-huge"} <= stems
+    assert result.malformed > 3
+    alone = load_logs([stray, huge])
+    assert [(m.path.rsplit("/", 1)[1], m.line, m.reason) for m in alone.malformed_samples] == [
+        ("huge-line.log", 2, "line size over maximum"),
+        ("stray-cr.log", 3, "carriage return inside the line"),
+    ]

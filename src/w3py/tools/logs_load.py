@@ -243,6 +243,7 @@ class _Loader:
         self.tmp = tmp
         self.result = LoadResult(self.con)
         self._tmp_count = 0
+        self.infos: dict[str, FileInfo] = {}
         self._table_columns: dict[str, str] = {}  # name -> SQL type, in creation order
         self._create_table()
 
@@ -491,6 +492,19 @@ class _Loader:
             data = text.encode("utf-8")
         if normalise:
             data = data.replace(b"\r\n", b"\n")
+            if b"\r" in data:
+                # A carriage return inside a line (binary junk, a broken writer) stops DuckDB's reader for the
+                # whole file. Such a line is malformed: report it and blank it out, which keeps the line
+                # numbers of the others (DuckDB skips empty lines but counts them).
+                lines = data.split(b"\n")
+                for index, raw in enumerate(lines):
+                    if b"\r" in raw:
+                        self._add_malformed(
+                            self.infos[source.origin], source.first_line + index, "carriage return inside the line",
+                            _show(raw.replace(b"\r", b"\\r")),
+                        )  # fmt: skip
+                        lines[index] = b""
+                data = b"\n".join(lines)
         tmp.write_bytes(data)
         return dataclasses.replace(
             source,
@@ -534,7 +548,6 @@ def load_logs(
     """
     files = collect_files(paths)
     total = sum(_size(p) for p in files)
-    done = 0
     with tempfile.TemporaryDirectory(prefix="w3py-logs-") as tmp:
         loader = _Loader(columns, filters, Path(tmp), declare_columns)
         if threads:
@@ -542,7 +555,7 @@ def load_logs(
         sources: list[_Source] = []
         for path in files:  # the byte scans: fast, so they count for little in the progress
             sources += loader.plan(path)
-        infos = {f.path: f for f in loader.result.files}
+        infos = loader.infos = {f.path: f for f in loader.result.files}
         source_total = sum(s.size for s in sources) or 1
 
         def report(done: int) -> None:
