@@ -318,3 +318,25 @@ def test_junk_never_crashes_the_loader(tmp_path) -> None:
         ("huge-line.log", 2, "line size over maximum"),
         ("stray-cr.log", 3, "carriage return inside the line"),
     ]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINE = st.text(alphabet=["a", "1", " ", "-", "+", "#", "\u00e9", '"', ","], max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, max_size=12), crlf=st.booleans(), cut=st.booleans())
+def test_loader_agrees_with_the_strict_reader(tmp_path_factory, lines, crlf, cut) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "f.log"
+    end = "\r\n" if crlf else "\n"
+    body = "#Fields: date time c-ip\n".replace("\n", end) + end.join(lines) + ("" if cut or not lines else end)
+    path.write_bytes(body.encode())
+    expected = read_log(path)
+    result = load_logs([path], columns=None)
+    assert result.rows == len(expected.lines)
+    assert result.malformed == len(expected.malformed)
+    assert sorted(m.line or 0 for m in result.malformed_samples) == sorted(
+        0 if (n == len(body.split("\n")) and cut) else n for n, _ in expected.malformed
+    )

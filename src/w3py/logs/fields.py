@@ -172,8 +172,9 @@ def encode_value(value: object) -> str:
 
 
 def decode_value(text: str, field: W3CField | None = None) -> str | None:
-    """The value a W3C field holds: ``None`` for ``-``; ``+`` turned back into spaces for free-text fields."""
-    if text == "-":
+    """The value a W3C field holds: ``None`` for ``-`` (or empty); ``+`` turned back into spaces in free-text
+    fields."""
+    if text == "-" or not text:
         return None
     if field is not None and field.plus_is_space:
         return text.replace("+", " ")

@@ -409,7 +409,10 @@ class _Loader:
         sql = (
             f"INSERT INTO all_logs BY NAME SELECT {', '.join(f'{v} AS {_q(k)}' for k, v in select.items())} "
             f"FROM read_csv({paths}, columns={columns_spec}, filename=true, {_CSV_OPTIONS}) "
-            f"WHERE NOT (starts_with({first}, '#') OR starts_with({first}, '\ufeff#'))"
+            # Directives are not rows. A first value that is empty (a line starting with a space) is NULL, so
+            # the test must not let NULL drop the row; a line of nothing but spaces (all NULL) is blank.
+            f"WHERE NOT coalesce(starts_with({first}, '#') OR starts_with({first}, '\ufeff#'), false) "
+            f"AND NOT ({' AND '.join(f'{c} IS NULL' for c in csv_cols)})"
         )
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -449,11 +452,16 @@ class _Loader:
             self._add_malformed(infos[source.origin], None, "last line cut short (no newline)", _show(source.tail))
             if tail_text.lstrip("\ufeff").startswith("#"):
                 pass  # a directive cut short: filtered from rows and rejects like any directive
-            elif len(tail_text.split(" ")) == len(csv_cols):
+            elif _parses_as_row(tail_text, len(csv_cols)):
                 # Rows keep file order, so the cut line is the last row this source produced.
                 self.con.execute("DELETE FROM all_logs WHERE rowid = (SELECT max(rowid) FROM all_logs)")
             else:
-                rejects = [r for r in rejects if r[2] != tail_text]
+                # The cut line is the source's last line: drop its reject (the last one with its text), not an
+                # identical line earlier in the file.
+                for index in range(len(rejects) - 1, -1, -1):
+                    if rejects[index][2] == tail_text:
+                        del rejects[index]
+                        break
         for path, line, text, _reason in rejects:
             source = by_path.get(path) or sources[0]
             self._add_malformed(infos[source.origin], source.first_line + line - 1, _reason, _show(text))
@@ -477,7 +485,7 @@ class _Loader:
             text = (text or "").lstrip("\r\n").lstrip("\ufeff").rstrip("\r")
             if "INVALID ENCODING" in types:
                 out.append((path, int(line), text, _INVALID_ENCODING))
-            elif not text.startswith("#"):
+            elif not text.startswith("#") and text.strip(" "):  # directives and blank lines are not malformed
                 out.append((path, int(line), text, _REASONS.get(types[0], types[0].lower())))
         return out
 
@@ -513,6 +521,17 @@ class _Loader:
             transcoded=source.transcoded or transcode,
             encoding=encoding,
         )
+
+
+def _parses_as_row(text: str, count: int) -> bool:
+    """Whether DuckDB's reader (as configured) makes a row of ``text``: ``count`` values, spaces after the last
+    one ignored, and not a line of nothing but spaces."""
+    parts = text.split(" ")
+    if not any(parts):
+        return False
+    if len(parts) > count and not any(parts[count:]):
+        del parts[count:]
+    return len(parts) == count
 
 
 _INVALID_ENCODING = "invalid encoding"
