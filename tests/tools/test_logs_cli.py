@@ -163,3 +163,16 @@ def test_summary_breaks_down_several_sites(site_logs) -> None:
     ]
     text = run("summary", site_logs, "--site", "W3SVC2").output
     assert "2 requests selected of 19" in text and "Sites" not in text
+
+
+def test_meanings_come_from_the_catalog_in_both_languages(site_logs, monkeypatch) -> None:
+    from w3py.catalog import lookup
+
+    en = {c["code"]: c["meaning"] for c in json.loads(run("summary", site_logs, "--json", "--lang", "en").output)["codes"]}
+    assert en["404.8"] == lookup(404, 8).one_line("en")
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    ja = json.loads(run("summary", site_logs, "--json").output)["codes"]
+    assert {c["code"]: c["meaning"] for c in ja}["404.8"] == lookup(404, 8).one_line("ja") != en["404.8"]
+    assert next(c for c in ja if c["code"] == "404.0")["win32_meaning"]  # win32 2, from the catalog too

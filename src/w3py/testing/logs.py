@@ -8,6 +8,9 @@ analyzer tests and by ``bench/logs_goaccess.py``; the output is deterministic fo
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,7 +93,8 @@ def write_iis_log(
     """Write a ``lines``-line IIS W3C log to ``path`` and return the path.
 
     ``fields`` may be any W3C field list (known names get realistic values; others, such as
-    ``X-Forwarded-For``, get an IP list or ``-``). Timestamps run evenly from ``start`` over ``seconds``.
+    ``X-Forwarded-For``, get an IP or ``-``). Timestamps run from ``start`` over ``seconds`` along a day's
+    traffic curve.
     """
     import time as _time
 
@@ -106,11 +110,17 @@ def write_iis_log(
         stamp = _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(start))
         out.append(f"#Software: Microsoft Internet Information Services 10.0{line_end}#Version: 1.0{line_end}")
         out.append(f"#Date: {stamp}{line_end}#Fields: {' '.join(fields)}{line_end}")
-    step = seconds / max(lines, 1)
+    # Timestamps follow a day's traffic curve (quiet at night, busiest mid-afternoon UTC): the i-th line sits
+    # where the cumulative traffic reaches i/lines.
+    span = max(int(seconds), 1)
+    cumulative = list(itertools.accumulate(
+        1.0 + 0.7 * math.sin(2 * math.pi * ((start + s) % 86400 / 86400 - 0.375)) for s in range(span)
+    ))  # fmt: skip
+    scale = cumulative[-1] / max(lines, 1)
     last_second = -1
     date = clock = ""
     for i in range(lines):
-        second = int(start + i * step)
+        second = int(start) + min(bisect.bisect_left(cumulative, (i + 0.5) * scale), span - 1)
         if second != last_second:
             last_second = second
             t = _time.gmtime(second)
