@@ -122,6 +122,16 @@ def test_rollover_at_midnight_utc(tmp_path, fixed_clock) -> None:
     assert [t for _, t in after.directives if t.startswith("#Date")] == ["#Date: 2026-03-18 00:00:00"]
 
 
+def test_header_date_is_the_first_lines_time_not_the_flush_time(tmp_path, fixed_clock) -> None:
+    fixed_clock.now = ts(2026, 3, 17, 23, 59, 59)
+    with W3CLogWriter(1, tmp_path) as w:
+        w.write(request())
+        fixed_clock.advance(5)  # the flusher runs after midnight
+        w.flush()
+    parsed = read_log(tmp_path / "W3SVC1" / "u_ex260317.log")
+    assert [t for _, t in parsed.directives if t.startswith("#Date")] == ["#Date: 2026-03-17 23:59:59"]
+
+
 @pytest.fixture
 def tokyo(monkeypatch):
     if not hasattr(time, "tzset"):

@@ -399,10 +399,9 @@ class W3CLogWriter(BufferedLog):
         return self.directory / self._name
 
     # --- BufferedLog --------------------------------------------------------------------------------------
-    def _header(self) -> bytes:
-        date, time_ = clock.CLOCK.w3c()
+    def _header(self, started: str) -> bytes:
         return (
-            f"#Software: {W3C_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}#Date: {date} {time_}{LINE_END}"
+            f"#Software: {W3C_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}#Date: {started}{LINE_END}"
             f"{self.fields_line}{LINE_END}"
         ).encode("ascii", "replace")
 
@@ -413,15 +412,16 @@ class W3CLogWriter(BufferedLog):
             self._file = LogFile(path, self.fields_line)
         return self._file
 
-    def _write_batches(self, batches: list[tuple[object, list[str]]]) -> None:
-        for target, lines in batches:
+    def _write_batches(self, batches: list[tuple[object, list[str], str]]) -> None:
+        for target, lines, started in batches:
             body = "".join(lines).encode(self._encoding, "replace")
+            header = self._header(started)
             if not self.size_based:
-                self._open(self.directory / str(target)).append(body, self._header())
+                self._open(self.directory / str(target)).append(body, header)
                 continue
             if self._sequence == 0:
                 self._sequence = max(highest_sequence(self.directory, "u_extend" if self.utf8 else "extend"), 1)
-            while self._open(self.current_path).append(body, self._header(), self.truncate_size) is None:
+            while self._open(self.current_path).append(body, header, self.truncate_size) is None:
                 self._sequence += 1
 
     def _close_files(self) -> None:
