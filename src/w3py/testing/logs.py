@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from w3py.logs.fields import DEFAULT_FLAGS, encode_value, fields_for_flags
-from w3py.logs.reader import ParsedLog, read_log
+from w3py.logs.reader import LogLine, ParsedLog, read_log
 
-__all__ = ["write_iis_log", "DEFAULT_FIELD_NAMES", "STATUS_MIX", "read_log", "ParsedLog"]
+__all__ = ["DEFAULT_FIELD_NAMES", "STATUS_MIX", "ParsedLog", "read_log", "read_site_logs", "write_iis_log"]
 
 DEFAULT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields_for_flags(DEFAULT_FLAGS))
 
@@ -66,6 +66,26 @@ _AGENTS = (
 )
 _METHODS = ("GET",) * 40 + ("POST",) * 6 + ("HEAD", "OPTIONS", "PUT", "DELETE")
 _REFERERS = ("", "", "https://www.example.com/", "https://www.google.com/", "https://shop.example.com/cart")
+
+
+def read_site_logs(directory: Path | str, pattern: str = "*.log") -> list[LogLine]:
+    """Every line of the W3C files in ``directory`` (e.g. ``.../LogFiles/W3SVC1``), in file then line order,
+    after checking what the writer guarantees: no malformed line, no line cut short, and one header block per
+    file and field set (a ``#Fields`` line only when the field set changes). Raises ``AssertionError`` with
+    the file and line otherwise. For tests that read what the server wrote: parse, don't grep.
+    """
+    lines: list[LogLine] = []
+    for path in sorted(Path(directory).glob(pattern)):
+        parsed = read_log(path)
+        if parsed.malformed:
+            n, text = parsed.malformed[0]
+            raise AssertionError(f"{path}:{n}: malformed W3C line {text!r}")
+        fields = parsed.fields_lines
+        repeated = [a for a, b in zip(fields, fields[1:], strict=False) if a == b]
+        if repeated:
+            raise AssertionError(f"{path}: header block repeated without a change of fields: {repeated[0]!r}")
+        lines.extend(parsed.lines)
+    return lines
 
 
 def _clients(rng: random.Random, n: int) -> list[str]:
