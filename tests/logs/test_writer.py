@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from w3py.logs.fields import DEFAULT_FLAGS, FIELDS
 from w3py.logs.reader import read_log
+from w3py.testing.logs import read_site_logs
 from w3py.logs.writer import (
     CustomField,
     W3CLogWriter,
@@ -433,3 +434,26 @@ def test_writer_inherited_across_fork_neither_duplicates_nor_loses_lines(tmp_pat
     stems = [ln["cs-uri-stem"] for ln in parsed.lines]
     assert parsed.malformed == [] and len(parsed.fields_lines) == 1
     assert sorted(stems) == sorted(["/parent/flushed", "/parent/buffered"] + [f"/child{t}/{i}" for t in range(2) for i in range(200)])
+
+
+def test_threads_writing_at_once_lose_and_garble_nothing(tmp_path) -> None:
+    import threading
+
+    writer = W3CLogWriter(1, tmp_path)
+    barrier = threading.Barrier(8)
+
+    def work(tag: int) -> None:
+        barrier.wait()
+        for i in range(400):
+            writer.write(request(cs_uri_stem=f"/t{tag}/{i}"))
+            if i % 97 == 0:
+                writer.flush()
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()
+    lines = read_site_logs(tmp_path / "W3SVC1")
+    assert sorted(ln["cs-uri-stem"] for ln in lines) == sorted(f"/t{t}/{i}" for t in range(8) for i in range(400))

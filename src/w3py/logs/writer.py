@@ -250,9 +250,7 @@ class W3CLogWriter(BufferedLog):
         }
         self._defaults = tuple((i, defaults[k]) for i, k in enumerate(self._keys) if k in defaults)
         # Rollover state: the current period's file name and when the next period starts.
-        self._name: str = ""
-        self._boundary = float("-inf")
-        self._rolled_at = float("inf")
+        self._period: tuple[float, float, str] = (float("inf"), float("-inf"), "")  # (rolled at, next, name)
         self._sequence = 0
         self._file: LogFile | None = None
         super().__init__(f"the W3C log of site {self.site_id} in {self.directory}")
@@ -378,15 +376,17 @@ class W3CLogWriter(BufferedLog):
             target = ""
         else:
             now = clock.CLOCK.time()
-            if not self._rolled_at <= now < self._boundary:  # a new period, or the clock was set back
-                self._roll(now)
-            target = self._name
+            rolled_at, boundary, target = self._period
+            if not rolled_at <= now < boundary:  # a new period, or the clock was set back
+                target = self._roll(now)
         self._add(target, line + LINE_END)
 
-    def _roll(self, now: float) -> None:
-        stamp, self._boundary = period_stamp(self.period, now, self.local_time_rollover)
-        self._rolled_at = now
-        self._name = f"{'u_ex' if self.utf8 else 'ex'}{stamp}.log"
+    def _roll(self, now: float) -> str:
+        stamp, boundary = period_stamp(self.period, now, self.local_time_rollover)
+        name = f"{'u_ex' if self.utf8 else 'ex'}{stamp}.log"
+        # One assignment, so a thread never sees the new boundary with the old file name.
+        self._period = (now, boundary, name)
+        return name
 
     @property
     def current_path(self) -> Path:
@@ -394,9 +394,8 @@ class W3CLogWriter(BufferedLog):
         if self.size_based:
             seq = max(self._sequence, 1)
             return self.directory / log_file_name(self.period, 0, utf8=self.utf8, sequence=seq)
-        if not self._name:
-            self._roll(clock.CLOCK.time())
-        return self.directory / self._name
+        name = self._period[2] or self._roll(clock.CLOCK.time())
+        return self.directory / name
 
     # --- BufferedLog --------------------------------------------------------------------------------------
     def _header(self, started: str) -> bytes:
