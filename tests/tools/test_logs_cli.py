@@ -176,3 +176,25 @@ def test_meanings_come_from_the_catalog_in_both_languages(site_logs, monkeypatch
     ja = json.loads(run("summary", site_logs, "--json").output)["codes"]
     assert {c["code"]: c["meaning"] for c in ja}["404.8"] == lookup(404, 8).one_line("ja") != en["404.8"]
     assert next(c for c in ja if c["code"] == "404.0")["win32_meaning"]  # win32 2, from the catalog too
+
+
+def test_summary_of_httperr_logs_counts_reasons(tmp_path) -> None:
+    from w3py.core import clock
+    from w3py.logs.httperr import HTTPERREntry, HTTPERRLog
+
+    previous = clock.set_clock(clock.FixedClock(1773748800.0))
+    try:
+        with HTTPERRLog(tmp_path / "HTTPERR") as log:
+            for _ in range(3):
+                log.log(HTTPERREntry(c_ip="192.0.2.1", c_port=1, cs_method="GET", cs_uri="/x", sc_status=400,
+                                     s_reason="Hostname"))  # fmt: skip
+            log.log(HTTPERREntry(c_ip="192.0.2.2", c_port=2, s_reason="Timer_ConnectionIdle"))
+    finally:
+        clock.set_clock(previous)
+    data = json.loads(run("summary", tmp_path / "HTTPERR", "--json").output)
+    assert data["reasons"] == [
+        {"reason": "Hostname", "count": 3, "share": 75.0, "status": 400},
+        {"reason": "Timer_ConnectionIdle", "count": 1, "share": 25.0, "status": None},
+    ]
+    assert "HTTPERR reasons" in run("summary", tmp_path / "HTTPERR").output
+    assert json.loads(run("summary", tmp_path / "HTTPERR", "--json", "--status", "400").output)["lines"]["selected"] == 3

@@ -56,7 +56,10 @@ __all__ = [
 ]
 
 #: Columns the summary needs (SQL names); ``query`` loads every column instead.
-SUMMARY_COLUMNS = ("cs_uri_stem", "c_ip", "sc_status", "sc_substatus", "sc_win32_status", "time_taken")
+SUMMARY_COLUMNS = (
+    "cs_uri_stem", "c_ip", "sc_status", "sc_substatus", "sc_win32_status", "time_taken",
+    "s_reason",  # HTTPERR files (loaded only when present)
+)  # fmt: skip
 #: How many malformed lines are kept with their text for the report (all are counted).
 MAX_MALFORMED_SAMPLES = 20
 #: Bytes read per chunk when inflating or transcoding into a temporary file.

@@ -96,6 +96,16 @@ def render_text(summary: dict, console: Console) -> None:
         t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", _win32(c), c["meaning"])
     console.print(t)
 
+    if summary.get("reasons"):
+        t = Table(title="HTTPERR reasons (s-reason)", title_justify="left")
+        t.add_column("reason")
+        t.add_column("requests", justify="right")
+        t.add_column("share", justify="right")
+        t.add_column("status", justify="right")
+        for r in summary["reasons"]:
+            t.add_row(Text(str(r["reason"])), _fmt_int(r["count"]), f"{r['share']:.1f}%", _fmt_int(r["status"]))
+        console.print(t)
+
     if summary["failures"]:
         t = Table(title="Top URLs of failing codes", title_justify="left")
         t.add_column("status")
@@ -297,6 +307,13 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
               (c["meaning"], "")] for c in summary["codes"]],
         )  # fmt: skip
     )
+    if summary.get("reasons"):
+        out.append("<h2>HTTPERR reasons (s-reason)</h2>")
+        out.append(
+            _table([("reason", False), ("requests", True), ("share", True), ("status", True)],
+                   [[(r["reason"], ""), (_fmt_int(r["count"]), "n"), (f"{r['share']:.1f}%", "n"),
+                     (_fmt_int(r["status"]), "n")] for r in summary["reasons"]])  # fmt: skip
+        )
     if summary["failures"]:
         out.append("<h2>Top URLs of failing codes</h2>")
         rows = []

@@ -228,6 +228,19 @@ def summarize(
         {"hour": _iso(h), "count": n, "1xx": c1, "2xx": c2, "3xx": c3, "4xx": c4, "5xx": c5}
         for h, n, c1, c2, c3, c4, c5 in hours
     ]
+    # HTTPERR logs: why HTTP.sys refused or dropped (s-reason).
+    summary["reasons"] = []
+    if "s_reason" in result.columns:
+        reasons = q(
+            """
+            SELECT s_reason, count(*) AS n, mode(sc_status) FROM logs WHERE s_reason IS NOT NULL
+            GROUP BY s_reason ORDER BY n DESC, s_reason LIMIT ?
+            """,
+            [top],
+        ).fetchall()
+        summary["reasons"] = [
+            {"reason": r, "count": n, "share": _share(n, total), "status": st} for r, n, st in reasons
+        ]
     summary["codes"] = summary["codes"][:top]
     return summary
 
