@@ -2,27 +2,29 @@
 
 Theory of operation
 -------------------
-Python never loops over lines. For each file:
+Python never loops over the lines of a well-formed file.
 
-1. ``w3py.logs.reader.scan_file`` finds its ``#Fields`` segments with a byte scan, its encoding and a line cut
-   short at the end (``.gz`` files are first inflated into a temporary file, streaming).
-2. The common case, one field list, UTF-8 (or ASCII), uncompressed, is handed to DuckDB as it is. Any other
-   file (several field lists, ANSI text, a data line before the first ``#Fields``) is cut into one temporary
-   UTF-8 file per segment, each remembering the line number it starts at.
+1. ``w3py.logs.reader.scan_file`` finds each file's ``#Fields`` segments with a byte scan and a last line cut
+   short (``.gz`` files are first inflated into a temporary file, streaming).
+2. A file with one field list (however often its header block repeats) is a *source* as it is. A file with
+   several, or with data before its first ``#Fields``, is cut into one temporary file per segment, each
+   remembering the line number it starts at (data before any ``#Fields`` is malformed).
 3. All sources that share a field list are read by one ``read_csv`` call over the list of files (a year of
-   daily files is one call); a source with a cut last line is read alone. ``read_csv`` is space-delimited, no quoting, every column VARCHAR, the
-   explicit column list of its ``#Fields``, and only the columns the caller needs (DuckDB's projection
-   pushdown keeps that fast). ``strict_mode`` makes a line with too many or too few values a *rejected* line
-   (DuckDB's ``store_rejects`` tables give us its line number and text) instead of being padded or cut:
-   that is our "malformed" count, never a shifted row. Directive lines (``#...``) are filtered out of both the
-   rows and the rejects.
+   daily files is one call); a source with a cut last line is read alone. ``read_csv`` runs space-delimited,
+   without quoting, with every column VARCHAR in the explicit column list of the ``#Fields``, and projects
+   only the columns the caller needs (DuckDB's projection pushdown keeps that fast). ``strict_mode`` makes a
+   line with too many or too few values a *rejected* line (DuckDB's ``store_rejects`` tables give its file,
+   line number and text) instead of padding or cutting it: that is the "malformed" count, never a shifted
+   row. Directive lines (``#...``) and blank lines are neither rows nor rejects.
 4. A last line without its newline (a write cut short) is counted as malformed and removed if DuckDB read it
    as a row: rows keep file order, so it is the source's last row.
 5. Values are typed once (``TRY_CAST``; ``-`` becomes NULL, ``+`` becomes a space in free-text fields) into
-   the table ``logs``; filters (``--since/--until/--site/--status``) apply while loading.
+   table ``all_logs``; the filters (``--since/--until/--site/--status``) make the view ``logs``.
 
-A file that DuckDB refuses as a whole (mixed CRLF/LF line endings confuse its newline detection) is
-normalised into a temporary file and read again.
+Recovery, each in a transaction that is rolled back first: a file DuckDB reports as not UTF-8 (an ANSI ``ex``
+file) is transcoded from Windows-1252 and read again; a file whose line endings defeat DuckDB's newline
+detection (CRLF mixed with LF) is normalised, and a line with a carriage return inside it is then reported
+as malformed and blanked out, so no input makes the loader fail.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
