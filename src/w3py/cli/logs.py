@@ -96,7 +96,11 @@ def _common(f):
 @click.option("--lang", type=click.Choice(["en", "ja"]), default=None, help="Language of status meanings.")
 def summary(paths, since, until, sites, statuses, top, as_json, html_path, lang) -> None:
     """Summarize W3C logs: status classes, top status.substatus codes and their URLs, top clients,
-    time-taken percentiles, slowest URLs, requests per hour."""
+    time-taken percentiles, slowest URLs, requests per hour.
+
+    PATHS are log files or folders (searched for *.log and *.gz); every #Fields line is honoured, and lines
+    that do not match theirs are counted and reported, never misread.
+    """
     from rich.console import Console
 
     from w3py.tools.logs_report import render_html, render_text
@@ -134,6 +138,7 @@ def query(paths, since, until, sites, statuses, sql, fmt) -> None:
     X-Forwarded-For -> x_forwarded_for), typed (sc_status INTEGER, time_taken BIGINT, date DATE ...), plus
     ts (TIMESTAMP, UTC), site (W3SVC<id>) and file. Example:
 
+    \b
       w3py logs query W3SVC1/ --sql "SELECT sc_status, sc_substatus, count(*) FROM logs GROUP BY ALL"
     """
     import duckdb
