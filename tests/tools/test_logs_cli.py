@@ -198,3 +198,15 @@ def test_summary_of_httperr_logs_counts_reasons(tmp_path) -> None:
     ]
     assert "HTTPERR reasons" in run("summary", tmp_path / "HTTPERR").output
     assert json.loads(run("summary", tmp_path / "HTTPERR", "--json", "--status", "400").output)["lines"]["selected"] == 3
+
+
+def test_progress_bar_on_a_terminal_does_not_disturb_the_output(site_logs, monkeypatch) -> None:
+    import rich.console
+
+    import w3py.cli.logs as cli
+
+    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))
+    result = run("summary", site_logs, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["lines"]["selected"] == 17
