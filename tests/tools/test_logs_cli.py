@@ -210,3 +210,16 @@ def test_progress_bar_on_a_terminal_does_not_disturb_the_output(site_logs, monke
     result = run("summary", site_logs, "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["lines"]["selected"] == 17
+
+
+def test_unreadable_files_are_reported_and_skipped(site_logs) -> None:
+    folder = site_logs / "W3SVC1"
+    (folder / "gone.log").symlink_to(folder / "nowhere.log")
+    (folder / "u_ex260101.log.gz").write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+    result = run("summary", site_logs)
+    assert result.exit_code == 0
+    assert "cannot read" in result.output and "gone.log" in result.output and "u_ex260101.log.gz" in result.output
+    data = json.loads(run("summary", site_logs, "--json").output)
+    assert data["lines"]["selected"] == 17
+    assert sorted(f["path"].rsplit("/", 1)[1] for f in data["files"] if f["error"]) == ["gone.log", "u_ex260101.log.gz"]
+    assert "cannot read" in run("query", site_logs, "--sql", "SELECT count(*) FROM logs").stderr

@@ -54,7 +54,12 @@ def _load(paths: tuple[str, ...], filters, columns, declare: bool = True):
         raise click.ClickException(str(exc)) from None
     if not files:
         raise click.ClickException("no log files found (looked for *.log and *.gz)")
-    total = sum(f.stat().st_size for f in files)
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:  # reported by the loader
+            pass
     err = Console(stderr=True)
     if total < PROGRESS_MIN_BYTES or not err.is_terminal:
         return load_logs(files, columns=columns, declare_columns=declare, filters=filters)
@@ -148,6 +153,9 @@ def query(paths, since, until, sites, statuses, sql, fmt) -> None:
     if sql == "-":
         sql = sys.stdin.read()
     result = _load(paths, _filters(since, until, sites, statuses), columns=columns_for_sql(sql), declare=False)
+    for f in result.files:
+        if f.error:
+            click.echo(f"warning: cannot read {f.path}: {f.error} (skipped)", err=True)
     for m in result.malformed_samples[:5]:
         click.echo(f"warning: {m.path}:{m.line or 'end'}: {m.reason}", err=True)
     if result.malformed:

@@ -37,6 +37,7 @@ import re
 import shutil
 import tempfile
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,7 @@ class FileInfo:
     field_sets: list[tuple[str, ...]]
     rows: int = 0
     malformed: int = 0
+    error: str | None = None  # why the file could not be read at all (it is skipped)
 
 
 @dataclass(slots=True)
@@ -578,7 +580,13 @@ def load_logs(
             loader.con.execute(f"SET threads = {int(threads)}")
         sources: list[_Source] = []
         for path in files:  # the byte scans: fast, so they count for little in the progress
-            sources += loader.plan(path)
+            try:
+                sources += loader.plan(path)
+            except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                # Unreadable, vanished, or a broken archive: report it and go on with the other files.
+                if loader.result.files and loader.result.files[-1].path == str(path):
+                    loader.result.files.pop()
+                loader.result.files.append(FileInfo(str(path), _size(path), "-", [], error=_describe(exc)))
         infos = loader.infos = {f.path: f for f in loader.result.files}
         source_total = sum(s.size for s in sources) or 1
 
@@ -634,6 +642,12 @@ class _ProgressPoller:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def _size(path: Path) -> int:

@@ -59,6 +59,9 @@ def render_text(summary: dict, console: Console) -> None:
         head.append(f", {summary['first']} – {summary['last']} UTC")
     head.append(f"; {_fmt_int(summary['distinct_clients'])} clients")
     console.print(head)
+    for f in summary["files"]:
+        if f.get("error"):
+            console.print(Text(f"cannot read {f['path']}: {f['error']} (skipped)", style="red"))
     if lines["malformed"]:
         console.print(
             Text(f"{_fmt_int(lines['malformed'])} malformed line(s) skipped (not counted above):", style="yellow")
@@ -262,6 +265,9 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
         + (f", {_e(summary['first'])} – {_e(summary['last'])} UTC" if summary["first"] else "")
         + f"; {_fmt_int(summary['distinct_clients'])} clients.</p>",
     ]
+    for f in summary["files"]:
+        if f.get("error"):
+            out.append(f"<p class='warn'>Cannot read {_e(f['path'])}: {_e(f['error'])} (skipped).</p>")
     if lines["malformed"]:
         out.append(f"<p class='warn' id='malformed'>{_fmt_int(lines['malformed'])} malformed line(s) skipped.</p>")
         out.append(

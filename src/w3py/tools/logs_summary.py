@@ -86,7 +86,7 @@ def summarize(
     summary: dict = {
         "files": [
             {"path": f.path, "bytes": f.size, "rows": f.rows, "malformed": f.malformed, "encoding": f.encoding,
-             "fields": [" ".join(fs) for fs in f.field_sets]}
+             "fields": [" ".join(fs) for fs in f.field_sets], "error": f.error}
             for f in result.files
         ],  # fmt: skip
         "lines": {
