@@ -216,7 +216,7 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
                 for name in sorted(names):
                     if name.lower().endswith(_LOG_SUFFIXES):
                         found.append(Path(root) / name)
-        elif p.exists():
+        elif os.path.lexists(p):  # a dangling link is reported as unreadable later, not as a usage error
             found.append(p)
         else:
             raise FileNotFoundError(f"no such file or folder: {p}")
