@@ -75,8 +75,6 @@ def test_write_handler_without_write_is_403_3(site) -> None:
     assert s.get("/a.txt").status == 200  # verbs are part of selection: GET still finds StaticFile
 
 
-@pytest.mark.xfail(strict=True, reason="the configuration merge appends <handlers> entries; IIS prepends the "
-                   "entries added below (mergeAppend=false, reference §3.4 step 1)")
 def test_handlers_added_below_are_tried_first(site) -> None:
     s = site(FILES, locations=handlers('<add name="Run-exe" path="*.exe" verb="*" modules="StaticFileModule" '
                                        'requireAccess="Execute"/>'))
