@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"  # absolute (granian and uvicorn start from bench/), venv kept
 DURATION=${DURATION:-10s}
-CONNS=${CONNS:-64}
+CONNS=${CONNS:-64}           # 1 KB file
+CONNS_LARGE=${CONNS_LARGE:-8}  # 10 MB file: fewer connections, else wrk times out waiting for bytes
 WORK=$(mktemp -d /tmp/w3py-bench.XXXXXX)
 DOC=$WORK/www
 mkdir -p "$DOC"
@@ -24,7 +25,9 @@ wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 
 rps() {  # name port path
     local out
-    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$2$3" 2>&1)
+    local conns=$CONNS
+    [ "$3" = /10m.bin ] && conns=$CONNS_LARGE
+    out=$(taskset -c 1 wrk -t1 -c"$conns" -d"$DURATION" "http://127.0.0.1:$2$3" 2>&1)
     local req mb
     req=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     mb=$(echo "$out" | awk '/Transfer\/sec/ {print $2}')
