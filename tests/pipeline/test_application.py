@@ -145,7 +145,10 @@ def test_server_variables(site) -> None:
     assert v("SERVER_PORT") == "8080"
     assert v("HTTPS") == "off"
     assert v("REQUEST_FILENAME") == str(s.wwwroot / "sub" / "b.txt")
-    assert v("APPL_PHYSICAL_PATH") in (str(s.wwwroot) + "/", "")
+    assert v("APPL_PHYSICAL_PATH") == str(s.wwwroot) + "/"
+    assert v("APPL_MD_PATH") == "/LM/W3SVC/1/ROOT"
+    assert v("INSTANCE_ID") == "1" and v("APP_POOL_ID") == "DefaultAppPool"
+    assert v("SCRIPT_NAME") == "/sub/b.txt" and v("PATH_INFO") == "/sub/b.txt"
     assert v("NO_SUCH_VARIABLE") is None
 
 

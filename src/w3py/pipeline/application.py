@@ -63,6 +63,7 @@ _LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
 
 def _empty_plan() -> "SitePlan":
     plan = SitePlan([])
+    plan.application = plan.vdir = None
     plan.mapper = None
     plan.remove_server_header = False
     plan.site = None
@@ -84,7 +85,8 @@ class SitePlan(engine.Plan):
     """A plan plus what the application needs per directory: the path mapper and the sub-paths that are
     virtual directories of their own."""
 
-    __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache")
+    __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
+                 "application", "vdir")
 
 
 _EMPTY_PLAN: "SitePlan"
@@ -202,12 +204,14 @@ class PipelineApplication:
         status_error = (CONFIG_DATA_INVALID, win32, error.message, error)
         if base is None:
             plan = SitePlan([], config=None, error=status_error)
+            plan.application = plan.vdir = None
             plan.mapper = None
             plan.remove_server_header = False
             plan.use_cache = False
         else:
             # the ancestor's modules (already provisioned) render and log the 500.19
             plan = SitePlan(list(base.modules), config=base.config, error=status_error)
+            plan.application, plan.vdir = base.application, base.vdir
             plan.mapper = base.mapper
             plan.remove_server_header = base.remove_server_header
             plan.use_cache = False
@@ -268,6 +272,8 @@ class PipelineApplication:
         options = self.options_for(site)
         vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
         plan.mapper = Mapper(str(mapped.vdir.physical_path), vdir_path, options)
+        plan.application = mapped.application
+        plan.vdir = mapped.vdir
         try:
             plan.remove_server_header = bool(effective[RequestFilteringSection].remove_server_header)
         except (KeyError, AttributeError):
@@ -307,6 +313,8 @@ class PipelineApplication:
         directory = config_directory(url)
         effective, plan = self.lookup(site, directory)
         ctx.plan = plan
+        ctx.application = plan.application
+        ctx.vdir = plan.vdir
         ctx.config = plan.config if isinstance(effective, ConfigError) else effective
         mapper = plan.mapper
         if mapper is not None:
@@ -361,7 +369,7 @@ class PipelineApplication:
 
     def _finish(self, ctx: HTTPContext) -> Response:
         response = engine.to_response(ctx)
-        if getattr(ctx.plan, "remove_server_header", False):
+        if ctx.plan.remove_server_header:
             response.server_header = False
         return response
 
