@@ -224,3 +224,22 @@ def test_script_handler_skipped_by_precondition_is_404_17(site) -> None:
     assert b"secret source" not in r.body
     assert r.ctx.handler_name == "StaticFile"
     assert s.get("/a.txt").status == 200
+
+
+class PipelineBadProvisionModule(Module):
+    name = "PipelineBadProvisionModule"
+    sections = ()
+
+    def provision(self, config: object) -> None:
+        raise ValueError("cannot set up")
+
+
+def test_module_that_fails_to_provision_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:
+    s = site(FILES, extra_modules={"PipelineBadProvisionModule": PipelineBadProvisionModule})
+    with caplog.at_level(logging.ERROR, logger="w3py.pipeline"):
+        r = s.get("/a.txt")
+        again = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 0)
+    assert "PipelineBadProvisionModule could not be set up" in (r.ctx.detail or "")
+    assert again.ctx.plan is r.ctx.plan  # built once, not on every request
+    assert caplog.text.count("could not be provisioned") == 1

@@ -252,8 +252,16 @@ class PipelineApplication:
         modules = []
         for cls in classes:
             module = cls()
-            module.provision(effective)
-            module.validate()
+            try:
+                module.provision(effective)
+                module.validate()
+            except ConfigError:
+                raise
+            except Exception as exc:  # a module bug must not take the site down: 500.0 for this path
+                log.exception("%s could not be provisioned for %s", cls.name, directory)
+                error = error or (INTERNAL_SERVER_ERROR, 0, f"{cls.name} could not be set up: "
+                                  f"{type(exc).__name__}: {exc}", None)
+                continue
             modules.append(module)
         try:
             handler_map = HandlerMap.build(effective[HandlersSection], {m.name for m in modules})
