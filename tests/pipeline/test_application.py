@@ -243,3 +243,12 @@ def test_module_that_fails_to_provision_is_500_0(site, caplog: pytest.LogCapture
     assert "PipelineBadProvisionModule could not be set up" in (r.ctx.detail or "")
     assert again.ctx.plan is r.ctx.plan  # built once, not on every request
     assert caplog.text.count("could not be provisioned") == 1
+
+
+def test_broken_root_web_config_still_renders_and_logs(site) -> None:
+    s = site(FILES)
+    s.web_config("", "<system.webServer><bogus /></system.webServer>")
+    r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 19)
+    assert b"500.19" in r.body  # CustomErrorModule ran, from the server-level module list
+    assert r.ctx.plan.log_request  # and HttpLoggingModule will write the line

@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from w3py.errors import ConfigError, HTTPError
-from w3py.pipeline import engine
+from w3py.pipeline import engine, win32
 from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, file_signature, install_hit
 from w3py.pipeline.context import HTTPContext
 from w3py.pipeline.files import DEFAULT_OPTIONS, Mapper, SiteOptions
@@ -196,12 +196,23 @@ class PipelineApplication:
                 continue
             base = self._shared_plan(site, parent, effective)
             break
+        if base is None:
+            # even the site root is broken: applicationHost.config's server level still names the modules
+            # that render and log the error
+            server_level = getattr(self.config, "server_config", None)
+            if server_level is not None:
+                try:
+                    base = self._shared_plan(site, "/", server_level)
+                except Exception:  # nothing better to offer: an empty plan below
+                    log.exception("no plan for the 500.19 of %s", directory)
+                    base = None
+                if base is not None and base.error is not None:
+                    base = None
         error_key = (site.id, error.file, error.line, error.message, id(base))
         plan = self._errors.get(error_key)
         if plan is not None:
             return plan
-        win32 = error.hresult & 0xFFFF if (error.hresult >> 16) & 0x1FFF == 7 else error.hresult
-        status_error = (CONFIG_DATA_INVALID, win32, error.message, error)
+        status_error = (CONFIG_DATA_INVALID, win32.from_hresult(error.hresult), error.message, error)
         if base is None:
             plan = SitePlan([], config=None, error=status_error)
             plan.application = plan.vdir = None
@@ -240,13 +251,13 @@ class PipelineApplication:
                 tokens = {t.strip().lower() for t in (entry.pre_condition or "").split(",")}
                 if "managedhandler" in tokens:
                     continue  # runs only for managed handlers, which w3py does not have
-                error = error or (MODULE_NOT_RECOGNIZED, 0x7E,
+                error = error or (MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND,
                                   f'Managed module "{name}" ({entry.type}) is not supported by w3py', None)
                 continue
             cls = self.implemented.get(name)
             if cls is None or name not in global_names:
                 why = "is not implemented by w3py" if cls is None else "is not registered in <globalModules>"
-                error = error or (MODULE_NOT_RECOGNIZED, 0x7E, f'Module "{name}" {why}', None)
+                error = error or (MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND, f'Module "{name}" {why}', None)
                 continue
             classes.append(cls)
         modules = []
@@ -267,7 +278,7 @@ class PipelineApplication:
             handler_map = HandlerMap.build(effective[HandlersSection], {m.name for m in modules})
         except PreconditionError as exc:
             handler_map = HandlerMap(())
-            error = error or (INTERNAL_SERVER_ERROR, 0x8007000D, f"bad precondition: {exc}", None)
+            error = error or (INTERNAL_SERVER_ERROR, win32.ERROR_INVALID_DATA, f"bad precondition: {exc}", None)
         plan = SitePlan(
             modules,
             config=effective,
@@ -449,13 +460,13 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
     if handler is None:
         handler = handlers.select(ctx.request.method, ctx.url)
     if handler is None:
-        ctx.response.set_status(NO_HANDLER, 2, "no handler mapping matches the request")
+        ctx.response.set_status(NO_HANDLER, win32.ERROR_FILE_NOT_FOUND, "no handler mapping matches the request")
         return FINISH
     ctx.handler = handler
     ctx.handler_name = handler.name
     if handler.bad_module is not None:
         ctx.response.set_status(
-            MODULE_NOT_RECOGNIZED, 0x7E, f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
+            MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND, f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
             "in its module list",
         )
         return FINISH
@@ -463,7 +474,7 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
     if denied is None and handler.remote_denied is not None and not is_local(ctx):
         denied = handler.remote_denied
     if denied is not None:
-        ctx.response.set_status(denied, 5, f'accessPolicy does not grant "{handler.require_access}" '
+        ctx.response.set_status(denied, win32.ERROR_ACCESS_DENIED, f'accessPolicy does not grant "{handler.require_access}" '
                                 f'required by handler "{handler.name}"')
         return FINISH
     kind = handler.resource_type
@@ -481,6 +492,7 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
             else info.is_file or info.is_dir
         )
         if not ok and not info.denied:
-            ctx.response.set_status(NOT_FOUND, info.win32 or 2, "the file or directory does not exist")
+            ctx.response.set_status(NOT_FOUND, info.win32 or win32.ERROR_FILE_NOT_FOUND,
+                                    "the file or directory does not exist")
             return FINISH
     return CONTINUE
