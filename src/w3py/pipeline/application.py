@@ -374,7 +374,11 @@ class PipelineApplication:
         if plan.use_cache and cache.enabled:
             hit = cache.lookup(ctx)
             if hit is not None:
-                return await cache.serve(ctx, hit)
+                # pipeline/cache.py Rule 1: the whole pipeline, with mapping and the handler replaced
+                ctx.cache_state = hit
+                await engine.run_request_notifications(ctx)
+                engine.run_send_response(ctx)
+                return ctx
             await engine.run_request_notifications(ctx)
             cache.store(ctx)
         else:

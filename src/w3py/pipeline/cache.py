@@ -166,15 +166,6 @@ class ResponseCache:
         self.hits += 1
         return entry
 
-    async def serve(self, ctx: "HTTPContext", entry: CacheEntry) -> "HTTPContext":
-        """Run the pipeline with mapping and execution replaced by the stored output (Rule 1)."""
-        from w3py.pipeline import engine
-
-        ctx.cache_state = entry
-        await engine.run_request_notifications(ctx)
-        engine.run_send_response(ctx)
-        return ctx
-
     def store(self, ctx: "HTTPContext") -> None:
         candidate = ctx.cache_state
         if not isinstance(candidate, CacheCandidate) or len(candidate.body) > MAX_BODY_BYTES:
