@@ -252,3 +252,45 @@ def test_broken_root_web_config_still_renders_and_logs(site) -> None:
     assert (r.status, r.substatus) == (500, 19)
     assert b"500.19" in r.body  # CustomErrorModule ran, from the server-level module list
     assert r.ctx.plan.log_request  # and HttpLoggingModule will write the line
+
+
+class PipelineSlowModule(Module):
+    name = "PipelineSlowModule"
+    sections = ()
+
+    async def on_authorize_request(self, ctx: HTTPContext) -> None:
+        import asyncio
+
+        await asyncio.sleep(3600)
+
+
+class PipelineEndProbeModule(Module):
+    name = "PipelineEndProbeModule"
+    sections = ()
+    seen: list[tuple[str, bool, int]] = []
+
+    def on_log_request(self, ctx: HTTPContext) -> None:
+        PipelineEndProbeModule.seen.append(("log", ctx.result.completed, ctx.win32))
+
+    def on_end_request(self, ctx: HTTPContext) -> None:
+        PipelineEndProbeModule.seen.append(("end", ctx.result.completed, ctx.win32))
+
+
+def test_cancelled_request_still_runs_the_end_notifications(site) -> None:
+    import asyncio
+
+    from w3py.testing.pipeline import make_request
+
+    PipelineEndProbeModule.seen.clear()
+    s = site(FILES, extra_modules={"PipelineSlowModule": PipelineSlowModule,
+                                   "PipelineEndProbeModule": PipelineEndProbeModule})
+
+    async def go() -> None:
+        task = asyncio.ensure_future(s.app.handle(make_request("GET /a.txt HTTP/1.1\r\n\r\n", site=s.site)))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    assert PipelineEndProbeModule.seen == [("log", False, 64), ("end", False, 64)]

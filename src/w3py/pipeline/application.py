@@ -19,6 +19,7 @@ Plans are cached per (site id, directory) and rebuilt when ``effective()`` retur
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -37,7 +38,8 @@ from w3py.pipeline.handlers import (
 )
 from w3py.pipeline.notifications import Notification, NotificationStatus
 from w3py.pipeline.paths import url_from_raw
-from w3py.protocol.messages import Request, Response
+from w3py.core import clock
+from w3py.protocol.messages import Request, Response, ResponseResult
 from w3py.status import (
     CONFIG_DATA_INVALID,
     INTERNAL_SERVER_ERROR,
@@ -356,7 +358,11 @@ class PipelineApplication:
         return self._finish(await self.run_context(request))
 
     async def run_context(self, request: Request) -> HTTPContext:
-        """Everything but building the listener's Response: the context after SEND_RESPONSE."""
+        """Everything but building the listener's Response: the context after SEND_RESPONSE.
+
+        If the request is cancelled mid-pipeline (server stop), LOG_REQUEST and END_REQUEST still run — the
+        engine's Rule 6 — with a result saying nothing was sent (win32 64, ERROR_NETNAME_DELETED, as IIS logs
+        requests whose client went away), then the cancellation goes on."""
         try:
             ctx = self.prepare(request)
         except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
@@ -370,19 +376,24 @@ class PipelineApplication:
             engine.run_send_response(ctx)
             return ctx
         cache = self.cache
-        plan = ctx.plan
-        if plan.use_cache and cache.enabled:
-            hit = cache.lookup(ctx)
-            if hit is not None:
-                # pipeline/cache.py Rule 1: the whole pipeline, with mapping and the handler replaced
-                ctx.cache_state = hit
+        try:
+            if ctx.plan.use_cache and cache.enabled:
+                hit = cache.lookup(ctx)
+                if hit is not None:
+                    # pipeline/cache.py Rule 1: the whole pipeline, with mapping and the handler replaced
+                    ctx.cache_state = hit
+                    await engine.run_request_notifications(ctx)
+                else:
+                    await engine.run_request_notifications(ctx)
+                    cache.store(ctx)
+            else:
                 await engine.run_request_notifications(ctx)
-                engine.run_send_response(ctx)
-                return ctx
-            await engine.run_request_notifications(ctx)
-            cache.store(ctx)
-        else:
-            await engine.run_request_notifications(ctx)
+        except asyncio.CancelledError:
+            if not ctx.response.win32:
+                ctx.response.win32 = win32.ERROR_NETNAME_DELETED
+            received = request.head_bytes + request.body.received
+            engine.run_completion(ctx, ResponseResult(0, received, False, clock.CLOCK.monotonic()))
+            raise
         engine.run_send_response(ctx)
         return ctx
 

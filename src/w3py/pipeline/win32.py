@@ -10,6 +10,7 @@ ERROR_PATH_NOT_FOUND = 3  # 0x80070003: a path that cannot exist (name too long)
 ERROR_ACCESS_DENIED = 5  # 0x80070005: 401.3, 403.1/403.2/403.3
 ERROR_INVALID_DATA = 13  # 0x8007000d: 500.19 malformed configuration, 500.0 bad precondition
 ERROR_NOT_SUPPORTED = 50  # 0x80070032: 404.3, 404.17
+ERROR_NETNAME_DELETED = 64  # 0x80070040: the client went away before the response was sent
 ERROR_MOD_NOT_FOUND = 126  # 0x8007007e: 500.21
 
 
