@@ -182,7 +182,14 @@ def test_directories_with_the_same_configuration_share_a_plan(site) -> None:
     assert plans["/x/a.txt"] is plans["/y/b.txt"] is plans["/nowhere/at/all.txt"]
     assert plans["/z/c.txt"] is not plans["/x/a.txt"]
     # each request still sees the configuration of its own path
-    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y"
+    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y/b.txt"
+
+
+def test_location_for_a_single_file(site) -> None:
+    s = site({"d/one.txt": "1", "d/two.txt": "2"}, locations=location(
+        '<staticContent><clientCache cacheControlMode="DisableCache"/></staticContent>', "Default Web Site/d/one.txt"))
+    assert s.get("/d/one.txt").header("cache-control") == "no-cache"
+    assert s.get("/d/two.txt").header("cache-control") is None
 
 
 def test_failure_before_the_pipeline_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:

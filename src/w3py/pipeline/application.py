@@ -75,12 +75,11 @@ def _empty_plan() -> "SitePlan":
     return plan
 
 
-def config_directory(url: str) -> str:
-    """The virtual directory whose configuration applies to ``url``: ``/a/b.txt`` → ``/a``, ``/a/`` → ``/a``."""
-    if url.endswith("/"):
-        return url[:-1] or "/"
-    cut = url.rfind("/")
-    return url[:cut] or "/"
+def config_path(url: str) -> str:
+    """The configuration path IIS evaluates for ``url``: the URL itself without a trailing slash
+    (``/a/b.txt``, ``/a/`` → ``/a``), so ``<location path="Site/a/b.txt">`` and a redirect configured for
+    ``/a`` apply to exactly the requests IIS applies them to."""
+    return url.rstrip("/") or "/"
 
 
 class SitePlan(engine.Plan):
@@ -331,8 +330,7 @@ class PipelineApplication:
             decode_error = exc
             url = "/"
         ctx.url = url
-        directory = config_directory(url)
-        effective, plan = self.lookup(site, directory)
+        effective, plan = self.lookup(site, config_path(url))
         ctx.plan = plan
         ctx.application = plan.application
         ctx.vdir = plan.vdir
@@ -414,7 +412,7 @@ class PipelineApplication:
             ctx.url = url_from_raw(request.path)
         except HTTPError:
             ctx.url = "/"
-        ctx.plan = self.plan_for(ctx.site, config_directory(ctx.url))
+        ctx.plan = self.plan_for(ctx.site, config_path(ctx.url))
         ctx.config = ctx.plan.config
         ctx.module_data = [None] * len(ctx.plan.modules)
         ctx.current_notification = Notification.BEGIN_REQUEST
