@@ -301,3 +301,31 @@ def test_cancelled_request_still_runs_the_end_notifications(site) -> None:
 
     asyncio.run(go())
     assert PipelineEndProbeModule.seen == [("log", False, 64), ("end", False, 64)]
+
+
+def test_virtual_directories_and_applications_map_to_their_own_folders(site, tmp_path) -> None:
+    from w3py.testing.pipeline import stock_apphost
+
+    other = tmp_path / "elsewhere"
+    (other / "sub").mkdir(parents=True)
+    (other / "v.txt").write_text("from the vdir")
+    (other / "index.htm").write_text("vdir home")
+    app_dir = tmp_path / "appdir"
+    app_dir.mkdir()
+    (app_dir / "x.txt").write_text("from the app")
+    text = stock_apphost().replace(
+        '<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />',
+        '<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />'
+        f'<virtualDirectory path="/v" physicalPath="{other}" /></application>'
+        f'<application path="/app" applicationPool="DefaultAppPool"><virtualDirectory path="/" physicalPath="{app_dir}" />',
+    )
+    s = site({"a.txt": "root"}, apphost=text)
+    assert s.get("/v/v.txt").body == b"from the vdir"
+    assert s.get("/V/V.TXT").body == b"from the vdir"
+    assert s.get("/v").header("location") == "http://localhost/v/"
+    assert s.get("/v/").body == b"vdir home"
+    r = s.get("/app/x.txt")
+    assert r.body == b"from the app"
+    assert r.ctx.server_variable("APPL_PHYSICAL_PATH") == str(app_dir) + "/"
+    assert r.ctx.server_variable("APPL_MD_PATH") == "/LM/W3SVC/1/ROOT/app"
+    assert s.get("/a.txt").body == b"root"

@@ -83,8 +83,8 @@ def config_path(url: str) -> str:
 
 
 class SitePlan(engine.Plan):
-    """A plan plus what the application needs per directory: the path mapper and the sub-paths that are
-    virtual directories of their own."""
+    """A plan plus what the application needs per path: the application and virtual directory, the mapper
+    to physical paths, and the Server-header and response-cache switches."""
 
     __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
                  "application", "vdir")
@@ -118,7 +118,6 @@ class PipelineApplication:
         # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
         self._shared: dict[tuple[Any, ...], SitePlan] = {}
         self._errors: dict[tuple[Any, ...], SitePlan] = {}
-        self._site_vdirs: dict[int, tuple[Any, frozenset[str]]] = {}
         self.cache = ResponseCache()
 
     # --- options / plans ----------------------------------------------------------------------------------
@@ -305,19 +304,6 @@ class PipelineApplication:
         plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
         return plan
 
-    def _vdir_urls(self, site: Any) -> frozenset[str]:
-        """Every virtual directory's full virtual path (lower-case, no trailing slash) except the root."""
-        found = self._site_vdirs.get(site.id)
-        if found is None or found[0] is not site:
-            paths = set()
-            for app in site.applications:
-                for vd in app.virtual_directories:
-                    full = (app.path.rstrip("/") + vd.path.rstrip("/")).lower()
-                    if full:
-                        paths.add(full)
-            found = self._site_vdirs[site.id] = (site, frozenset(paths))
-        return found[1]
-
     # --- requests -----------------------------------------------------------------------------------------
     def prepare(self, request: Request) -> HTTPContext:
         """A context with URL, plan, configuration and physical path set (nothing run yet)."""
@@ -337,13 +323,7 @@ class PipelineApplication:
         ctx.config = plan.config if isinstance(effective, ConfigError) else effective
         mapper = plan.mapper
         if mapper is not None:
-            if not url.endswith("/") and url.lower() in self._vdir_urls(site):
-                mapped = site.map_path(url.rstrip("/"))
-                ctx.physical_path = str(mapped.physical_path)
-                ctx.vdir = mapped.vdir
-                ctx.application = mapped.application
-            else:
-                ctx.physical_path = mapper.physical(url)
+            ctx.physical_path = mapper.physical(url)
         if decode_error is not None:
             ctx.module_data = [None] * len(plan.modules)
             ctx.current_notification = Notification.BEGIN_REQUEST
