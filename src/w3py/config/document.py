@@ -165,9 +165,10 @@ class _Reader:
                 text_probe = data.decode("utf-16").encode("utf-8")
             except UnicodeDecodeError:
                 raise self.error("the configuration file is not valid UTF-16", None) from None
-        m = _DTD.search(text_probe.decode("utf-8", "replace"))
+        probe = text_probe.decode("utf-8", "replace")
+        m = _DTD.search(probe)
         if m:
-            line = text_probe[: m.start()].count(b"\n") + 1
+            line = probe.count("\n", 0, m.start()) + 1
             raise self.error("DTDs and entity declarations are not allowed in configuration files", line)
         parser = _parser()
         try:
@@ -301,8 +302,8 @@ class _Reader:
             if not prefix and path in DOTNET_DECLARED:
                 decl = Declaration(path, "Allow", "Everywhere", None)
             else:
-                raise self.error(f"the configuration section '{path}' cannot be read because it is missing a "
-                                 "section declaration", line, section=path)
+                raise self.error(f"section '{path}' is not declared in <configSections> (unknown section, or the "
+                                 "IIS feature that declares it is not installed)", line, section=path)
         if location and not decl.allow_location:
             raise self.error(f"the configuration section '{path}' cannot be used inside a <location> element "
                              "(allowLocation=\"false\")", line, HR_LOCK_VIOLATION, path)
