@@ -1,8 +1,8 @@
 """``PipelineApplication``: the pipeline side of the listener seam (``w3py.protocol.messages.Application``).
 
-Per request: decode the URL once, find (or build) the plan for (site, configuration directory), map the
-physical path, run the engine; serve repeats of cacheable static responses from the response cache
-(``cache.py``). Plans are built from the effective configuration:
+Per request: decode the URL once, find (or build) the plan for (site, configuration path — the URL without a
+trailing slash, as IIS evaluates it), map the physical path, run the engine; serve repeats of cacheable static
+responses from the response cache (``cache.py``). Plans are built from the effective configuration:
 
 * the module list is the effective ``<modules>`` (native entries must also be in ``<globalModules>``); a name
   that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path; managed
@@ -10,11 +10,12 @@ physical path, run the engine; serve repeats of cacheable static responses from 
   skipped, other managed entries → 500.21;
 * the handler map from ``<handlers>``;
 * a ``ConfigError`` from ``effective()`` → 500.19 for that path, with the error on ``ctx.config_error``; the
-  plan then uses the modules of the nearest ancestor directory whose configuration loads, so errors are still
-  rendered and logged, and the rest of the site is unaffected.
+  plan then uses the modules of the nearest ancestor path whose configuration loads (else applicationHost's
+  server level), so errors are still rendered and logged, and the rest of the site is unaffected.
 
-Plans are cached per (site id, directory) and rebuilt when ``effective()`` returns a different object
-(the configuration layer hands out a new snapshot when a file changes).
+Plans are looked up per (site id, configuration path) and rebuilt when ``effective()`` returns a different
+object (the configuration layer hands out a new snapshot when a file changes); paths whose configuration is
+made of the same section objects share one plan.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import logging
 import os
 from typing import Any
 
+from w3py.core import clock
 from w3py.errors import ConfigError, HTTPError
 from w3py.pipeline import engine, win32
-from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, file_signature, install_hit
+from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, install_hit
 from w3py.pipeline.context import HTTPContext
 from w3py.pipeline.files import DEFAULT_OPTIONS, Mapper, SiteOptions
 from w3py.pipeline.handlers import (
@@ -38,7 +40,6 @@ from w3py.pipeline.handlers import (
 )
 from w3py.pipeline.notifications import Notification, NotificationStatus
 from w3py.pipeline.paths import url_from_raw
-from w3py.core import clock
 from w3py.protocol.messages import Request, Response, ResponseResult
 from w3py.status import (
     CONFIG_DATA_INVALID,
@@ -51,8 +52,8 @@ from w3py.status import (
 
 log = logging.getLogger("w3py.pipeline")
 
-# Plans kept per application (one per (site, directory) seen). Bounded: URLs come from clients, and a
-# directory that does not exist still gets a plan (its parent's configuration).
+# (site, configuration path) → plan entries kept. Bounded: URLs come from clients, and a path that does not
+# exist still gets an entry (its parent's configuration).
 MAX_PLANS = 4096
 # Distinct plans (different configuration or virtual directory) kept; beyond it all are dropped and rebuilt.
 MAX_SHARED_PLANS = 512
@@ -113,7 +114,7 @@ class PipelineApplication:
         self.config = server_config
         self.implemented = dict(modules)
         self._options = options
-        # (site id, directory) -> (the EffectiveConfig or ConfigError it was built for, plan)
+        # (site id, configuration path) -> (the EffectiveConfig or ConfigError it was built for, plan)
         self._dirs: dict[tuple[int, str], tuple[Any, SitePlan]] = {}
         # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
         self._shared: dict[tuple[Any, ...], SitePlan] = {}
@@ -392,8 +393,9 @@ class PipelineApplication:
             ctx.url = url_from_raw(request.path)
         except HTTPError:
             ctx.url = "/"
-        ctx.plan = self.plan_for(ctx.site, config_path(ctx.url))
-        ctx.config = ctx.plan.config
+        effective, ctx.plan = self.lookup(ctx.site, config_path(ctx.url))
+        ctx.config = ctx.plan.config if isinstance(effective, ConfigError) else effective
+        ctx.application, ctx.vdir = ctx.plan.application, ctx.plan.vdir
         ctx.module_data = [None] * len(ctx.plan.modules)
         ctx.current_notification = Notification.BEGIN_REQUEST
         ctx.response.set_status(Status(status, substatus))
@@ -405,17 +407,6 @@ class PipelineApplication:
     def close(self) -> None:
         """Release every plan's modules (server shutdown)."""
         self._drop_all()
-
-
-def depends_on_directory(ctx: HTTPContext, directory: str) -> None:
-    """Record that a cacheable answer depends on ``directory``'s entries (pipeline/cache.py Rule 4)."""
-    try:
-        st = os.stat(directory)
-    except OSError:
-        return
-    if ctx.cache_depends is None:
-        ctx.cache_depends = []
-    ctx.cache_depends.append((directory, file_signature(st)))
 
 
 def uncacheable(ctx: HTTPContext) -> None:
