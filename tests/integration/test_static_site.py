@@ -101,3 +101,11 @@ def test_keep_alive_connection_with_stdlib_client(served) -> None:
     finally:
         conn.close()
     assert site.harness.app.cache.hits >= 3
+
+
+def test_server_header_and_remove_server_header(served) -> None:
+    assert served(FILES).get("/a.txt").header("server") is not None
+    quiet = served(FILES, locations=location('<security><requestFiltering removeServerHeader="true"/></security>'))
+    answer = quiet.get("/a.txt")
+    assert answer.status == 200 and answer.header("server") is None
+    assert quiet.get("/missing.txt").header("server") is None  # error pages too
