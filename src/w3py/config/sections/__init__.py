@@ -6,6 +6,7 @@ Import a section class from here: ``from w3py.config.sections import StaticConte
 from w3py.config.sections.apphost import (
     ApplicationPoolsSection, LogSection, SitesSection, WebLimitsSection,
 )
+from w3py.config.sections.extensions import CompatibilitySection, StaticFilesSection
 from w3py.config.sections.security import (
     AccessSection, AnonymousAuthenticationSection, AuthorizationSection, BasicAuthenticationSection,
     DynamicIPSecuritySection, IPSecuritySection, IsapiCgiRestrictionSection, RequestFilteringSection,
@@ -26,4 +27,5 @@ __all__ = [
     "AuthorizationSection", "BasicAuthenticationSection", "DynamicIPSecuritySection", "IPSecuritySection",
     "IsapiCgiRestrictionSection", "WindowsAuthenticationSection", "CachingSection", "CGISection",
     "FastCGISection", "URLCompressionSection", "ValidationSection", "WebSocketSection",
+    "CompatibilitySection", "StaticFilesSection",
 ]
