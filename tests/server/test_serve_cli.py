@@ -68,7 +68,8 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
 
 def rebind(config: Path, port: int) -> None:
     text = config.read_text(encoding="utf-8")
-    config.write_text(re.sub(r'bindingInformation="\*:\d+:"', f'bindingInformation="*:{port}:"', text), encoding="utf-8")
+    text = re.sub(r'bindingInformation="\*:\d+:"', f'bindingInformation="*:{port}:"', text)
+    config.write_text(text, encoding="utf-8")
 
 
 def test_server_root_layout_is_created_from_the_default(tmp_path) -> None:
