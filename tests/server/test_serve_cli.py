@@ -188,3 +188,12 @@ def test_https_binding_without_certificate_is_one_line_and_exit_2(tmp_path) -> N
     assert code == 2
     (line,) = err.strip().splitlines()
     assert line.startswith("no certificate for binding https *:") and "secure.example.pem" in line
+
+
+def test_server_root_that_cannot_be_created_is_one_line_and_exit_2(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, out, err = finish(w3py(env={"W3PY_ROOT": str(blocker / "root")}))
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"cannot create the server root {blocker / 'root'}")

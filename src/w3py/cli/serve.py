@@ -46,7 +46,11 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
 
         root = default_root()
         created = not root.exists()
-        config_path = ensure_server_root(root)
+        try:
+            config_path = ensure_server_root(root)
+        except OSError as exc:
+            click.echo(f"cannot create the server root {root}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         if created:
             click.echo(f"Created the server root {root} from the built-in default configuration")
     try:
