@@ -61,14 +61,14 @@ def render_text(summary: dict, console: Console) -> None:
     console.print(head)
     for f in summary["files"]:
         if f.get("error"):
-            console.print(Text(f"cannot read {f['path']}: {f['error']} (skipped)", style="red"))
+            console.print(Text(f"cannot read {f['path']}: {f['error']} (skipped)", style="red"), soft_wrap=True)
     if lines["malformed"]:
         console.print(
             Text(f"{_fmt_int(lines['malformed'])} malformed line(s) skipped (not counted above):", style="yellow")
         )
         for m in summary["malformed_samples"]:
             where = f"{m['path']}:{m['line']}" if m["line"] else f"{m['path']}:end"
-            console.print(Text(f"  {where}: {m['reason']}: ", style="yellow") + Text(m["text"][:120]))
+            console.print(Text(f"  {where}: {m['reason']}: ", style="yellow") + Text(m["text"][:120]), soft_wrap=True)
     if not lines["selected"]:
         return
 
