@@ -435,11 +435,10 @@ class _Loader:
             else:
                 self._read([self._rewritten(sources[0], normalise=True)], infos)
             return
-        rejects = self._rejects()
-        if any(reason == _INVALID_ENCODING for *_, reason in rejects):
+        bad = self._reject_table()
+        if bad:
             # Not UTF-8: an ANSI file (logInUTF8=false). Read it again as Windows-1252 text.
             self.con.execute("ROLLBACK")
-            bad = {path for path, *_, reason in rejects if reason == _INVALID_ENCODING}
             good = [s for s in sources if s.read_path not in bad]
             if good:
                 self._read(good, infos)
@@ -453,6 +452,12 @@ class _Loader:
             return
         self.con.execute("COMMIT")
         by_path = {s.read_path: s for s in sources}
+        # Counted in SQL (a file of a million bad lines must not cost a million Python objects); only the first
+        # few come to Python, as samples.
+        counts = dict(self.con.execute("SELECT path, count(*) FROM _rejects GROUP BY path").fetchall())
+        samples = self.con.execute(
+            "SELECT path, line, text, reason FROM _rejects ORDER BY path, line LIMIT ?", [MAX_MALFORMED_SAMPLES + 1]
+        ).fetchall()
         if len(sources) == 1 and sources[0].tail:
             source = sources[0]
             tail_text = _show(source.tail, limit=1 << 30)
@@ -463,38 +468,55 @@ class _Loader:
                 # Rows keep file order, so the cut line is the last row this source produced.
                 self.con.execute("DELETE FROM all_logs WHERE rowid = (SELECT max(rowid) FROM all_logs)")
             else:
-                # The cut line is the source's last line: drop its reject (the last one with its text), not an
-                # identical line earlier in the file.
-                for index in range(len(rejects) - 1, -1, -1):
-                    if rejects[index][2] == tail_text:
-                        del rejects[index]
-                        break
-        for path, line, text, _reason in rejects:
+                # The cut line is the source's last line, so its reject (if any) is the last one: not a second
+                # problem of the same line.
+                last = self.con.execute(
+                    "SELECT line, text FROM _rejects WHERE path = ? ORDER BY line DESC LIMIT 1", [source.read_path]
+                ).fetchone()
+                if last is not None and last[1] == tail_text:
+                    counts[source.read_path] -= 1
+                    samples = [r for r in samples if not (r[0] == source.read_path and r[1] == last[0])]
+        for path, n in counts.items():
+            infos[(by_path.get(path) or sources[0]).origin].malformed += n
+            self.result.malformed += n
+        for path, line, text, reason in samples:
+            if len(self.result.malformed_samples) >= MAX_MALFORMED_SAMPLES:
+                break
             source = by_path.get(path) or sources[0]
-            self._add_malformed(infos[source.origin], source.first_line + line - 1, _reason, _show(text))
+            self.result.malformed_samples.append(
+                Malformed(source.origin, source.first_line + line - 1, reason, _show(text))
+            )
 
     def _add_malformed(self, info: FileInfo, line: int | None, reason: str, text: str) -> None:
         info.malformed += 1
         self.result.add_malformed(Malformed(info.path, line, reason, text))
 
-    def _rejects(self) -> list[tuple[str, int, str, str]]:
-        """(read path, line, text, reason) of the lines the last scan rejected, directives left out."""
-        rows = self.con.execute(
+    def _reject_table(self) -> set[str]:
+        """Build ``_rejects`` (path, line, text, reason) from the lines the last scan rejected, directives and
+        blank lines left out; return the paths DuckDB found not to be UTF-8."""
+        self.con.execute(
             """
-            SELECT s.file_path, e.line, any_value(e.csv_line), list(DISTINCT e.error_type ORDER BY e.error_type)
-            FROM reject_errors e JOIN reject_scans s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
-            WHERE e.scan_id = (SELECT max(scan_id) FROM reject_scans)
-            GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line
+            CREATE OR REPLACE TEMP TABLE _rejects AS
+            WITH r AS (
+                SELECT s.file_path AS path, e.line AS line,
+                       coalesce(rtrim(ltrim(any_value(e.csv_line), chr(13) || chr(10) || chr(65279)), chr(13)), '')
+                           AS text,
+                       list(DISTINCT e.error_type ORDER BY e.error_type) AS types
+                FROM reject_errors e JOIN reject_scans s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
+                WHERE e.scan_id = (SELECT max(scan_id) FROM reject_scans)
+                GROUP BY s.file_path, e.line
+            )
+            SELECT path, line, text,
+                   CASE WHEN list_contains(types, 'INVALID ENCODING') THEN 'invalid encoding'
+                        WHEN types[1] = 'TOO MANY COLUMNS' THEN 'more values than #Fields'
+                        WHEN types[1] = 'MISSING COLUMNS' THEN 'fewer values than #Fields'
+                        ELSE lower(types[1]) END AS reason
+            FROM r
+            WHERE list_contains(types, 'INVALID ENCODING') OR NOT (starts_with(text, '#') OR trim(text) = '')
             """
-        ).fetchall()
-        out = []
-        for path, line, text, types in rows:
-            text = (text or "").lstrip("\r\n").lstrip("\ufeff").rstrip("\r")
-            if "INVALID ENCODING" in types:
-                out.append((path, int(line), text, _INVALID_ENCODING))
-            elif not text.startswith("#") and text.strip(" "):  # directives and blank lines are not malformed
-                out.append((path, int(line), text, _REASONS.get(types[0], types[0].lower())))
-        return out
+        )
+        rows = self.con.execute("SELECT DISTINCT path FROM _rejects WHERE reason = 'invalid encoding'").fetchall()
+        return {path for (path,) in rows}
 
     def _rewritten(self, source: _Source, *, normalise: bool = False, transcode: bool = False) -> _Source:
         """A copy of ``source`` in a temporary file, with LF line endings or transcoded to UTF-8."""
@@ -541,8 +563,6 @@ def _parses_as_row(text: str, count: int) -> bool:
     return len(parts) == count
 
 
-_INVALID_ENCODING = "invalid encoding"
-_REASONS = {"TOO MANY COLUMNS": "more values than #Fields", "MISSING COLUMNS": "fewer values than #Fields"}
 
 
 def _q(name: str) -> str:
