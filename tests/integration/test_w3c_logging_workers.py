@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -22,7 +23,20 @@ pytestmark = pytest.mark.slow
 pytest.importorskip("w3py.process.supervisor", reason="w3py serve (the process model) is not in this checkout")
 
 REQUESTS = 1000
-CONCURRENCY = 200  # connections open at once (stays under the default 1024 open files of a test process)
+# Connections in flight at once: all of them, when the open-files limit allows (it is raised to the hard limit
+# for this process; a few descriptors are kept for the test itself).
+CONCURRENCY = REQUESTS
+FD_RESERVE = 64
+
+
+def _allow_connections(wanted: int) -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < target:
+        new = target if hard == resource.RLIM_INFINITY else min(target, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        soft = new
+    return wanted if soft == resource.RLIM_INFINITY else max(1, min(wanted, soft - FD_RESERVE))
 
 
 def start(root: Path, port: int, workers: int) -> subprocess.Popen:
@@ -60,7 +74,7 @@ def children(pid: int) -> list[int]:
 
 async def fire(port: int, count: int) -> list[bytes]:
     """``count`` requests over as many connections, ``CONCURRENCY`` at a time; each returns its status line."""
-    gate = asyncio.Semaphore(CONCURRENCY)
+    gate = asyncio.Semaphore(_allow_connections(CONCURRENCY))
 
     async def one(i: int) -> bytes:
         async with gate:

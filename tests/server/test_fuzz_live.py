@@ -29,11 +29,14 @@ junk = st.one_of(
 
 
 def test_random_bytes_never_break_the_server(tmp_path) -> None:
+    examples = 0
     with running_server(tmp_path, sites=[site(1, timeout_s=2.0)]) as srv:
 
         @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
         @given(junk)
         def check(data: bytes) -> None:
+            nonlocal examples
+            examples += 1
             with srv.connect() as sock:
                 try:
                     sock.sendall(data)
@@ -55,3 +58,4 @@ def test_random_bytes_never_break_the_server(tmp_path) -> None:
                 assert ResponseReader(sock).read().body == HELLO
 
         check()
+    assert examples >= 100  # hypothesis really drove the server

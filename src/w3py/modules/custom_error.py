@@ -37,7 +37,6 @@ parts (the decision, the languages, the renderers) are in ``custom_error_pages``
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 

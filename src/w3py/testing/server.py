@@ -244,10 +244,22 @@ class ResponseReader:
         self.sock = sock
         self.buffer = b""
 
-    def _fill(self) -> bool:
+    def _fill(self, want: int = 0) -> bool:
         data = self.sock.recv(65536)
         if not data:
             return False
+        if want > len(self.buffer) + len(data):
+            # a big body: collect pieces, join once (bytes += in a loop is quadratic)
+            pieces = [self.buffer, data]
+            size = len(self.buffer) + len(data)
+            while size < want:
+                more = self.sock.recv(min(want - size, 1 << 20))
+                if not more:
+                    break
+                pieces.append(more)
+                size += len(more)
+            self.buffer = b"".join(pieces)
+            return True
         self.buffer += data
         return True
 
@@ -260,7 +272,7 @@ class ResponseReader:
 
     def _read_exactly(self, n: int) -> bytes:
         while len(self.buffer) < n:
-            if not self._fill():
+            if not self._fill(n):
                 raise EOFError("connection closed in a body")
         data, self.buffer = self.buffer[:n], self.buffer[n:]
         return data
@@ -339,6 +351,7 @@ def load_json_config(path: Path) -> FakeServerConfig:
                 s.get("name"),
                 bindings=[FakeBinding(ip=b.get("ip", "*"), port=b["port"], host=b.get("host", "")) for b in s["bindings"]],
                 timeout_s=s.get("timeout_s"),
+                max_connections=s.get("max_connections", UNLIMITED),
                 started=s.get("started", True),
             )
             for s in data["sites"]
@@ -372,10 +385,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m w3py.testing.server")
     parser.add_argument("config", type=Path)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--watch", action="store_true", help="reload when the JSON file changes")
     args = parser.parse_args(argv)
     try:
         config = load_json_config(args.config)
-        return run_server(config, lambda cfg: WhoAmIApp(), args.workers, reload=lambda: load_json_config(args.config))
+        return run_server(
+            config,
+            lambda cfg: WhoAmIApp(),
+            args.workers,
+            reload=lambda: load_json_config(args.config),
+            watch=args.config if args.watch else None,
+        )
     except ConfigError as exc:
         print(exc.one_line())
         return 2

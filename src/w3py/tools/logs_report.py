@@ -61,6 +61,7 @@ def render_text(summary: dict, console: Console) -> None:
     console.print(head)
     for f in summary["files"]:
         if f.get("error"):
+            # soft_wrap: a path must stay whole on one line so it can be copied (and grepped)
             console.print(Text(f"cannot read {f['path']}: {f['error']} (skipped)", style="red"), soft_wrap=True)
     if lines["malformed"]:
         console.print(
