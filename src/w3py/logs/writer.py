@@ -278,6 +278,8 @@ class W3CLogWriter(BufferedLog):
         if fmt.upper() != "W3C":
             log.warning("site %s: logFile logFormat=%s is not supported; only W3C logs are written", site.id, fmt)  # type: ignore[attr-defined]
             return None
+        if getattr(lf, "directory", None) is None:
+            raise ValueError(f"site {site.id}: logFile has no directory")  # type: ignore[attr-defined]
         utf8 = log_in_utf8 if isinstance(log_in_utf8, bool) else getattr(log_in_utf8, "log_in_utf8", True)
         kwargs = {}
         for attr in ("max_log_line_length", "log_site_id", "flush_by_entry_count_w3c_log"):
