@@ -93,7 +93,7 @@ def render_text(summary: dict, console: Console) -> None:
     console.print(t)
 
     t = Table(title="Top status codes", title_justify="left")
-    for name, just in (("status", "left"), ("requests", "right"), ("share", "right"), ("win32", "right"),
+    for name, just in (("status", "left"), ("requests", "right"), ("share", "right"), ("win32", "left"),
                        ("meaning", "left")):  # fmt: skip
         t.add_column(name, justify=just)  # type: ignore[arg-type]
     for c in summary["codes"]:
@@ -321,8 +321,8 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
     out.append("<h2>Top status codes</h2>")
     out.append(
         _table(
-            [("status", False), ("requests", True), ("share", True), ("win32", True), ("meaning", False)],
-            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (_win32(c), "n"),
+            [("status", False), ("requests", True), ("share", True), ("win32", False), ("meaning", False)],
+            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (_win32(c), ""),
               (c["meaning"], "")] for c in summary["codes"]],
         )  # fmt: skip
     )
