@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gzip
+import mmap
 import os
 import re
 import shutil
@@ -301,30 +302,28 @@ class _Loader:
 
     def _split(self, read_path: Path, scan: FileScan, origin: str, site: str | None, info: FileInfo) -> list[_Source]:
         sources = []
-        with open(read_path, "rb") as f:
-            data = f.read()
-        line_no = 1
-        pos = 0
-        for i, seg in enumerate(scan.segments):
-            line_no += data.count(b"\n", pos, seg.start)
-            pos = seg.start
-            chunk = data[seg.start : seg.end]
-            if seg.fields is None:
-                # Data before any #Fields: nothing says what the values are.
-                for offset, raw in enumerate(chunk.split(b"\n")):
-                    text = raw.rstrip(b"\r")
-                    if text and not text.startswith(b"#") and text != b"\xef\xbb\xbf":
-                        self._add_malformed(info, line_no + offset, "no #Fields line before it", _show(text))
-                continue
-            tmp = self._temp(".log")
-            with open(tmp, "wb") as out:
-                out.write(chunk)
-                if i == len(scan.segments) - 1 and scan.truncated_tail:
-                    out.write(scan.truncated_tail)
-            last = i == len(scan.segments) - 1
-            sources.append(
-                _Source(str(tmp), seg.fields, origin, line_no, site, scan.truncated_tail if last else b"", len(chunk))
-            )
+        with open(read_path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            line_no = 1
+            pos = 0
+            for i, seg in enumerate(scan.segments):
+                line_no += data[pos : seg.start].count(b"\n")
+                pos = seg.start
+                if seg.fields is None:
+                    # Data before any #Fields: nothing says what the values are.
+                    for offset, raw in enumerate(data[seg.start : seg.end].split(b"\n")):
+                        text = raw.rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
+                        if text.strip(b" ") and not text.startswith(b"#"):
+                            self._add_malformed(info, line_no + offset, "no #Fields line before it", _show(text))
+                    continue
+                last = i == len(scan.segments) - 1
+                tmp = self._temp(".log")
+                with open(tmp, "wb") as out:
+                    with memoryview(data) as view, view[seg.start : seg.end] as segment:
+                        out.write(segment)  # no copy of the segment in memory
+                    if last and scan.truncated_tail:
+                        out.write(scan.truncated_tail)
+                tail = scan.truncated_tail if last else b""
+                sources.append(_Source(str(tmp), seg.fields, origin, line_no, site, tail, seg.end - seg.start))
         if not scan.segments and scan.truncated_tail:
             self._malformed_tail(info, scan)
         elif scan.truncated_tail and scan.segments and scan.segments[-1].fields is None:
@@ -332,7 +331,6 @@ class _Loader:
         return sources
 
     def _malformed_tail(self, info: FileInfo, scan: FileScan) -> None:
-        info.malformed += 1
         self._add_malformed(info, None, "last line cut short (no newline)", _show(scan.truncated_tail))
 
     def _temp(self, suffix: str) -> Path:
