@@ -395,14 +395,20 @@ class _Loader:
             origin_expr = _sql_str(sources[0].origin)
             site_expr = _sql_str(sources[0].site) if sources[0].site else "NULL"
         else:
-            origin_expr = "CASE filename " + " ".join(
-                f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.origin)}" for s in sources
-            ) + " END"
-            with_site = [s for s in sources if s.site]
-            site_expr = (
-                "CASE filename " + " ".join(f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.site)}" for s in with_site)
-                + " END" if with_site else "NULL"
-            )  # fmt: skip
+            # Most batches are plain files (read where they are) of one site folder: then the file is read_csv's
+            # own filename column and the site a constant; only temporary copies need a CASE to map back.
+            renamed = [s for s in sources if s.read_path != s.origin]
+            origin_expr = "filename" if not renamed else "CASE filename " + " ".join(
+                f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.origin)}" for s in renamed
+            ) + " ELSE filename END"
+            sites = {s.site for s in sources}
+            if len(sites) == 1:
+                site = sites.pop()
+                site_expr = _sql_str(site) if site else "NULL"
+            else:
+                site_expr = "CASE filename " + " ".join(
+                    f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.site)}" for s in sources if s.site
+                ) + " END"  # fmt: skip
         if "s_sitename" in col_of:
             select["site"] = f"coalesce(NULLIF({col_of['s_sitename']}, '-'), {site_expr})"
         else:
