@@ -45,6 +45,7 @@ class Supervised:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group, like a server started from a shell
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -75,9 +76,12 @@ class Supervised:
                     raise
                 time.sleep(0.05)
 
-    def stop(self) -> int:
+    def stop(self, signum: int = signal.SIGTERM, group: bool = False) -> int:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            if group:  # Ctrl+C in a terminal: the signal reaches the supervisor and every worker
+                os.killpg(self.proc.pid, signum)
+            else:
+                self.proc.send_signal(signum)
         try:
             return self.proc.wait(20)
         finally:
@@ -162,13 +166,21 @@ def test_broken_configuration_on_reload_keeps_serving(supervised) -> None:
     assert sup.get()[0] == "One"
 
 
-def test_sigterm_finishes_in_flight_requests_and_exits_0(supervised) -> None:
-    sup = supervised(workers=1)
+@pytest.mark.parametrize(
+    "signum, group",
+    [
+        pytest.param(signal.SIGTERM, False, id="sigterm"),
+        pytest.param(signal.SIGINT, False, id="sigint"),
+        pytest.param(signal.SIGINT, True, id="ctrl-c-to-the-group"),
+    ],
+)
+def test_stop_signal_finishes_in_flight_requests_and_exits_0(supervised, signum: int, group: bool) -> None:
+    sup = supervised(workers=2)
     result: dict[str, tuple[str, int]] = {}
     slow = threading.Thread(target=lambda: result.setdefault("slow", sup.get("/sleep?0.5")))
     slow.start()
     time.sleep(0.2)
-    assert sup.stop() == 0
+    assert sup.stop(signum, group) == 0
     slow.join(10)
     assert result["slow"][0] == "One"
     with pytest.raises(httpx.TransportError):

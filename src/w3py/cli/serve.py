@@ -64,4 +64,6 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
     except TLSConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl+C while still starting (afterwards the supervisor handles SIGINT)
+        sys.exit(130)
     sys.exit(code)

@@ -28,9 +28,14 @@ Rule 5: one timer at a time, from the site's ``limits/@connectionTimeout`` (HTTP
 idle between requests [Timer_ConnectionIdle], a head that takes too long in total [Timer_HeaderWait], body
 bytes that stop coming while the pipeline waits for them [Timer_EntityBody, restarted on each receipt], a
 client that stops taking the response [Timer_MinBytesPerSecond]. The handler's own time is not bounded here.
+A timer is a kind and a deadline; the one scheduled callback follows the deadline as it moves, so a request
+costs no timer handle. The same mechanism ends a lingering close and a closing transport that never drains.
 
 Rule 6: reading pauses while a handler has ``BODY_HIGH_WATER_BYTES`` unread, while
 ``MAX_PIPELINED_REQUESTS`` are waiting, or while the client is not taking what we write.
+
+Rule 7: nothing a client sends, and nothing a handler raises, escapes this class: a failure costs that
+connection (an error page if nothing was sent, an abort otherwise), never the worker.
 """
 
 from __future__ import annotations

@@ -218,6 +218,80 @@ def running_server(root: Path, sites: Any = None, app: Any = None) -> Iterator[R
         raise AssertionError(f"the listener's event loop caught errors: {server.loop_errors!r}")
 
 
+# --- a connection without a socket (unit tests, micro-benchmarks) --------------------------------------
+
+
+class MockTransport(asyncio.Transport):
+    """Collects what a connection writes; reports fixed addresses (uvicorn's MockTransport idea)."""
+
+    def __init__(self, peer: tuple[str, int] = ("127.0.0.1", 40000), local: tuple[str, int] = ("127.0.0.1", 80)):
+        super().__init__()
+        self.buffer = bytearray()
+        self.closed = False
+        self.read_paused = False
+        self._extra = {"peername": peer, "sockname": local}
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._extra.get(name, default)
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def write(self, data: bytes) -> None:
+        self.buffer += data
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        self.read_paused = True
+
+    def resume_reading(self) -> None:
+        self.read_paused = False
+
+
+class ListSink:
+    """An HTTPERR sink that keeps the entries in a list."""
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+
+    def log(self, entry: Any) -> None:
+        self.entries.append(entry)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def mock_connection(app: Any = None, sites: Any = None, httperr: Any = None) -> tuple[Any, MockTransport]:
+    """An HTTPConnection on a MockTransport, on the running loop (call from a coroutine)."""
+    from w3py.server.bindings import plan_endpoints
+    from w3py.server.connection import HTTPConnection
+    from w3py.server.listener import ServerState
+
+    state = ServerState(asyncio.get_running_loop(), app if app is not None else FixedResponseApp(), httperr)
+    endpoint = plan_endpoints(sites if sites is not None else [site(1)])[0]
+    conn = HTTPConnection(state, endpoint)
+    transport = MockTransport()
+    conn.connection_made(transport)
+    return conn, transport
+
+
 # --- raw socket helpers ---------------------------------------------------------------------------------
 
 
