@@ -39,22 +39,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rebind(text: str, port: int) -> str:
+def rebind(text: str, port: int, others: list[int] | None = None) -> str:
     """The first http binding moved to 127.0.0.1:<port> (keeping its host name); other http bindings are
-    moved to free ports so that nothing needs privileges or collides."""
-    seen = [0]
+    moved to free ports (appended to ``others`` in document order) so that nothing needs privileges or
+    collides. Bindings that shared a port keep sharing one."""
+    seen: dict[str, int] = {}
 
     def repl(m: re.Match[str]) -> str:
-        _ip, _port, host = (m.group(2).split(":", 2) + ["", ""])[:3]
-        chosen = port if seen[0] == 0 else free_port()
-        seen[0] += 1
-        return f"{m.group(1)}127.0.0.1:{chosen}:{host}{m.group(3)}"
+        _ip, old_port, host = (m.group(2).split(":", 2) + ["", ""])[:3]
+        if old_port not in seen:
+            seen[old_port] = port if not seen else free_port()
+            if len(seen) > 1 and others is not None:
+                others.append(seen[old_port])
+        return f"{m.group(1)}127.0.0.1:{seen[old_port]}:{host}{m.group(3)}"
 
     return _BINDING.sub(repl, text)
 
 
 def stock_text() -> str:
     return default_config_path().read_text(encoding="utf-8")
+
+
+def with_locations(apphost: str, xml: str) -> str:
+    """``xml`` (``<location>`` blocks) inserted before ``</configuration>``."""
+    end = apphost.rindex("</configuration>")
+    return apphost[:end] + xml + "\n" + apphost[end:]
+
+
+def with_sites(apphost: str, xml: str) -> str:
+    """``xml`` (``<site>`` elements) added after the last ``</site>``."""
+    end = apphost.rindex("</site>") + len("</site>")
+    return apphost[:end] + "\n" + xml + apphost[end:]
 
 
 def wrap_web_config(body: str) -> str:
@@ -66,6 +81,7 @@ class ServerRoot:
     path: Path
     port: int
     config: Path
+    other_ports: list[int] = field(default_factory=list)
 
     @classmethod
     def create(cls, path: Path, apphost: str | None = None, *, files: dict[str, bytes | str] | None = None,
@@ -77,7 +93,8 @@ class ServerRoot:
         wwwroot = path / "inetpub" / "wwwroot"
         wwwroot.mkdir(parents=True, exist_ok=True)
         config = path / "config" / "applicationHost.config"
-        config.write_text(rebind(apphost if apphost is not None else stock_text(), port), encoding="utf-8")
+        others: list[int] = []
+        config.write_text(rebind(apphost if apphost is not None else stock_text(), port, others), encoding="utf-8")
         for rel, body in (files or {}).items():
             target = wwwroot / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +106,7 @@ class ServerRoot:
             (folder / "web.config").write_bytes(data)
         if not (path / "inetpub" / "custerr").exists():
             shutil.copytree(CUSTERR_SOURCE, path / "inetpub" / "custerr")
-        return cls(path, port, config)
+        return cls(path, port, config, others)
 
     @property
     def wwwroot(self) -> Path:
@@ -143,6 +160,26 @@ class Served:
             for f in sorted(self.root.log_dir.glob("*.log")):
                 entries.extend(parse_w3c(f).rows)
         return entries
+
+    def httperr_lines(self) -> list[str]:
+        """Data lines of the HTTPERR log (``<root>/logs/HTTPERR``), as written."""
+        folder = self.root.path / "logs" / "HTTPERR"
+        lines: list[str] = []
+        for f in sorted(folder.glob("*.log")) if folder.exists() else []:
+            lines.extend(line for line in f.read_text(encoding="utf-8", errors="replace").splitlines()
+                         if line and not line.startswith("#"))
+        return lines
+
+    def httperr_line(self, needle: str) -> str:
+        """The last HTTPERR line containing ``needle``, waiting (bounded) for it to be written."""
+        deadline = time.monotonic() + LOG_LIMIT_S
+        while True:
+            found = [line for line in self.httperr_lines() if needle in line]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no HTTPERR line with {needle!r}; have {self.httperr_lines()[-5:]}")
+            time.sleep(0.05)
 
     def log_entry(self, match: Callable[[dict[str, str]], bool]) -> dict[str, str]:
         """The last log line ``match`` accepts, waiting (bounded) for the server's periodic flush."""
