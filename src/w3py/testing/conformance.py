@@ -193,6 +193,18 @@ class Served:
             time.sleep(0.05)
 
 
+def wait_for(condition: Callable[[], object], what: str = "condition") -> object:
+    """Poll ``condition`` until it returns something truthy (bounded by LOG_LIMIT_S); return that."""
+    deadline = time.monotonic() + LOG_LIMIT_S
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
 def start(root: ServerRoot, *extra: str) -> Served:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("W3PY_ROOT", None)
