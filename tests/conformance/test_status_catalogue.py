@@ -22,6 +22,7 @@ from w3py.testing.conformance import (
     serving,
     status_line,
     stock_text,
+    wait_for,
     with_locations,
     with_sites,
     wrap_web_config,
@@ -259,7 +260,7 @@ def answers(server) -> dict[str, bytes]:
     """Every case sent once (raw response by code); then one bounded wait for the log to hold them all."""
     out = {case.code: server.raw(case.request()) for case in CASES}
     wanted = {f"case-{c.code}" for c in CASES if not c.http_sys}
-    server.log_entry(lambda e: wanted <= {x["cs(User-Agent)"] for x in server.log_entries()})
+    wait_for(lambda: wanted <= {e["cs(User-Agent)"] for e in server.log_entries()}, "every W3C line")
     return out
 
 
