@@ -17,7 +17,7 @@ import h11
 import httpx
 import pytest
 
-from w3py.testing.conformance import ServerRoot, serving
+from w3py.testing.conformance import ServerRoot, serving, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -323,6 +323,7 @@ def test_http10_keep_alive_is_honoured(server) -> None:
                 head += sock.recv(4096)
             header_part, _, rest = head.partition(b"\r\n\r\n")
             assert header_part.startswith(b"HTTP/1.1 200 OK")
+            assert b"\r\nConnection: keep-alive" in header_part  # an HTTP/1.0 client closes without it
             length = int(next(line.split(b":")[1] for line in header_part.split(b"\r\n")
                               if line.lower().startswith(b"content-length:")))
             while len(rest) < length:
@@ -349,3 +350,23 @@ def test_chromium_renders_the_page_and_its_subresources(server, tmp_path) -> Non
     assert root["sc-status"] == "200"
     referer = server.log_entry(lambda e: e["cs-uri-stem"] == "/data.json" and "Chrome" in e["cs(User-Agent)"])
     assert referer["cs(Referer)"] == server.url("/")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_chromium_revalidates_with_a_warm_cache_and_gets_304s(server, tmp_path) -> None:
+    """A second visit with the same profile: Chromium revalidates (If-None-Match / If-Modified-Since) and
+    w3py answers 304 for the page and each subresource, as IIS's StaticFileModule does."""
+    profile = tmp_path / "profile"
+    agent = "w3py-revalidation-check"
+    for _ in range(2):
+        subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+             f"--user-data-dir={profile}", f"--user-agent={agent}", "--virtual-time-budget=3000", "--dump-dom",
+             server.url("/index.html")],
+            capture_output=True, text=True, timeout=90)
+    for path in ("/index.html", "/style.css", "/app.js"):
+        statuses = wait_for(lambda p=path: [e["sc-status"] for e in server.log_entries()
+                                            if e["cs-uri-stem"] == p and e["cs(User-Agent)"] == agent][:2] == ["200", "304"],
+                            f"200 then 304 for {path}")
+        assert statuses

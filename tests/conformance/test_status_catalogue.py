@@ -82,6 +82,7 @@ SITES = """
                 </application>
                 <bindings>
                     <binding protocol="http" bindingInformation="*:8092:only.example" />
+                    <binding protocol="http" bindingInformation="*:8092:*.wild.example" />
                 </bindings>
             </site>
 """
@@ -398,3 +399,15 @@ def test_raw_utf8_in_the_request_line_reaches_request_filtering(server) -> None:
     assert status_line(raw).startswith("HTTP/1.1 404 ")
     entry = server.log_entry(lambda e: e["cs(User-Agent)"] == "case-raw-utf8")
     assert (entry["sc-status"], entry["sc-substatus"]) == ("404", "12")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "listener owner (src/w3py/server/bindings.py): IIS 10 accepts wildcard host headers in bindings "
+    "('*:80:*.contoso.com' serves www.contoso.com and a.b.contoso.com, not contoso.com); w3py treats "
+    "'*.wild.example' as a literal host name, so every such request is HTTP.sys's 404"))
+def test_wildcard_host_header_binding(server) -> None:
+    port = server.root.other_ports[1]
+    for host, expected in [(b"www.wild.example", b"200"), (b"a.b.WILD.example", b"200"), (b"wild.example", b"404")]:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /a.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % host)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 " + expected), host
