@@ -457,3 +457,24 @@ def test_threads_writing_at_once_lose_and_garble_nothing(tmp_path) -> None:
     writer.close()
     lines = read_site_logs(tmp_path / "W3SVC1")
     assert sorted(ln["cs-uri-stem"] for ln in lines) == sorted(f"/t{t}/{i}" for t in range(8) for i in range(400))
+
+
+def test_etw_only_target_writes_no_file_and_entry_count_flush(tmp_path, fixed_clock) -> None:
+    base = dict(
+        directory=tmp_path, period="Daily", truncate_size=20971520, local_time_rollover=False,
+        log_ext_file_flags=DEFAULT_FLAGS, enabled=True, log_format="W3C", custom_fields=(),
+    )  # fmt: skip
+    etw = SimpleNamespace(**base, log_target_w3c=frozenset({"ETW"}))
+    assert W3CLogWriter.from_site(SimpleNamespace(id=1, name="a", log_file=etw)) is None
+    both = SimpleNamespace(**base, log_target_w3c=frozenset({"File", "ETW"}), flush_by_entry_count_w3c_log=3)
+    w = W3CLogWriter.from_site(SimpleNamespace(id=1, name="a", log_file=both))
+    assert w is not None
+    asked = []
+    w.request_flush = lambda: asked.append(w._unflushed)  # type: ignore[method-assign]
+    try:
+        for _ in range(7):
+            w.write(request())
+        assert asked == [0, 0]  # the flusher is woken after the 3rd and the 6th line
+    finally:
+        w.close()
+    assert len(read_log(tmp_path / "W3SVC1" / "u_ex260317.log").lines) == 7

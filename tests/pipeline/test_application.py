@@ -329,3 +329,19 @@ def test_virtual_directories_and_applications_map_to_their_own_folders(site, tmp
     assert r.ctx.server_variable("APPL_PHYSICAL_PATH") == str(app_dir) + "/"
     assert r.ctx.server_variable("APPL_MD_PATH") == "/LM/W3SVC/1/ROOT/app"
     assert s.get("/a.txt").body == b"root"
+
+
+def test_stock_plan_shape(site) -> None:
+    """The stock configuration's plan: who runs where, in which order (engine.py Rules 1-3)."""
+    plan = site(FILES).get("/a.txt").ctx.plan
+    by_step = {(n.name, post): [m.name if m else "core" for _f, _a, m in entries]
+               for n, post, entries in plan.steps if entries is not None}
+    assert by_step[("BEGIN_REQUEST", False)] == ["RequestFilteringModule", "HttpRedirectionModule"]
+    assert by_step[("AUTHENTICATE_REQUEST", False)] == ["AnonymousAuthenticationModule"]
+    assert by_step[("MAP_REQUEST_HANDLER", False)] == ["core"]
+    assert [m.name for _f, _a, m in plan.send_response] == ["ProtocolSupportModule", "CustomErrorModule"]
+    assert [m.name for _f, _a, m in plan.log_request] == ["HttpLoggingModule"]
+    static = plan.handlers.select("GET", "/a.txt")
+    assert static.name == "StaticFile"
+    assert [m.name for _f, _a, m in static.entries] == [
+        "DefaultDocumentModule", "DirectoryListingModule", "StaticFileModule"]

@@ -176,6 +176,11 @@ def test_meanings_come_from_the_catalog_in_both_languages(site_logs, monkeypatch
     ja = json.loads(run("summary", site_logs, "--json").output)["codes"]
     assert {c["code"]: c["meaning"] for c in ja}["404.8"] == lookup(404, 8).one_line("ja") != en["404.8"]
     assert next(c for c in ja if c["code"] == "404.0")["win32_meaning"]  # win32 2, from the catalog too
+    failure = {f["code"]: f for f in json.loads(run("summary", site_logs, "--json").output)["failures"]}["404.8"]
+    entry = lookup(404, 8)
+    assert failure["module"] == entry.module and failure["setting"] == entry.config[0]
+    assert failure["try"] == entry.text("ja").things_to_try[0]
+    assert "where to look" in run("summary", site_logs).output
 
 
 def test_summary_of_httperr_logs_counts_reasons(tmp_path) -> None:

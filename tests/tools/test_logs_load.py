@@ -340,3 +340,16 @@ def test_loader_agrees_with_the_strict_reader(tmp_path_factory, lines, crlf, cut
     assert sorted(m.line or 0 for m in result.malformed_samples) == sorted(
         0 if (n == len(body.split("\n")) and cut) else n for n, _ in expected.malformed
     )
+
+
+def test_file_without_any_fields_line_and_a_cut_tail(tmp_path) -> None:
+    p = tmp_path / "nofields.log"
+    p.write_text("2026-03-17 00:00:00 /a 200\n   \n2026-03-17 00:00:01 /b 200\n2026-03-17 00:0")
+    result = load_logs([p])
+    assert result.rows == 0
+    assert result.malformed == result.files[0].malformed == 3
+    assert [(m.line, m.reason) for m in result.malformed_samples] == [
+        (1, "no #Fields line before it"),
+        (3, "no #Fields line before it"),
+        (None, "last line cut short (no newline)"),
+    ]

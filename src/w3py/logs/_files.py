@@ -191,6 +191,10 @@ class BufferedLog:
             else:
                 _Flusher.wake()
 
+    def request_flush(self) -> None:
+        """Have the flusher thread write the buffered lines soon (without waiting for it here)."""
+        _Flusher.wake()
+
     def flush(self) -> None:
         """Write every buffered line now."""
         with self._io_lock:

@@ -17,6 +17,8 @@ Reproduced from IIS (iis-reference.md §1.9 ``logFile``, §2.1, §2.2):
   configuration order; a custom field's value is cut at ``maxCustomFieldLength`` and a line longer than
   ``maxLogLineLength`` has its longest values shortened so it keeps its field count.
 * ``s-sitename`` is ``W3SVC<id>`` (``logSiteId`` true, the default) or the site's name.
+* ``flushByEntryCountW3CLog`` (0, the default: IIS's 64 KB buffer) makes the flusher write after that many
+  lines; ``logTargetW3C`` without ``File`` (ETW only) writes no file.
 
 The record handed to :meth:`W3CLogWriter.write` is a mapping or an object whose keys/attributes are the
 field keys of ``fields.FIELDS`` (``cs_uri_stem``, ``sc_status``, ``time_taken`` in milliseconds …, see
@@ -217,6 +219,7 @@ class W3CLogWriter(BufferedLog):
         computer_name: str | None = None,
         max_log_line_length: int = DEFAULT_MAX_LINE_CHARS,
         max_custom_field_length: int = DEFAULT_MAX_CUSTOM_FIELD_CHARS,
+        flush_by_entry_count_w3c_log: int = 0,
     ) -> None:
         self.site_id = int(site_id)
         self.directory = Path(directory) / f"W3SVC{self.site_id}"
@@ -236,6 +239,9 @@ class W3CLogWriter(BufferedLog):
         self.max_custom_chars = max(int(max_custom_field_length), 1)
         self.field_names = tuple(f.name for f in self.fields) + tuple(c.log_field_name for c in self.custom_fields)
         self.fields_line = "#Fields: " + " ".join(self.field_names)
+        # flushByEntryCountW3CLog: wake the flusher after this many lines (0: by size and time only).
+        self._flush_every = max(int(flush_by_entry_count_w3c_log), 0)
+        self._unflushed = 0
         self._site_name = f"W3SVC{self.site_id}" if log_site_id or not site_name else site_name
         self._computer_name = computer_name or socket.gethostname()
         self._encoding = "utf-8" if self.utf8 else ANSI_ENCODING
@@ -265,13 +271,18 @@ class W3CLogWriter(BufferedLog):
         lf = site.log_file  # type: ignore[attr-defined]
         if not getattr(lf, "enabled", True):
             return None
+        targets = getattr(lf, "log_target_w3c", None)
+        if targets is not None and "File" not in targets:
+            return None  # logTargetW3C="ETW" only: IIS writes no file (ETW itself is not reproduced)
         fmt = str(getattr(lf, "log_format", "W3C") or "W3C")
         if fmt.upper() != "W3C":
             log.warning("site %s: logFile logFormat=%s is not supported; only W3C logs are written", site.id, fmt)  # type: ignore[attr-defined]
             return None
+        if getattr(lf, "directory", None) is None:
+            raise ValueError(f"site {site.id}: logFile has no directory")  # type: ignore[attr-defined]
         utf8 = log_in_utf8 if isinstance(log_in_utf8, bool) else getattr(log_in_utf8, "log_in_utf8", True)
         kwargs = {}
-        for attr in ("max_log_line_length", "log_site_id"):
+        for attr in ("max_log_line_length", "log_site_id", "flush_by_entry_count_w3c_log"):
             if hasattr(lf, attr):
                 kwargs[attr] = getattr(lf, attr)
         custom = getattr(lf, "custom_fields", ())
@@ -380,6 +391,11 @@ class W3CLogWriter(BufferedLog):
             if not rolled_at <= now < boundary:  # a new period, or the clock was set back
                 target = self._roll(now)
         self._add(target, line + LINE_END)
+        if self._flush_every:
+            self._unflushed += 1
+            if self._unflushed >= self._flush_every:
+                self._unflushed = 0
+                self.request_flush()
 
     def _roll(self, now: float) -> str:
         stamp, boundary = period_stamp(self.period, now, self.local_time_rollover)

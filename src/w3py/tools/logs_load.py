@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gzip
+import mmap
 import os
 import re
 import shutil
@@ -301,30 +302,28 @@ class _Loader:
 
     def _split(self, read_path: Path, scan: FileScan, origin: str, site: str | None, info: FileInfo) -> list[_Source]:
         sources = []
-        with open(read_path, "rb") as f:
-            data = f.read()
-        line_no = 1
-        pos = 0
-        for i, seg in enumerate(scan.segments):
-            line_no += data.count(b"\n", pos, seg.start)
-            pos = seg.start
-            chunk = data[seg.start : seg.end]
-            if seg.fields is None:
-                # Data before any #Fields: nothing says what the values are.
-                for offset, raw in enumerate(chunk.split(b"\n")):
-                    text = raw.rstrip(b"\r")
-                    if text and not text.startswith(b"#") and text != b"\xef\xbb\xbf":
-                        self._add_malformed(info, line_no + offset, "no #Fields line before it", _show(text))
-                continue
-            tmp = self._temp(".log")
-            with open(tmp, "wb") as out:
-                out.write(chunk)
-                if i == len(scan.segments) - 1 and scan.truncated_tail:
-                    out.write(scan.truncated_tail)
-            last = i == len(scan.segments) - 1
-            sources.append(
-                _Source(str(tmp), seg.fields, origin, line_no, site, scan.truncated_tail if last else b"", len(chunk))
-            )
+        with open(read_path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            line_no = 1
+            pos = 0
+            for i, seg in enumerate(scan.segments):
+                line_no += data[pos : seg.start].count(b"\n")
+                pos = seg.start
+                if seg.fields is None:
+                    # Data before any #Fields: nothing says what the values are.
+                    for offset, raw in enumerate(data[seg.start : seg.end].split(b"\n")):
+                        text = raw.rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
+                        if text.strip(b" ") and not text.startswith(b"#"):
+                            self._add_malformed(info, line_no + offset, "no #Fields line before it", _show(text))
+                    continue
+                last = i == len(scan.segments) - 1
+                tmp = self._temp(".log")
+                with open(tmp, "wb") as out:
+                    with memoryview(data) as view, view[seg.start : seg.end] as segment:
+                        out.write(segment)  # no copy of the segment in memory
+                    if last and scan.truncated_tail:
+                        out.write(scan.truncated_tail)
+                tail = scan.truncated_tail if last else b""
+                sources.append(_Source(str(tmp), seg.fields, origin, line_no, site, tail, seg.end - seg.start))
         if not scan.segments and scan.truncated_tail:
             self._malformed_tail(info, scan)
         elif scan.truncated_tail and scan.segments and scan.segments[-1].fields is None:
@@ -332,7 +331,6 @@ class _Loader:
         return sources
 
     def _malformed_tail(self, info: FileInfo, scan: FileScan) -> None:
-        info.malformed += 1
         self._add_malformed(info, None, "last line cut short (no newline)", _show(scan.truncated_tail))
 
     def _temp(self, suffix: str) -> Path:
@@ -397,14 +395,20 @@ class _Loader:
             origin_expr = _sql_str(sources[0].origin)
             site_expr = _sql_str(sources[0].site) if sources[0].site else "NULL"
         else:
-            origin_expr = "CASE filename " + " ".join(
-                f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.origin)}" for s in sources
-            ) + " END"
-            with_site = [s for s in sources if s.site]
-            site_expr = (
-                "CASE filename " + " ".join(f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.site)}" for s in with_site)
-                + " END" if with_site else "NULL"
-            )  # fmt: skip
+            # Most batches are plain files (read where they are) of one site folder: then the file is read_csv's
+            # own filename column and the site a constant; only temporary copies need a CASE to map back.
+            renamed = [s for s in sources if s.read_path != s.origin]
+            origin_expr = "filename" if not renamed else "CASE filename " + " ".join(
+                f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.origin)}" for s in renamed
+            ) + " ELSE filename END"
+            sites = {s.site for s in sources}
+            if len(sites) == 1:
+                site = sites.pop()
+                site_expr = _sql_str(site) if site else "NULL"
+            else:
+                site_expr = "CASE filename " + " ".join(
+                    f"WHEN {_sql_str(s.read_path)} THEN {_sql_str(s.site)}" for s in sources if s.site
+                ) + " END"  # fmt: skip
         if "s_sitename" in col_of:
             select["site"] = f"coalesce(NULLIF({col_of['s_sitename']}, '-'), {site_expr})"
         else:
@@ -435,11 +439,10 @@ class _Loader:
             else:
                 self._read([self._rewritten(sources[0], normalise=True)], infos)
             return
-        rejects = self._rejects()
-        if any(reason == _INVALID_ENCODING for *_, reason in rejects):
+        bad = self._reject_table()
+        if bad:
             # Not UTF-8: an ANSI file (logInUTF8=false). Read it again as Windows-1252 text.
             self.con.execute("ROLLBACK")
-            bad = {path for path, *_, reason in rejects if reason == _INVALID_ENCODING}
             good = [s for s in sources if s.read_path not in bad]
             if good:
                 self._read(good, infos)
@@ -453,6 +456,12 @@ class _Loader:
             return
         self.con.execute("COMMIT")
         by_path = {s.read_path: s for s in sources}
+        # Counted in SQL (a file of a million bad lines must not cost a million Python objects); only the first
+        # few come to Python, as samples.
+        counts = dict(self.con.execute("SELECT path, count(*) FROM _rejects GROUP BY path").fetchall())
+        samples = self.con.execute(
+            "SELECT path, line, text, reason FROM _rejects ORDER BY path, line LIMIT ?", [MAX_MALFORMED_SAMPLES + 1]
+        ).fetchall()
         if len(sources) == 1 and sources[0].tail:
             source = sources[0]
             tail_text = _show(source.tail, limit=1 << 30)
@@ -463,38 +472,55 @@ class _Loader:
                 # Rows keep file order, so the cut line is the last row this source produced.
                 self.con.execute("DELETE FROM all_logs WHERE rowid = (SELECT max(rowid) FROM all_logs)")
             else:
-                # The cut line is the source's last line: drop its reject (the last one with its text), not an
-                # identical line earlier in the file.
-                for index in range(len(rejects) - 1, -1, -1):
-                    if rejects[index][2] == tail_text:
-                        del rejects[index]
-                        break
-        for path, line, text, _reason in rejects:
+                # The cut line is the source's last line, so its reject (if any) is the last one: not a second
+                # problem of the same line.
+                last = self.con.execute(
+                    "SELECT line, text FROM _rejects WHERE path = ? ORDER BY line DESC LIMIT 1", [source.read_path]
+                ).fetchone()
+                if last is not None and last[1] == tail_text:
+                    counts[source.read_path] -= 1
+                    samples = [r for r in samples if not (r[0] == source.read_path and r[1] == last[0])]
+        for path, n in counts.items():
+            infos[(by_path.get(path) or sources[0]).origin].malformed += n
+            self.result.malformed += n
+        for path, line, text, reason in samples:
+            if len(self.result.malformed_samples) >= MAX_MALFORMED_SAMPLES:
+                break
             source = by_path.get(path) or sources[0]
-            self._add_malformed(infos[source.origin], source.first_line + line - 1, _reason, _show(text))
+            self.result.malformed_samples.append(
+                Malformed(source.origin, source.first_line + line - 1, reason, _show(text))
+            )
 
     def _add_malformed(self, info: FileInfo, line: int | None, reason: str, text: str) -> None:
         info.malformed += 1
         self.result.add_malformed(Malformed(info.path, line, reason, text))
 
-    def _rejects(self) -> list[tuple[str, int, str, str]]:
-        """(read path, line, text, reason) of the lines the last scan rejected, directives left out."""
-        rows = self.con.execute(
+    def _reject_table(self) -> set[str]:
+        """Build ``_rejects`` (path, line, text, reason) from the lines the last scan rejected, directives and
+        blank lines left out; return the paths DuckDB found not to be UTF-8."""
+        self.con.execute(
             """
-            SELECT s.file_path, e.line, any_value(e.csv_line), list(DISTINCT e.error_type ORDER BY e.error_type)
-            FROM reject_errors e JOIN reject_scans s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
-            WHERE e.scan_id = (SELECT max(scan_id) FROM reject_scans)
-            GROUP BY s.file_path, e.line ORDER BY s.file_path, e.line
+            CREATE OR REPLACE TEMP TABLE _rejects AS
+            WITH r AS (
+                SELECT s.file_path AS path, e.line AS line,
+                       coalesce(rtrim(ltrim(any_value(e.csv_line), chr(13) || chr(10) || chr(65279)), chr(13)), '')
+                           AS text,
+                       list(DISTINCT e.error_type ORDER BY e.error_type) AS types
+                FROM reject_errors e JOIN reject_scans s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
+                WHERE e.scan_id = (SELECT max(scan_id) FROM reject_scans)
+                GROUP BY s.file_path, e.line
+            )
+            SELECT path, line, text,
+                   CASE WHEN list_contains(types, 'INVALID ENCODING') THEN 'invalid encoding'
+                        WHEN types[1] = 'TOO MANY COLUMNS' THEN 'more values than #Fields'
+                        WHEN types[1] = 'MISSING COLUMNS' THEN 'fewer values than #Fields'
+                        ELSE lower(types[1]) END AS reason
+            FROM r
+            WHERE list_contains(types, 'INVALID ENCODING') OR NOT (starts_with(text, '#') OR trim(text) = '')
             """
-        ).fetchall()
-        out = []
-        for path, line, text, types in rows:
-            text = (text or "").lstrip("\r\n").lstrip("\ufeff").rstrip("\r")
-            if "INVALID ENCODING" in types:
-                out.append((path, int(line), text, _INVALID_ENCODING))
-            elif not text.startswith("#") and text.strip(" "):  # directives and blank lines are not malformed
-                out.append((path, int(line), text, _REASONS.get(types[0], types[0].lower())))
-        return out
+        )
+        rows = self.con.execute("SELECT DISTINCT path FROM _rejects WHERE reason = 'invalid encoding'").fetchall()
+        return {path for (path,) in rows}
 
     def _rewritten(self, source: _Source, *, normalise: bool = False, transcode: bool = False) -> _Source:
         """A copy of ``source`` in a temporary file, with LF line endings or transcoded to UTF-8."""
@@ -541,8 +567,6 @@ def _parses_as_row(text: str, count: int) -> bool:
     return len(parts) == count
 
 
-_INVALID_ENCODING = "invalid encoding"
-_REASONS = {"TOO MANY COLUMNS": "more values than #Fields", "MISSING COLUMNS": "fewer values than #Fields"}
 
 
 def _q(name: str) -> str:

@@ -69,7 +69,7 @@ def render_text(summary: dict, console: Console) -> None:
         )
         for m in summary["malformed_samples"]:
             where = f"{m['path']}:{m['line']}" if m["line"] else f"{m['path']}:end"
-            console.print(Text(f"  {where}: {m['reason']}: ", style="yellow") + Text(m["text"][:120]))
+            console.print(Text(f"  {where}: {m['reason']}: ", style="yellow") + Text(m["text"][:120]), soft_wrap=True)
     if not lines["selected"]:
         return
 
@@ -93,7 +93,7 @@ def render_text(summary: dict, console: Console) -> None:
     console.print(t)
 
     t = Table(title="Top status codes", title_justify="left")
-    for name, just in (("status", "left"), ("requests", "right"), ("share", "right"), ("win32", "right"),
+    for name, just in (("status", "left"), ("requests", "right"), ("share", "right"), ("win32", "left"),
                        ("meaning", "left")):  # fmt: skip
         t.add_column(name, justify=just)  # type: ignore[arg-type]
     for c in summary["codes"]:
@@ -109,6 +109,18 @@ def render_text(summary: dict, console: Console) -> None:
         for r in summary["reasons"]:
             t.add_row(Text(str(r["reason"])), _fmt_int(r["count"]), f"{r['share']:.1f}%", _fmt_int(r["status"]))
         console.print(t)
+
+    if any(f.get("module") or f.get("setting") for f in summary["failures"]):
+        console.print(Text("Failing codes: where to look", style="italic"))
+        for f in summary["failures"]:
+            line = Text(f"  {f['code']}", style="bold") + Text(f" ({_fmt_int(f['count'])}) {f['meaning']}")
+            if f.get("module"):
+                line += Text(f" — {f['module']}")
+            if f.get("setting"):
+                line += Text(f" — {f['setting']}", style="cyan")
+            console.print(line)
+            if f.get("try"):
+                console.print(Text(f"      try: {f['try']}", style="dim"))
 
     if summary["failures"]:
         t = Table(title="Top URLs of failing codes", title_justify="left")
@@ -309,8 +321,8 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
     out.append("<h2>Top status codes</h2>")
     out.append(
         _table(
-            [("status", False), ("requests", True), ("share", True), ("win32", True), ("meaning", False)],
-            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (_win32(c), "n"),
+            [("status", False), ("requests", True), ("share", True), ("win32", False), ("meaning", False)],
+            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (_win32(c), ""),
               (c["meaning"], "")] for c in summary["codes"]],
         )  # fmt: skip
     )
@@ -320,6 +332,14 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
             _table([("reason", False), ("requests", True), ("share", True), ("status", True)],
                    [[(r["reason"], ""), (_fmt_int(r["count"]), "n"), (f"{r['share']:.1f}%", "n"),
                      (_fmt_int(r["status"]), "n")] for r in summary["reasons"]])  # fmt: skip
+        )
+    if any(f.get("module") or f.get("setting") for f in summary["failures"]):
+        out.append("<h2>Failing codes: where to look</h2>")
+        out.append(
+            _table([("status", False), ("requests", True), ("module", False), ("setting", False),
+                    ("first thing to try", False)],
+                   [[(f["code"], ""), (_fmt_int(f["count"]), "n"), (f.get("module", ""), ""),
+                     (f.get("setting", ""), "url"), (f.get("try", ""), "")] for f in summary["failures"]])  # fmt: skip
         )
     if summary["failures"]:
         out.append("<h2>Top URLs of failing codes</h2>")

@@ -47,6 +47,26 @@ def status_meaning(code: int, substatus: int | None, lang: str = "en") -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+def status_hints(code: int, substatus: int | None, lang: str = "en") -> dict:
+    """What the catalog says an admin should look at for a failing code: the module that sets it, the setting
+    that controls it, and the first thing to try (empty strings when the catalog has no entry)."""
+    try:
+        from w3py.catalog import lookup
+
+        entry = lookup(code, substatus or 0)
+    except Exception:  # no catalog, or a broken one: the summary goes on without hints
+        entry = None
+    if entry is None:
+        return {"module": "", "setting": "", "try": ""}
+    tries = entry.text(lang).things_to_try
+    return {
+        "module": entry.module,
+        "setting": entry.config[0] if entry.config else "",
+        "try": tries[0] if tries else "",
+    }
+
+
+@functools.lru_cache(maxsize=1024)
 def win32_meaning(code: int | None, lang: str = "en") -> str:
     """The catalog's one-line meaning of an ``sc-win32-status`` value ("" when unknown or 0)."""
     if not code:
@@ -166,7 +186,7 @@ def summarize(
     summary["failures"] = [
         {
             "code": _code(s, sub), "status": s, "substatus": sub, "count": n, "share": _share(n, total),
-            "meaning": meaning(s, sub, lang),
+            "meaning": meaning(s, sub, lang), **status_hints(s, sub, lang),
             "urls": sorted(by_code.get((s, sub), []), key=lambda u: (-u["count"], u["url"] or "")),
         }
         for s, sub, n in failing
