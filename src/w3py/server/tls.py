@@ -134,7 +134,10 @@ def _binding_for(endpoint: Endpoint, host: str) -> str:
 def _sni_chooser(by_host: dict[str, ssl.SSLContext]) -> Any:
     def choose(sslobj: ssl.SSLObject, server_name: str | None, _default: ssl.SSLContext) -> None:
         if server_name:
-            context = by_host.get(server_name.lower())
+            name = server_name.lower()
+            context = by_host.get(name)
+            if context is None and "." in name:  # a wildcard host header binding ("*.contoso.com")
+                context = by_host.get("*." + name.split(".", 1)[1])
             if context is not None:
                 sslobj.context = context
         return None
