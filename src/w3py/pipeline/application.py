@@ -5,9 +5,11 @@ trailing slash, as IIS evaluates it), map the physical path, run the engine; ser
 responses from the response cache (``cache.py``). Plans are built from the effective configuration:
 
 * the module list is the effective ``<modules>`` (native entries must also be in ``<globalModules>``); a name
-  that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path; managed
-  entries with the ``managedHandler`` precondition never run (no managed handlers exist in w3py) and are
-  skipped, other managed entries → 500.21;
+  that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path, except the
+  native modules in ``w3py.modules.SKIPPABLE_NATIVE`` (handler providers, caches, compression, tracing …),
+  which are left out — a request whose handler names one still gets 500.21; managed entries with the
+  ``managedHandler`` precondition never run (no managed handlers exist in w3py) and are skipped, other managed
+  entries → 500.21;
 * the handler map from ``<handlers>``;
 * a ``ConfigError`` from ``effective()`` → 500.19 for that path, with the error on ``ctx.config_error``; the
   plan then uses the modules of the nearest ancestor path whose configuration loads (else applicationHost's
@@ -106,10 +108,11 @@ class PipelineApplication:
         options: SiteOptions | dict[int, SiteOptions] | None = None,
         modules: dict[str, type] | None = None,
     ) -> None:
-        if modules is None:
-            from w3py.modules import MODULES
+        from w3py.modules import MODULES, SKIPPABLE_NATIVE  # the module list sits above the engine
 
+        if modules is None:
             modules = MODULES
+        self.skippable = SKIPPABLE_NATIVE
         self.config = server_config
         self.implemented = dict(modules)
         self._options = options
@@ -118,6 +121,7 @@ class PipelineApplication:
         # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
         self._shared: dict[tuple[Any, ...], SitePlan] = {}
         self._errors: dict[tuple[Any, ...], SitePlan] = {}
+        self._skipped_logged: set[str] = set()
         self.cache = ResponseCache()
 
     # --- options / plans ----------------------------------------------------------------------------------
@@ -255,6 +259,12 @@ class PipelineApplication:
                                   f'Managed module "{name}" ({entry.type}) is not supported by w3py', None)
                 continue
             cls = self.implemented.get(name)
+            if cls is None and name in self.skippable and name in global_names:
+                if name not in self._skipped_logged:
+                    self._skipped_logged.add(name)
+                    log.info("module %s is not implemented by w3py; left out of the pipeline (a handler that "
+                             "needs it answers 500.21)", name)
+                continue
             if cls is None or name not in global_names:
                 why = "is not implemented by w3py" if cls is None else "is not registered in <globalModules>"
                 error = error or (MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND, f'Module "{name}" {why}', None)
