@@ -125,13 +125,26 @@ class PipelineApplication:
         self.cache = ResponseCache()
 
     # --- options / plans ----------------------------------------------------------------------------------
-    def options_for(self, site: Any) -> SiteOptions:
+    def options_for(self, site: Any, effective: Any = None) -> SiteOptions:
+        """The w3py-specific behaviour for a path: ``options`` given to the application win (tests, embedding);
+        otherwise the path's ``<w3py><staticFiles caseInsensitiveFileNames serveDotFiles/></w3py>``."""
         opts = self._options
-        if opts is None:
-            return DEFAULT_OPTIONS
-        if isinstance(opts, SiteOptions):
-            return opts
-        return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
+        if opts is not None:
+            if isinstance(opts, SiteOptions):
+                return opts
+            return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
+        if effective is not None:
+            try:
+                from w3py.config.sections import StaticFilesSection
+            except ImportError:  # a configuration layer without w3py's own sections
+                return DEFAULT_OPTIONS
+            section = effective.get(StaticFilesSection)
+            if section is not None:
+                return SiteOptions(
+                    case_insensitive_files=bool(section.case_insensitive_file_names),
+                    serve_dot_files=bool(section.serve_dot_files),
+                )
+        return DEFAULT_OPTIONS
 
     def plan_for(self, site: Any, directory: str) -> SitePlan:
         """The plan for (site, directory) (see ``lookup``)."""
@@ -298,7 +311,7 @@ class PipelineApplication:
         )
         for handler in handler_map.handlers:
             handler.entries = plan.handler_entries(handler.modules)
-        options = self.options_for(site)
+        options = self.options_for(site, effective)
         vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
         plan.mapper = Mapper(str(mapped.vdir.physical_path), vdir_path, options)
         plan.application = mapped.application
