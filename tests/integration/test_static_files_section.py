@@ -7,8 +7,6 @@ The configuration side is tests/config/test_w3py_sections.py; the pipeline build
 
 from __future__ import annotations
 
-
-
 FILES = {
     "A.txt": "upper a",
     ".env": "SECRET=1",
