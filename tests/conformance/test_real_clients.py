@@ -245,6 +245,7 @@ H11_CASES = [
     (b"GET", b"/text.txt", [(b"Range", b"bytes=0-4")], b"", 206),
     (b"GET", b"/text.txt", [(b"Range", b"bytes=0-1,5-6")], b"", 206),
     (b"GET", b"/text.txt", [(b"Range", b"bytes=99999-")], b"", 416),
+    (b"GET", b"/text.txt", [(b"If-Modified-Since", b"Fri, 01 Jan 2100 00:00:00 GMT")], b"", 304),
     (b"GET", b"/missing", [], b"", 404),
     (b"POST", b"/index.html", [], b"form=1", 405),
     (b"OPTIONS", b"*", [], b"", 200),
@@ -370,3 +371,24 @@ def test_chromium_revalidates_with_a_warm_cache_and_gets_304s(server, tmp_path) 
                                             if e["cs-uri-stem"] == p and e["cs(User-Agent)"] == agent][:2] == ["200", "304"],
                             f"200 then 304 for {path}")
         assert statuses
+
+
+@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
+def test_wget_resumes_a_partial_download(server, tmp_path) -> None:
+    """wget -c asks for the rest with a Range request; the joined file must be the original."""
+    target = tmp_path / "big.bin"
+    target.write_bytes(BIG[:3_000_000])
+    result = subprocess.run(["wget", "-q", "-c", "-O", str(target), server.url("/big.bin")],
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(BIG).digest()
+    entry = server.log_entry(lambda e: e["cs-uri-stem"] == "/big.bin" and "Wget" in e["cs(User-Agent)"])
+    assert entry["sc-status"] == "206"
+
+
+@needs_curl
+def test_curl_chunked_upload_to_a_static_file_is_405(server, uploads) -> None:
+    result = curl("-H", "Transfer-Encoding: chunked", "--data-binary", f"@{uploads['small']}", "-o", "/dev/null",
+                  "-w", "%{http_code}", server.url("/style.css"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "405"
