@@ -95,6 +95,7 @@ ROOT_WEB_CONFIG = wrap_web_config("""  <system.webServer>
         </denyUrlSequences>
         <verbs>
           <add verb="DELETE" allowed="false" />
+          <add verb="BREW" allowed="false" />
         </verbs>
         <requestLimits maxUrl="200" maxQueryString="100">
           <headerLimits>
@@ -411,3 +412,19 @@ def test_wildcard_host_header_binding(server) -> None:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(b"GET /a.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % host)
             assert sock.recv(65536).startswith(b"HTTP/1.1 " + expected), host
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "listener owner (src/w3py/protocol/parser.py: httptools/llhttp knows a fixed method list): HTTP.sys accepts "
+    "any token as a verb and lets IIS decide — DEBUG (in ASP.NET's handler verbs), lower-case 'get', custom "
+    "verbs. w3py answers them all 400 'Invalid Verb' (HTTPERR Verb), so <verbs> deny rows (404.6, "
+    "case-sensitive per reference §5.4) and StaticFile's 405 are never reached"))
+@pytest.mark.parametrize("verb, code", [(b"DEBUG", "405.0"), (b"get", "405.0"), (b"BREW", "404.6")])
+def test_any_token_verb_reaches_iis(server, verb, code) -> None:
+    agent = b"verb-" + verb
+    raw = server.raw(verb + b" /a.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: " + agent + b"\r\nContent-Length: 0\r\n"
+                     b"Connection: close\r\n\r\n")
+    status, _, substatus = code.partition(".")
+    assert status_line(raw).startswith(f"HTTP/1.1 {status} ")
+    entry = server.log_entry(lambda e: e["cs(User-Agent)"] == agent.decode())
+    assert (entry["sc-status"], entry["sc-substatus"]) == (status, substatus)
