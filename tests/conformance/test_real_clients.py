@@ -392,3 +392,28 @@ def test_curl_chunked_upload_to_a_static_file_is_405(server, uploads) -> None:
                   "-w", "%{http_code}", server.url("/style.css"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "405"
+
+
+def test_httpx_concurrent_keep_alive_clients_lose_nothing(server) -> None:
+    """300 requests over a pool of 30 keep-alive connections: every answer right, every request logged once."""
+    import asyncio
+
+    agent = "w3py-concurrency-check"
+    paths = ["/style.css", "/data.json", "/text.txt", "/missing-x"] * 75
+
+    async def main() -> list[tuple[int, bytes]]:
+        limits = httpx.Limits(max_connections=30, max_keepalive_connections=30)
+        async with httpx.AsyncClient(limits=limits, headers={"User-Agent": agent}, timeout=30) as client:
+            responses = await asyncio.gather(*(client.get(server.url(p)) for p in paths))
+            return [(r.status_code, r.content) for r in responses]
+
+    results = asyncio.run(main())
+    for path, (status, content) in zip(paths, results):
+        expected = FILES.get(path.lstrip("/"))
+        if expected is None:
+            assert status == 404
+        else:
+            assert (status, content) == (200, expected)
+    logged = wait_for(lambda: (lambda n: n if n >= len(paths) else 0)(
+        sum(1 for e in server.log_entries() if e["cs(User-Agent)"] == agent)), "every request in the log")
+    assert logged == len(paths)
