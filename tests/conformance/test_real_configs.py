@@ -103,6 +103,56 @@ def test_stock_iis10_config_still_filters_requests(stock_server) -> None:
     assert (entry["sc-status"], entry["sc-substatus"]) == ("404", "8")
 
 
+# --- the same stock config with only the native modules w3py implements --------------------------------------
+# What the pipeline owner meets once unimplemented modules stop making every request 500.21: the stock ASP.NET
+# handler list (ExtensionlessUrlHandler-*, PageHandlerFactory-*, ISAPI-dll ...) in front of StaticFile.
+
+
+def _only_implemented_modules(text: str) -> str:
+    import re
+
+    from w3py.modules import MODULES
+
+    start = text.index("<modules>", text.index('<location path=""'))
+    end = text.index("</modules>", start)
+    kept = [line for line in text[start:end].splitlines()
+            if 'name="' not in line or 'type="' in line or re.search(r'name="([^"]+)"', line).group(1) in MODULES]
+    return text[:start] + "\n".join(kept) + text[end:]
+
+
+@pytest.fixture(scope="module")
+def trimmed_server(tmp_path_factory):
+    files = dict(SITE_FILES) | {"docs/index.html": "<h1>docs</h1>", "x.dll": b"MZ"}
+    root = ServerRoot.create(tmp_path_factory.mktemp("trimmed"), _only_implemented_modules(REAL_APPHOST), files=files)
+    with serving(root) as served:
+        yield served
+
+
+def test_trimmed_stock_config_serves_static_files(trimmed_server) -> None:
+    response = httpx.get(trimmed_server.url("/iisstart.htm"))
+    assert (response.status_code, response.text) == (200, SITE_FILES["iisstart.htm"])
+    assert httpx.get(trimmed_server.url("/bin/Shop.dll")).status_code == 404
+    entry = trimmed_server.log_entry(lambda e: e["cs-uri-stem"] == "/bin/Shop.dll")
+    assert (entry["sc-status"], entry["sc-substatus"]) == ("404", "8")
+
+
+def test_trimmed_stock_config_isapi_handler_without_its_module_is_500_21(trimmed_server) -> None:
+    assert httpx.get(trimmed_server.url("/x.dll")).status_code == 500
+    entry = trimmed_server.log_entry(lambda e: e["cs-uri-stem"] == "/x.dll")
+    assert (entry["sc-status"], entry["sc-substatus"]) == ("500", "21")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "pipeline owner (404.17 rule, src/w3py/pipeline/handlers.py / modules/static_file.py): with the stock "
+    "ASP.NET handler list, a directory request ('/', '/docs/') is 404.17 because the classic-mode "
+    "ExtensionlessUrlHandler-ISAPI-4.0_32bit ('*.') was precondition-skipped; IIS serves the default document "
+    "(404.17 is for script-mapped files such as .aspx falling through to StaticFile)"))
+@pytest.mark.parametrize("path, expected", [("/", "iisstart.htm"), ("/docs/", "docs/index.html")])
+def test_trimmed_stock_config_serves_default_documents(trimmed_server, path, expected) -> None:
+    response = httpx.get(trimmed_server.url(path))
+    assert (response.status_code, response.text) == (200, dict(SITE_FILES, **{"docs/index.html": "<h1>docs</h1>"})[expected])
+
+
 # --- web.config files under w3py's embedded default applicationHost.config ---------------------------------
 
 
