@@ -44,10 +44,11 @@ FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
+def server(request, tmp_path_factory):
+    """The same site served by one worker and by two (requests spread over processes sharing the socket)."""
     root = ServerRoot.create(tmp_path_factory.mktemp("clients"), files=FILES)
-    with serving(root) as served:
+    with serving(root, workers=request.param) as served:
         yield served
 
 

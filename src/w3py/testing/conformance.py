@@ -205,10 +205,10 @@ def wait_for(condition: Callable[[], object], what: str = "condition") -> object
         time.sleep(0.05)
 
 
-def start(root: ServerRoot, *extra: str) -> Served:
+def start(root: ServerRoot, *extra: str, workers: int = 1) -> Served:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("W3PY_ROOT", None)
-    proc = subprocess.Popen(w3py_command("serve", "--config", str(root.config), "--workers", "1", *extra),
+    proc = subprocess.Popen(w3py_command("serve", "--config", str(root.config), "--workers", str(workers), *extra),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             cwd=root.path)
     served = Served(root, proc)
@@ -238,8 +238,8 @@ def stop(served: Served) -> str:
 
 
 @contextmanager
-def serving(root: ServerRoot, *extra: str) -> Iterator[Served]:
-    served = start(root, *extra)
+def serving(root: ServerRoot, *extra: str, workers: int = 1) -> Iterator[Served]:
+    served = start(root, *extra, workers=workers)
     try:
         yield served
     finally:
