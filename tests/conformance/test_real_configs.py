@@ -280,3 +280,21 @@ def test_stock_iis10_config_reports_the_https_binding_it_cannot_serve(tmp_path) 
 
     output = stop(start(root))
     assert "https" in output.lower()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "config owner (src/w3py/config/env.py, check.py): an IIS Express applicationhost.config uses "
+    "%IIS_SITES_HOME% / %IIS_USER_HOME%, which iisexpress.exe sets; unset here they stay literal and become "
+    "paths relative to the current directory — w3py serves from and writes logs to './%IIS_USER_HOME%/Logs' "
+    "while 'w3py config check' says OK. Expected: config check names the unexpanded variable / relative path"))
+def test_config_check_flags_unexpanded_variables_in_paths(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("IIS_SITES_HOME", raising=False)
+    monkeypatch.delenv("IIS_USER_HOME", raising=False)
+    text = stock_text().replace('physicalPath="%SystemDrive%\\inetpub\\wwwroot"',
+                                'physicalPath="%IIS_SITES_HOME%\\WebSite1"')
+    text = text.replace('directory="%SystemDrive%\\inetpub\\logs\\LogFiles" />',
+                        'directory="%IIS_USER_HOME%\\Logs" />')
+    root = ServerRoot.create(tmp_path, text)
+    result = run_w3py("config", "check", "--config", str(root.config), cwd=tmp_path)
+    assert "IIS_SITES_HOME" in result.stdout + result.stderr
+    assert "IIS_USER_HOME" in result.stdout + result.stderr
