@@ -428,3 +428,36 @@ def test_any_token_verb_reaches_iis(server, verb, code) -> None:
     assert status_line(raw).startswith(f"HTTP/1.1 {status} ")
     entry = server.log_entry(lambda e: e["cs(User-Agent)"] == agent.decode())
     assert (entry["sc-status"], entry["sc-substatus"]) == (status, substatus)
+
+
+# Detailed error page rows captured from IIS (reference §4.3): Module, Notification, Handler, Error Code.
+CAPTURED_ROWS = {
+    "404.0": ("IIS Web Core", "MapRequestHandler", "StaticFile", "0x80070002"),
+    "403.14": ("DirectoryListingModule", "ExecuteRequestHandler", "StaticFile", "0x00000000"),
+    "404.3": ("StaticFileModule", "ExecuteRequestHandler", "StaticFile", "0x80070032"),
+    "405.0": ("StaticFileModule", "ExecuteRequestHandler", "StaticFile", "0x80070001"),
+    "404.4": ("IIS Web Core", "MapRequestHandler", "Not yet determined", None),
+    "404.7": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.8": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.11": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.13": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.15": ("RequestFilteringModule", "BeginRequest", None, None),
+    "500.19": ("IIS Web Core", "BeginRequest", None, "0x8007000d"),
+    "500.21": ("IIS Web Core", "MapRequestHandler", None, None),
+    "501.0": ("ProtocolSupportModule", None, None, None),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CAPTURED_ROWS))
+def test_detailed_page_rows_match_iis_captures(answers, code) -> None:
+    page = answers[code].decode("utf-8", "replace")
+    rows = {th: re.sub(r"(&nbsp;|\s)+", " ", td).strip()
+            for th, td in re.findall(r"<th>(.*?)</th>\s*<td>(.*?)</td>", page, re.S)}
+    for label, expected in zip(("Module", "Notification", "Handler", "Error Code"), CAPTURED_ROWS[code]):
+        if expected is not None:
+            assert rows.get(label) == expected, (label, rows)
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    status, _, sub = code.partition(".")
+    assert title.startswith(f"IIS 10.0 Detailed Error - {code} - ")
+    # "View more information": IIS70Error=<status>,<substatus>,<HRESULT>,<OS build>
+    assert re.search(rf"IIS70Error={status},{sub},0x[0-9a-f]{{8}},\d+\"", page), page[-600:]
