@@ -45,9 +45,10 @@ def wait_port(port: int, limit_s: float = 20.0) -> None:
     raise SystemExit(f"nothing listens on port {port}")
 
 
-def wrk(port: int, duration: int, connections: int) -> float:
+def wrk(port: int, duration: int, connections: int, path: str = "/") -> float:
     out = subprocess.run(
-        ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration}s", f"http://127.0.0.1:{port}/"],
+        ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
+         f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
         text=True,
         check=True,

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"  # absolute (granian and uvicorn start from bench/), venv kept
 DURATION=${DURATION:-10s}
-CONNS=${CONNS:-64}
+CONNS=${CONNS:-64}           # 1 KB file
+CONNS_LARGE=${CONNS_LARGE:-8}  # 10 MB file: fewer connections, else wrk times out waiting for bytes
 WORK=$(mktemp -d /tmp/w3py-bench.XXXXXX)
 DOC=$WORK/www
 mkdir -p "$DOC"
@@ -17,14 +18,21 @@ chmod 755 "$WORK"  # nginx's workers run as www-data
 head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$DOC/1k.txt"
 head -c 10485760 /dev/urandom > "$DOC/10m.bin"
 PIDS=()
+# (each server is exec'd, so its PID is the server itself; SIGTERM lets granian stop its worker too)
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
+
+for port in 8090 8091 8092 8093; do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then echo "port $port is already in use" >&2; exit 1; fi
+done
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 not up" >&2; return 1; }
 
 rps() {  # name port path
     local out
-    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$2$3" 2>&1)
+    local conns=$CONNS
+    [ "$3" = /10m.bin ] && conns=$CONNS_LARGE
+    out=$(taskset -c 1 wrk -t1 -c"$conns" -d"$DURATION" "http://127.0.0.1:$2$3" 2>&1)
     local req mb
     req=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     mb=$(echo "$out" | awk '/Transfer\/sec/ {print $2}')
@@ -57,12 +65,12 @@ wait_port 8091
 
 # --- granian static files, uvicorn + Starlette -------------------------------------------------------------
 if "$PY" -c "import granian" 2>/dev/null; then
-    (cd bench && BENCH_DOCROOT=$DOC taskset -c 0 "$PY" -m granian --interface asgi --workers 1 --port 8092 \
+    (cd bench && BENCH_DOCROOT=$DOC exec taskset -c 0 "$PY" -m granian --interface asgi --workers 1 --port 8092 \
         --static-path-route / --static-path-mount "$DOC" --log-level error static_starlette:app >/dev/null 2>&1) & PIDS+=($!)
     wait_port 8092 || true
 fi
 if "$PY" -c "import starlette" 2>/dev/null; then
-    (cd bench && BENCH_DOCROOT=$DOC taskset -c 0 "$PY" -m uvicorn --workers 1 --port 8093 --log-level warning \
+    (cd bench && BENCH_DOCROOT=$DOC exec taskset -c 0 "$PY" -m uvicorn --workers 1 --port 8093 --log-level warning \
         static_starlette:app >/dev/null 2>&1) & PIDS+=($!)
     wait_port 8093 || true
 fi

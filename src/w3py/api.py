@@ -26,6 +26,7 @@ from w3py.pipeline.cache import CacheCandidate, file_signature
 from w3py.pipeline.context import WEB_CORE, HTTPContext, HTTPResponse
 from w3py.pipeline.files import FileInfo, SiteOptions
 from w3py.pipeline.module import Module, ModuleDeclarationError
+from w3py.pipeline import win32
 from w3py.pipeline.notifications import Notification, NotificationStatus, Priority
 from w3py.protocol.messages import FileBody
 from w3py.status import Status
@@ -47,4 +48,5 @@ __all__ = [
     "Status",
     "WEB_CORE",
     "file_signature",
+    "win32",
 ]

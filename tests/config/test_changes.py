@@ -105,7 +105,7 @@ def test_caches_are_bounded(tree, monkeypatch):
     pytest.param("/../../etc/", id="dot-segments"),
     pytest.param("//double//slashes/", id="double-slashes"),
     pytest.param("", id="empty"),
-    pytest.param("/s" * 3000, id="3000-segments"),
+    pytest.param("/s" * 3000, id="3000-segments"),  # deeper than MAX_CONFIG_DEPTH
 ])
 def test_hostile_paths_never_crash_the_lookup(tree, vpath):
     (tree.wwwroot / "loop").symlink_to(tree.wwwroot / "loop")
@@ -125,3 +125,14 @@ def test_a_cached_error_does_not_grow_its_traceback(tree):
         except ConfigError as exc:
             depths.append(len(traceback.extract_tb(exc.__traceback__)))
     assert len(set(depths[1:])) == 1
+
+
+def test_last_good_configuration_for_an_error_path(tree):
+    tree.web_config("a", ON)
+    tree.web_config("a/b", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    cfg = tree.load()
+    site = cfg.sites[0]
+    good = cfg.last_good(site, "/a/b/c/")
+    assert good is cfg.effective(site, "/a") and good[DirectoryBrowseSection].enabled is True
+    tree.web_config("", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
+    assert cfg.last_good(site, "/a/b/c/") is cfg.server_config

@@ -96,6 +96,6 @@ def test_check_walks_every_site_and_virtual_directory(tmp_path, monkeypatch):
         (tmp_path / rel / "web.config").write_text(f"<configuration>{body}</configuration>")
     r = run("check", "--config", str(t.apphost_path))
     assert r.exit_code == 1
-    assert f"{tmp_path}/media/sub/web.config:1:" in r.output and "missing a section declaration" in r.output
+    assert f"{tmp_path}/media/sub/web.config:1:" in r.output and "is not declared in <configSections>" in r.output
     assert f"{tmp_path}/two/web.config:1:" in r.output
     assert "4 file(s) checked: 2 error(s)" in r.output

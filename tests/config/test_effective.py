@@ -250,3 +250,28 @@ def test_allow_sub_dir_config_false_ignores_web_configs_below_the_vdir_root(tree
     site = cfg.sites[0]
     assert cfg.effective(site, "/shared/")[StaticContentSection].default_doc_footer == "shared"
     assert cfg.effective(site, "/shared/deep/x")[StaticContentSection].default_doc_footer == "shared"
+
+
+def test_embedded_default_declares_every_known_section(tmp_path):
+    from w3py.config.document import implied_declarations
+
+    cfg = load_server_config(str(default_config_path()), root=tmp_path)
+    implied, _ = implied_declarations()
+    assert set(cfg.declarations) >= set(implied)
+    for path, decl in implied.items():
+        got = cfg.declarations[path]
+        assert (got.override_mode_default, got.allow_definition, got.cls) == \
+            (decl.override_mode_default, decl.allow_definition, decl.cls), path
+
+
+def test_file_level_locations(tree):
+    tree.apphost(locations='<location path="Default Web Site/docs/secret.txt"><system.webServer>'
+                           '<staticContent enableDocFooter="true"/></system.webServer></location>')
+    tree.web_config("docs", '<location path="page.htm"><system.webServer><directoryBrowse enabled="true"/>'
+                            '</system.webServer></location>')
+    cfg = tree.load()
+    site = cfg.sites[0]
+    assert cfg.effective(site, "/docs/secret.txt")[StaticContentSection].enable_doc_footer is True
+    assert cfg.effective(site, "/docs/")[StaticContentSection].enable_doc_footer is False
+    assert cfg.effective(site, "/docs/page.htm")[DirectoryBrowseSection].enabled is True
+    assert cfg.effective(site, "/docs/other.htm")[DirectoryBrowseSection].enabled is False

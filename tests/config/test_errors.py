@@ -46,10 +46,10 @@ def _web_error(tree, body, raw=False) -> ConfigError:
     pytest.param("<system.webServer><staticContent><mimeMap fileExtension='.a'/></staticContent>"
                  "</system.webServer>", 3, INVALID, "mimeType", "missing required", id="missing-required"),
     pytest.param("<system.webServer><notASection/></system.webServer>", 3, INVALID, None,
-                 "missing a section declaration", id="undeclared-section"),
+                 "is not declared in <configSections>", id="undeclared-section"),
     pytest.param("<system.webServer>\n<staticContent>\n<mimeMap fileExtension='.a' mimeType='a/a'/>\n"
                  "<mimeMap fileExtension='.A' mimeType='a/b'/></staticContent></system.webServer>", 6, DUPLICATE,
-                 None, "duplicate collection entry", id="duplicate-key-same-file"),
+                 None, "duplicate <mimeMap> entry", id="duplicate-key-same-file"),
     pytest.param("<system.webServer><staticContent/></system.webServer>\n<system.webServer><staticContent/>"
                  "</system.webServer>", 4, DUPLICATE, None, "duplicate", id="duplicate-section"),
     pytest.param("<system.webServer><handlers><clear/></handlers></system.webServer>", 3, LOCKED, None,
@@ -161,7 +161,7 @@ def test_apphost_with_config_sections_is_authoritative(tree):
                        config_sections='<sectionGroup name="system.applicationHost"><section name="sites"/>'
                                        '</sectionGroup>')
     e = _load_error(tree, text)
-    assert "missing a section declaration" in e.message and e.section == "system.webServer"
+    assert "is not declared in <configSections>" in e.message and e.section == "system.webServer"
 
 
 def test_apphost_only_section_in_site_location(tree):
@@ -207,3 +207,17 @@ def test_allow_location_false(tree):
                                  '</system.webServer></location>')
     e = _load_error(tree, text)
     assert e.hresult == LOCKED and "allowLocation" in e.message
+
+
+def test_custom_sections_declared_in_a_parent_web_config(tree):
+    tree.apphost()
+    tree.web_config("", '<configSections><sectionGroup name="myGroup"><section name="mySection"/></sectionGroup>'
+                        '</configSections><myGroup><mySection a="1"/></myGroup>')
+    tree.web_config("sub", '<myGroup><mySection b="2"/></myGroup>'
+                           '<system.webServer><staticContent enableDocFooter="true"/></system.webServer>')
+    tree.web_config("other", '<undeclaredThing/>')
+    cfg = tree.load()
+    assert cfg.effective(cfg.sites[0], "/sub/")[StaticContentSection].enable_doc_footer is True
+    with pytest.raises(ConfigError) as ei:
+        cfg.effective(cfg.sites[0], "/other/")
+    assert "undeclaredThing" in ei.value.message

@@ -59,14 +59,14 @@ def _load(data: bytes, apphost: bool) -> None:
         assert exc.hresult and exc.message
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_random_bytes(data):
     _load(data, False)
     _load(b"<configuration>" + data + b"</configuration>", True)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_document())
 def test_random_schema_shaped_xml(text):
     _load(text.encode(), False)

@@ -8,7 +8,10 @@ import shutil
 from pathlib import Path
 
 from w3py.config import load_server_config
-from w3py.config.sections import DirectoryBrowseSection, HandlersSection, StaticContentSection
+from w3py.config.sections import (
+    AccessSection, AnonymousAuthenticationSection, CachingSection, DirectoryBrowseSection, HandlersSection,
+    IPSecuritySection, StaticContentSection, WindowsAuthenticationSection,
+)
 from w3py.testing.config import ConfigTree
 
 DATA = Path(__file__).parent / "data" / "iis_like_applicationHost.config"
@@ -31,6 +34,13 @@ def test_iis_like_file_loads(tmp_path):
     # <location path="" overrideMode="Allow"> unlocked handlers for web.config files
     tree.web_config("", "<system.webServer><handlers><remove name='StaticFile'/></handlers></system.webServer>")
     assert cfg.effective(web, "/x/")[HandlersSection].items == ()
-    assert {"system.webServer/asp", "system.webServer/httpCompression", "configProtectedData",
-            "system.webServer/security/authentication/anonymousAuthentication"} <= set(cfg.not_implemented)
+    assert set(cfg.not_implemented) == {
+        "system.webServer/asp", "system.webServer/httpCompression", "configProtectedData",
+        "system.applicationHost/configHistory", "system.applicationHost/listenerAdapters"}
+    e = cfg.effective(web, "/")
+    assert e[AnonymousAuthenticationSection].enabled is True and e[AnonymousAuthenticationSection].user_name == "IUSR"
+    assert e[WindowsAuthenticationSection].enabled is False
+    assert cfg.effective(web, "/api/")[WindowsAuthenticationSection].enabled is True
+    assert e[IPSecuritySection].allow_unlisted is True and e[AccessSection].ssl_flags == frozenset()
+    assert e[CachingSection].enable_kernel_cache is True
     assert cfg.effective(web, "/")[StaticContentSection].items[0].mime_type == "text/html"

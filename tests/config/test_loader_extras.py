@@ -97,3 +97,10 @@ def test_start_up_error_is_one_readable_line(tmp_path):
         load_server_config(tree.apphost_path, root=tmp_path)
     line = ei.value.one_line()
     assert "\n" not in line and line.startswith(f"{tree.apphost_path}:3: ") and "0x8007000d" in line
+
+
+def test_expanded_strings_map_drives_too():
+    env = EnvExpander(Path("/srv/root"), {})
+    assert env.to_path_text("C:\\php\\php-cgi.exe|-c x") == "/srv/root/php/php-cgi.exe|-c x"
+    assert env.to_path_text("http://example.com/x") == "http://example.com/x"
+    assert env.to_path_text("/errors/404.htm") == "/errors/404.htm"

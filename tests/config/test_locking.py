@@ -151,3 +151,26 @@ def test_locks_are_not_inherited_by_siblings(tree):
     cfg = tree.load()
     assert cfg.effective(cfg.sites[0], "/c/")[StaticContentSection].enable_doc_footer is True
     assert _err(cfg, "/a/b/").hresult == LOCKED
+
+
+def test_lock_all_elements_except(tree):
+    tree.apphost("<system.webServer><security><requestFiltering lockAllElementsExcept='hiddenSegments'/>"
+                 "</security></system.webServer>")
+    tree.web_config("ok", "<system.webServer><security><requestFiltering><hiddenSegments><add segment='x'/>"
+                          "</hiddenSegments></requestFiltering></security></system.webServer>")
+    tree.web_config("sub", "<system.webServer><security><requestFiltering><verbs allowUnlisted='false'/>"
+                           "</requestFiltering></security></system.webServer>")
+    cfg = tree.load()
+    from w3py.config.sections import RequestFilteringSection
+    assert cfg.effective(cfg.sites[0], "/ok/")[RequestFilteringSection].hidden_segments.items[0].segment == "x"
+    assert _err(cfg).hresult == LOCKED
+
+
+def test_override_mode_inherit_keeps_the_default(tree):
+    tree.apphost(locations='<location path="Default Web Site" overrideMode="Inherit"><system.webServer>'
+                           '<handlers/><defaultDocument/></system.webServer></location>')
+    tree.web_config("ok", "<system.webServer><defaultDocument enabled='false'/></system.webServer>")
+    tree.web_config("sub", "<system.webServer><handlers/></system.webServer>")
+    cfg = tree.load()
+    assert cfg.effective(cfg.sites[0], "/ok/")[DefaultDocumentSection].enabled is False
+    assert _err(cfg).hresult == LOCKED

@@ -82,3 +82,30 @@ def test_traversal_over_the_wire(served, path: str) -> None:
     answer = site.raw(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert b"TOP-SECRET" not in answer.body
     assert answer.status in (400, 404)
+
+
+def test_keep_alive_connection_with_stdlib_client(served) -> None:
+    """http.client as an independent client: one connection, cached and uncached answers interleaved."""
+    import http.client
+
+    site = served(FILES)
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=10)
+    try:
+        seen = []
+        for path in ["/a.txt", "/a.txt", "/missing.txt", "/a.txt", "/docs", "/", "/a.txt"]:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            seen.append((response.status, response.read()))
+        assert [s for s, _ in seen] == [200, 200, 404, 200, 301, 200, 200]
+        assert seen[0][1] == seen[1][1] == seen[3][1] == seen[6][1] == b"hello world"
+    finally:
+        conn.close()
+    assert site.harness.app.cache.hits >= 3
+
+
+def test_server_header_and_remove_server_header(served) -> None:
+    assert served(FILES).get("/a.txt").header("server") is not None
+    quiet = served(FILES, locations=location('<security><requestFiltering removeServerHeader="true"/></security>'))
+    answer = quiet.get("/a.txt")
+    assert answer.status == 200 and answer.header("server") is None
+    assert quiet.get("/missing.txt").header("server") is None  # error pages too

@@ -9,9 +9,12 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from w3py.logs.fields import DEFAULT_FLAGS, FIELDS
 from w3py.logs.reader import read_log
+from w3py.testing.logs import read_site_logs
 from w3py.logs.writer import (
     CustomField,
     W3CLogWriter,
@@ -118,6 +121,16 @@ def test_rollover_at_midnight_utc(tmp_path, fixed_clock) -> None:
     ]
     assert len(before.fields_lines) == 1 and len(after.fields_lines) == 1
     assert [t for _, t in after.directives if t.startswith("#Date")] == ["#Date: 2026-03-18 00:00:00"]
+
+
+def test_header_date_is_the_first_lines_time_not_the_flush_time(tmp_path, fixed_clock) -> None:
+    fixed_clock.now = ts(2026, 3, 17, 23, 59, 59)
+    with W3CLogWriter(1, tmp_path) as w:
+        w.write(request())
+        fixed_clock.advance(5)  # the flusher runs after midnight
+        w.flush()
+    parsed = read_log(tmp_path / "W3SVC1" / "u_ex260317.log")
+    assert [t for _, t in parsed.directives if t.startswith("#Date")] == ["#Date: 2026-03-17 23:59:59"]
 
 
 @pytest.fixture
@@ -370,3 +383,98 @@ def test_closed_writer_ignores_lines(tmp_path, fixed_clock) -> None:
     w.write(request())
     w.close()
     assert not (tmp_path / "W3SVC1").exists()
+
+
+_TEXT = st.one_of(st.none(), st.text(), st.integers(min_value=0, max_value=2**32), st.sampled_from(["", " ", "#x"]))
+
+
+@given(values=st.lists(_TEXT, min_size=len(FIELDS), max_size=len(FIELDS)), as_dict=st.booleans())
+def test_fast_formatting_equals_field_by_field_encoding(values, as_dict) -> None:
+    from w3py.logs.fields import encode_value
+
+    writer = _PROPERTY_WRITER
+    keys = [f.key for f in FIELDS]
+    record = dict(zip(keys, values, strict=True))
+    for k in ("date", "time", "s_sitename", "s_computername"):
+        record[k] = record[k] if record[k] is not None else "x"
+    line = writer.format_line(record if as_dict else W3CRecord(**record))
+    expected = " ".join(encode_value(record[k]) for k in keys)
+    if expected.startswith("#"):
+        expected = "+" + expected[1:]
+    assert line == expected
+    assert len(line.split(" ")) == len(FIELDS)
+
+
+_PROPERTY_WRITER = W3CLogWriter(1, "/nonexistent-never-written", log_ext_file_flags={f.flag for f in FIELDS})
+_PROPERTY_WRITER.close()
+
+
+def _inherited_worker(writer: W3CLogWriter, tag: int) -> None:
+    for i in range(200):
+        writer.write(request(cs_uri_stem=f"/child{tag}/{i}"))
+    # No explicit flush: the child's own flusher thread or close() must write the lines.
+    writer.close()
+
+
+def test_writer_inherited_across_fork_neither_duplicates_nor_loses_lines(tmp_path) -> None:
+    writer = W3CLogWriter(1, tmp_path)
+    writer.write(request(cs_uri_stem="/parent/flushed"))
+    writer.flush()  # the parent has the file open
+    writer.write(request(cs_uri_stem="/parent/buffered"))  # still buffered when the children fork
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_inherited_worker, args=(writer, t)) for t in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    writer.close()
+    (path,) = (tmp_path / "W3SVC1").iterdir()
+    parsed = read_log(path)
+    stems = [ln["cs-uri-stem"] for ln in parsed.lines]
+    assert parsed.malformed == [] and len(parsed.fields_lines) == 1
+    assert sorted(stems) == sorted(["/parent/flushed", "/parent/buffered"] + [f"/child{t}/{i}" for t in range(2) for i in range(200)])
+
+
+def test_threads_writing_at_once_lose_and_garble_nothing(tmp_path) -> None:
+    import threading
+
+    writer = W3CLogWriter(1, tmp_path)
+    barrier = threading.Barrier(8)
+
+    def work(tag: int) -> None:
+        barrier.wait()
+        for i in range(400):
+            writer.write(request(cs_uri_stem=f"/t{tag}/{i}"))
+            if i % 97 == 0:
+                writer.flush()
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()
+    lines = read_site_logs(tmp_path / "W3SVC1")
+    assert sorted(ln["cs-uri-stem"] for ln in lines) == sorted(f"/t{t}/{i}" for t in range(8) for i in range(400))
+
+
+def test_etw_only_target_writes_no_file_and_entry_count_flush(tmp_path, fixed_clock) -> None:
+    base = dict(
+        directory=tmp_path, period="Daily", truncate_size=20971520, local_time_rollover=False,
+        log_ext_file_flags=DEFAULT_FLAGS, enabled=True, log_format="W3C", custom_fields=(),
+    )  # fmt: skip
+    etw = SimpleNamespace(**base, log_target_w3c=frozenset({"ETW"}))
+    assert W3CLogWriter.from_site(SimpleNamespace(id=1, name="a", log_file=etw)) is None
+    both = SimpleNamespace(**base, log_target_w3c=frozenset({"File", "ETW"}), flush_by_entry_count_w3c_log=3)
+    w = W3CLogWriter.from_site(SimpleNamespace(id=1, name="a", log_file=both))
+    assert w is not None
+    asked = []
+    w.request_flush = lambda: asked.append(w._unflushed)  # type: ignore[method-assign]
+    try:
+        for _ in range(7):
+            w.write(request())
+        assert asked == [0, 0]  # the flusher is woken after the 3rd and the 6th line
+    finally:
+        w.close()
+    assert len(read_log(tmp_path / "W3SVC1" / "u_ex260317.log").lines) == 7

@@ -102,3 +102,14 @@ def test_listing_shows_dot_files_when_served(site) -> None:
 def test_head_listing_has_no_body(site) -> None:
     r = site(FILES, locations=BROWSE).get("/docs/", method="HEAD")
     assert (r.status, r.body) == (200, b"")
+
+
+def test_listing_leaves_out_symlinks_that_leave_the_site(site) -> None:
+    s = site(FILES, locations=BROWSE)
+    outside = s.root / "outside.txt"
+    outside.write_text("secret size")
+    os.symlink(outside, s.wwwroot / "docs" / "escape.txt")
+    os.symlink(s.wwwroot / "docs" / "readme.txt", s.wwwroot / "docs" / "alias.txt")
+    page = s.get("/docs/").body.decode()
+    assert "escape.txt" not in page
+    assert ">alias.txt</A>" in page

@@ -55,3 +55,11 @@ def test_wildcards_and_variables(site) -> None:
 def test_disabled_does_nothing(site) -> None:
     s = site(FILES, locations=redirect('enabled="false" destination="http://new.example/"'))
     assert s.get("/old/c.htm").status == 200
+
+
+def test_the_configured_directory_itself_redirects_without_a_slash(site) -> None:
+    # IIS evaluates the configuration of "/old" for the URL "/old": the redirect, not the courtesy 301
+    s = site(FILES, locations=redirect('enabled="true" destination="http://new.example/site" '
+                                       'httpResponseStatus="Permanent"'))
+    r = s.get("/old")
+    assert (r.status, r.header("location")) == (301, "http://new.example/site")

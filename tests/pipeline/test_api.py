@@ -21,6 +21,7 @@ def test_public_names() -> None:
         "Status",
         "WEB_CORE",
         "file_signature",
+        "win32",
     ]
     for name in w3py.api.__all__:
         assert getattr(w3py.api, name) is not None

@@ -145,7 +145,10 @@ def test_server_variables(site) -> None:
     assert v("SERVER_PORT") == "8080"
     assert v("HTTPS") == "off"
     assert v("REQUEST_FILENAME") == str(s.wwwroot / "sub" / "b.txt")
-    assert v("APPL_PHYSICAL_PATH") in (str(s.wwwroot) + "/", "")
+    assert v("APPL_PHYSICAL_PATH") == str(s.wwwroot) + "/"
+    assert v("APPL_MD_PATH") == "/LM/W3SVC/1/ROOT"
+    assert v("INSTANCE_ID") == "1" and v("APP_POOL_ID") == "DefaultAppPool"
+    assert v("SCRIPT_NAME") == "/sub/b.txt" and v("PATH_INFO") == "/sub/b.txt"
     assert v("NO_SUCH_VARIABLE") is None
 
 
@@ -179,7 +182,14 @@ def test_directories_with_the_same_configuration_share_a_plan(site) -> None:
     assert plans["/x/a.txt"] is plans["/y/b.txt"] is plans["/nowhere/at/all.txt"]
     assert plans["/z/c.txt"] is not plans["/x/a.txt"]
     # each request still sees the configuration of its own path
-    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y"
+    assert s.get("/y/b.txt").ctx.config.path.lower() == "/y/b.txt"
+
+
+def test_location_for_a_single_file(site) -> None:
+    s = site({"d/one.txt": "1", "d/two.txt": "2"}, locations=location(
+        '<staticContent><clientCache cacheControlMode="DisableCache"/></staticContent>', "Default Web Site/d/one.txt"))
+    assert s.get("/d/one.txt").header("cache-control") == "no-cache"
+    assert s.get("/d/two.txt").header("cache-control") is None
 
 
 def test_failure_before_the_pipeline_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:
@@ -221,3 +231,117 @@ def test_script_handler_skipped_by_precondition_is_404_17(site) -> None:
     assert b"secret source" not in r.body
     assert r.ctx.handler_name == "StaticFile"
     assert s.get("/a.txt").status == 200
+
+
+class PipelineBadProvisionModule(Module):
+    name = "PipelineBadProvisionModule"
+    sections = ()
+
+    def provision(self, config: object) -> None:
+        raise ValueError("cannot set up")
+
+
+def test_module_that_fails_to_provision_is_500_0(site, caplog: pytest.LogCaptureFixture) -> None:
+    s = site(FILES, extra_modules={"PipelineBadProvisionModule": PipelineBadProvisionModule})
+    with caplog.at_level(logging.ERROR, logger="w3py.pipeline"):
+        r = s.get("/a.txt")
+        again = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 0)
+    assert "PipelineBadProvisionModule could not be set up" in (r.ctx.detail or "")
+    assert again.ctx.plan is r.ctx.plan  # built once, not on every request
+    assert caplog.text.count("could not be provisioned") == 1
+
+
+def test_broken_root_web_config_still_renders_and_logs(site) -> None:
+    s = site(FILES)
+    s.web_config("", "<system.webServer><bogus /></system.webServer>")
+    r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 19)
+    assert b"500.19" in r.body  # CustomErrorModule ran, from the server-level module list
+    assert r.ctx.plan.log_request  # and HttpLoggingModule will write the line
+
+
+class PipelineSlowModule(Module):
+    name = "PipelineSlowModule"
+    sections = ()
+
+    async def on_authorize_request(self, ctx: HTTPContext) -> None:
+        import asyncio
+
+        await asyncio.sleep(3600)
+
+
+class PipelineEndProbeModule(Module):
+    name = "PipelineEndProbeModule"
+    sections = ()
+    seen: list[tuple[str, bool, int]] = []
+
+    def on_log_request(self, ctx: HTTPContext) -> None:
+        PipelineEndProbeModule.seen.append(("log", ctx.result.completed, ctx.win32))
+
+    def on_end_request(self, ctx: HTTPContext) -> None:
+        PipelineEndProbeModule.seen.append(("end", ctx.result.completed, ctx.win32))
+
+
+def test_cancelled_request_still_runs_the_end_notifications(site) -> None:
+    import asyncio
+
+    from w3py.testing.pipeline import make_request
+
+    PipelineEndProbeModule.seen.clear()
+    s = site(FILES, extra_modules={"PipelineSlowModule": PipelineSlowModule,
+                                   "PipelineEndProbeModule": PipelineEndProbeModule})
+
+    async def go() -> None:
+        task = asyncio.ensure_future(s.app.handle(make_request("GET /a.txt HTTP/1.1\r\n\r\n", site=s.site)))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    assert PipelineEndProbeModule.seen == [("log", False, 64), ("end", False, 64)]
+
+
+def test_virtual_directories_and_applications_map_to_their_own_folders(site, tmp_path) -> None:
+    from w3py.testing.pipeline import stock_apphost
+
+    other = tmp_path / "elsewhere"
+    (other / "sub").mkdir(parents=True)
+    (other / "v.txt").write_text("from the vdir")
+    (other / "index.htm").write_text("vdir home")
+    app_dir = tmp_path / "appdir"
+    app_dir.mkdir()
+    (app_dir / "x.txt").write_text("from the app")
+    text = stock_apphost().replace(
+        '<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />',
+        '<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />'
+        f'<virtualDirectory path="/v" physicalPath="{other}" /></application>'
+        f'<application path="/app" applicationPool="DefaultAppPool"><virtualDirectory path="/" physicalPath="{app_dir}" />',
+    )
+    s = site({"a.txt": "root"}, apphost=text)
+    assert s.get("/v/v.txt").body == b"from the vdir"
+    assert s.get("/V/V.TXT").body == b"from the vdir"
+    assert s.get("/v").header("location") == "http://localhost/v/"
+    assert s.get("/v/").body == b"vdir home"
+    r = s.get("/app/x.txt")
+    assert r.body == b"from the app"
+    assert r.ctx.server_variable("APPL_PHYSICAL_PATH") == str(app_dir) + "/"
+    assert r.ctx.server_variable("APPL_MD_PATH") == "/LM/W3SVC/1/ROOT/app"
+    assert s.get("/a.txt").body == b"root"
+
+
+def test_stock_plan_shape(site) -> None:
+    """The stock configuration's plan: who runs where, in which order (engine.py Rules 1-3)."""
+    plan = site(FILES).get("/a.txt").ctx.plan
+    by_step = {(n.name, post): [m.name if m else "core" for _f, _a, m in entries]
+               for n, post, entries in plan.steps if entries is not None}
+    assert by_step[("BEGIN_REQUEST", False)] == ["RequestFilteringModule", "HttpRedirectionModule"]
+    assert by_step[("AUTHENTICATE_REQUEST", False)] == ["AnonymousAuthenticationModule"]
+    assert by_step[("MAP_REQUEST_HANDLER", False)] == ["core"]
+    assert [m.name for _f, _a, m in plan.send_response] == ["ProtocolSupportModule", "CustomErrorModule"]
+    assert [m.name for _f, _a, m in plan.log_request] == ["HttpLoggingModule"]
+    static = plan.handlers.select("GET", "/a.txt")
+    assert static.name == "StaticFile"
+    assert [m.name for _f, _a, m in static.entries] == [
+        "DefaultDocumentModule", "DirectoryListingModule", "StaticFileModule"]

@@ -229,3 +229,64 @@ def test_connection_close_from_the_pipeline_closes(serve) -> None:
     srv = serve(app=HandlerApp(handler))
     (response,), closed = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", check_close=True)
     assert [v for k, v in response.headers if k == "connection"] == ["close"] and closed
+
+
+def test_large_file_to_a_slow_reader_arrives_whole(serve, tmp_path) -> None:
+    import socket as socketlib
+    import time
+
+    from w3py.protocol.messages import FileBody
+
+    path = tmp_path / "large.bin"
+    payload = bytes(range(251)) * (8 * 1024 * 1024 // 251)
+    path.write_bytes(payload)
+
+    async def handler(request: Request) -> Response:
+        return Response(200, body=FileBody(str(path)))
+
+    srv = serve(app=HandlerApp(handler))
+    with srv.connect() as sock:
+        sock.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_RCVBUF, 65536)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        time.sleep(0.2)  # let the server fill the socket and fall back to the transport
+        reader = ResponseReader(sock)
+        first, second = reader.read(), reader.read()
+    assert first.body == payload and second.body == payload
+
+
+def test_body_stream_that_fails_midway_cuts_the_connection(serve) -> None:
+    async def handler(request: Request) -> Response:
+        async def broken():
+            yield b"partial"
+            raise RuntimeError("backend went away")
+
+        if request.path == b"/ok":
+            return Response(200, body=b"fine")
+        return Response(200, body=broken())
+
+    app = HandlerApp(handler)
+    srv = serve(app=app)
+    with srv.connect() as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        data = b""
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except ConnectionResetError:
+            pass
+    assert data.startswith(b"HTTP/1.1 200") and not data.endswith(b"0\r\n\r\n")  # no terminating chunk
+    (result,) = app.results
+    assert result.completed is False
+    (again,), _ = exchange(srv, b"GET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert again.body == b"fine"
+
+
+def test_missing_file_body_is_500(serve, tmp_path) -> None:
+    from w3py.protocol.messages import FileBody
+
+    async def handler(request: Request) -> Response:
+        return Response(200, body=FileBody(str(tmp_path / "gone.bin")))
+
+    srv = serve(app=HandlerApp(handler))
+    (response,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert response.status == 500

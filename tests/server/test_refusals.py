@@ -141,3 +141,14 @@ def test_response_header_with_crlf_is_not_written(serve) -> None:
     srv = serve(app=HandlerApp(handler))
     (response,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     assert response.status == 500 and response.header("set-cookie") is None
+
+
+def test_connection_error_inside_a_handler_is_500_not_silence(serve) -> None:
+    from w3py.testing.server import HandlerApp
+
+    async def handler(request):
+        raise ConnectionRefusedError("the backend is down")
+
+    srv = serve(app=HandlerApp(handler))
+    (response,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert response.status == 500

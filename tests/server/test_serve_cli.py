@@ -174,3 +174,16 @@ def test_default_site_serves_the_welcome_page_through_the_pipeline(tmp_path) -> 
     finally:
         stop(proc)
     assert response.status_code == 200 and "w3py is running" in response.text
+
+
+def test_https_binding_without_certificate_is_one_line_and_exit_2(tmp_path) -> None:
+    config = ensure_server_root(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(
+        '<binding protocol="http" bindingInformation="*:8080:" />',
+        f'<binding protocol="https" bindingInformation="*:{free_port()}:secure.example" />',
+    )
+    config.write_text(text, encoding="utf-8")
+    code, out, err = finish(w3py("--workers", "1", env={"W3PY_ROOT": str(tmp_path)}))
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert line.startswith("no certificate for binding https *:") and "secure.example.pem" in line

@@ -151,3 +151,23 @@ def test_client_that_stops_reading_is_cut_with_min_bytes_timer(serve) -> None:
         wait_for(lambda: app.results)
     assert app.results and app.results[0].completed is False
     assert "Timer_MinBytesPerSecond" in reasons(srv)
+
+
+def test_graceful_stop_still_answers_a_connection_that_had_not_sent_its_request(serve) -> None:
+    srv = serve()
+    with srv.connect() as fresh, srv.connect() as used:
+        used.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        used_reader = ResponseReader(used)
+        assert used_reader.read().status == 200
+        wait_for(lambda: len(srv.call(lambda: srv.server.connections)) == 2)
+        stopping = asyncio.run_coroutine_threadsafe(srv.server.stop(5), srv.loop)
+        wait_for(lambda: srv.call(lambda: srv.server._state.stopping))
+        # the idle keep-alive connection is closed at once ...
+        assert used_reader.at_eof()
+        # ... the fresh one may still send its first request, answered with Connection: close
+        fresh.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        reader = ResponseReader(fresh)
+        response = reader.read()
+        assert response.body == HELLO and response.header("connection") == "close"
+        assert reader.at_eof()
+        stopping.result(10)

@@ -130,3 +130,101 @@ def test_html_report_renders_in_headless_chromium(site_logs, tmp_path) -> None:
     assert "500.19" in dom and "/api/slow" in dom
     assert dom.count("<rect") >= 5  # the charts were parsed as SVG
     assert "<script>alert(1)" not in dom
+
+
+def test_query_select_star_has_the_fields_of_the_files(site_logs) -> None:
+    result = run("query", site_logs, "--sql", "SELECT * FROM logs LIMIT 1", "--format", "json")
+    (row,) = json.loads(result.stdout)
+    assert list(row) == ["ts", "site", "file", *(n.replace("(", "_").replace(")", "").replace("-", "_").lower()
+                                                 for n in DEFAULT_FIELD_NAMES)]  # fmt: skip
+    assert row["site"] == "W3SVC1" and row["cs_user_agent"] == "Mozilla/5.0"
+
+
+def test_query_loads_only_the_columns_it_names() -> None:
+    from w3py.tools.logs_load import columns_for_sql
+
+    assert columns_for_sql("SELECT * FROM logs") is None
+    assert columns_for_sql("SELECT l.* FROM logs l") is None
+    assert columns_for_sql("select COLUMNS('sc_.*') from logs") is None
+    assert columns_for_sql("SELECT c_ip, count(*) FROM logs GROUP BY 1") == {"select", "c_ip", "count", "from",
+                                                                             "logs", "group", "by"}  # fmt: skip
+    cols = columns_for_sql("SELECT CS_URI_STEM, max(time_taken) FROM logs WHERE sc_status >= 500 GROUP BY 1")
+    assert {"cs_uri_stem", "time_taken", "sc_status"} <= cols and "c_ip" not in cols
+
+
+def test_summary_breaks_down_several_sites(site_logs) -> None:
+    other = site_logs / "W3SVC2"
+    other.mkdir()
+    (other / "u_ex260317.log").write_text(HEADER + DEFAULT + line("11:00:00", "/b", 503, 0, 0, 1) * 2)
+    data = json.loads(run("summary", site_logs, "--json").output)
+    assert data["sites"] == [
+        {"site": "W3SVC1", "count": 17, "share": 89.47, "errors": 11},
+        {"site": "W3SVC2", "count": 2, "share": 10.53, "errors": 2},
+    ]
+    text = run("summary", site_logs, "--site", "W3SVC2").output
+    assert "2 requests selected of 19" in text and "Sites" not in text
+
+
+def test_meanings_come_from_the_catalog_in_both_languages(site_logs, monkeypatch) -> None:
+    from w3py.catalog import lookup
+
+    en = {c["code"]: c["meaning"] for c in json.loads(run("summary", site_logs, "--json", "--lang", "en").output)["codes"]}
+    assert en["404.8"] == lookup(404, 8).one_line("en")
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    ja = json.loads(run("summary", site_logs, "--json").output)["codes"]
+    assert {c["code"]: c["meaning"] for c in ja}["404.8"] == lookup(404, 8).one_line("ja") != en["404.8"]
+    assert next(c for c in ja if c["code"] == "404.0")["win32_meaning"]  # win32 2, from the catalog too
+    failure = {f["code"]: f for f in json.loads(run("summary", site_logs, "--json").output)["failures"]}["404.8"]
+    entry = lookup(404, 8)
+    assert failure["module"] == entry.module and failure["setting"] == entry.config[0]
+    assert failure["try"] == entry.text("ja").things_to_try[0]
+    assert "where to look" in run("summary", site_logs).output
+
+
+def test_summary_of_httperr_logs_counts_reasons(tmp_path) -> None:
+    from w3py.core import clock
+    from w3py.logs.httperr import HTTPERREntry, HTTPERRLog
+
+    previous = clock.set_clock(clock.FixedClock(1773748800.0))
+    try:
+        with HTTPERRLog(tmp_path / "HTTPERR") as log:
+            for _ in range(3):
+                log.log(HTTPERREntry(c_ip="192.0.2.1", c_port=1, cs_method="GET", cs_uri="/x", sc_status=400,
+                                     s_reason="Hostname"))  # fmt: skip
+            log.log(HTTPERREntry(c_ip="192.0.2.2", c_port=2, s_reason="Timer_ConnectionIdle"))
+    finally:
+        clock.set_clock(previous)
+    data = json.loads(run("summary", tmp_path / "HTTPERR", "--json").output)
+    assert data["reasons"] == [
+        {"reason": "Hostname", "count": 3, "share": 75.0, "status": 400},
+        {"reason": "Timer_ConnectionIdle", "count": 1, "share": 25.0, "status": None},
+    ]
+    assert "HTTPERR reasons" in run("summary", tmp_path / "HTTPERR").output
+    assert json.loads(run("summary", tmp_path / "HTTPERR", "--json", "--status", "400").output)["lines"]["selected"] == 3
+
+
+def test_progress_bar_on_a_terminal_does_not_disturb_the_output(site_logs, monkeypatch) -> None:
+    import rich.console
+
+    import w3py.cli.logs as cli
+
+    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))
+    result = run("summary", site_logs, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["lines"]["selected"] == 17
+
+
+def test_unreadable_files_are_reported_and_skipped(site_logs) -> None:
+    folder = site_logs / "W3SVC1"
+    (folder / "gone.log").symlink_to(folder / "nowhere.log")
+    (folder / "u_ex260101.log.gz").write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+    result = run("summary", site_logs)
+    assert result.exit_code == 0
+    assert "cannot read" in result.output and "gone.log" in result.output and "u_ex260101.log.gz" in result.output
+    data = json.loads(run("summary", site_logs, "--json").output)
+    assert data["lines"]["selected"] == 17
+    assert sorted(f["path"].rsplit("/", 1)[1] for f in data["files"] if f["error"]) == ["gone.log", "u_ex260101.log.gz"]
+    assert "cannot read" in run("query", site_logs, "--sql", "SELECT count(*) FROM logs").stderr

@@ -235,3 +235,121 @@ def test_100k_line_file_matches_a_strict_python_parse(tmp_path) -> None:
     ipv6 = sum(1 for ln in expected.lines if ":" in ln["c-ip"])
     assert ipv6 > 0
     assert result.con.execute("SELECT count(*) FROM logs WHERE c_ip LIKE '%:%'").fetchone()[0] == ipv6
+
+
+def test_empty_and_header_only_files_and_progress(tmp_path) -> None:
+    (tmp_path / "empty.log").write_bytes(b"")
+    (tmp_path / "header.log").write_text(HEADER + DEFAULT)
+    (tmp_path / "one.log").write_text(HEADER + DEFAULT + line())
+    seen = []
+    result = load_logs([tmp_path], progress=lambda done, total, path: seen.append((done, total)))
+    assert result.rows == 1 and result.malformed == 0
+    assert len(result.files) == 3
+    assert seen[-1][0] == seen[-1][1] == sum(p.stat().st_size for p in tmp_path.iterdir())
+
+
+def test_hostile_field_names_become_safe_columns(tmp_path) -> None:
+    p = tmp_path / "x.log"
+    p.write_text('#Fields: date time cs-uri-stem x");DROP_TABLE_logs;-- ts\n2026-03-17 00:00:00 /a evil shadow\n')
+    result = load_logs([p], columns=None)
+    cols = {r[0] for r in result.con.execute("DESCRIBE logs").fetchall()}
+    assert "x_drop_table_logs" in cols
+    (r,) = rows(result)
+    assert r["x_drop_table_logs"] == "evil"
+    assert r["ts"] == dt.datetime(2026, 3, 17)  # a field called "ts" cannot shadow the computed timestamp
+
+
+def test_httperr_logs_load_for_query(tmp_path) -> None:
+    from w3py.logs.httperr import HTTPERREntry, HTTPERRLog
+
+    fixed = clock.FixedClock(1773748800.0)
+    previous = clock.set_clock(fixed)
+    try:
+        with HTTPERRLog(tmp_path / "HTTPERR") as log:
+            log.log(HTTPERREntry(c_ip="::1", c_port=5000, s_ip="::1", s_port=80, cs_version="HTTP/1.1",
+                                 cs_method="GET", cs_uri="/x?y", sc_status=400, s_reason="Hostname"))  # fmt: skip
+            log.log(HTTPERREntry(c_ip="192.0.2.9", c_port=5001, s_reason="Timer_ConnectionIdle"))
+    finally:
+        clock.set_clock(previous)
+    result = load_logs([tmp_path / "HTTPERR"], columns=None)
+    got = rows(result, "SELECT ts, c_ip, c_port, cs_uri, sc_status, s_reason FROM logs ORDER BY c_port")
+    assert got == [
+        {"ts": dt.datetime(2026, 3, 17, 12), "c_ip": "::1", "c_port": 5000, "cs_uri": "/x?y", "sc_status": 400,
+         "s_reason": "Hostname"},
+        {"ts": dt.datetime(2026, 3, 17, 12), "c_ip": "192.0.2.9", "c_port": 5001, "cs_uri": None, "sc_status": None,
+         "s_reason": "Timer_ConnectionIdle"},
+    ]  # fmt: skip
+
+
+def test_many_files_read_together_keep_their_own_problems(tmp_path) -> None:
+    site = tmp_path / "W3SVC9"
+    site.mkdir()
+    for day in range(1, 6):
+        (site / f"u_ex2603{day:02d}.log").write_text(HEADER + DEFAULT + line(stem=f"/d{day}") + line(stem=f"/e{day}"))
+    (site / "u_ex260306.log").write_text(HEADER + DEFAULT + line(stem="/bad1") + "2026-03-06 00:00:00 short\r\n")
+    (site / "ex260307.log").write_bytes((HEADER + DEFAULT + line(stem="/ansi-\u00e9")).encode("cp1252"))
+    (site / "u_ex260308.log").write_text(HEADER + DEFAULT + line(stem="/mix1") + line(stem="/mix2").replace("\r\n", "\n"))
+    result = load_logs([tmp_path])
+    stems = sorted(r["cs_uri_stem"] for r in rows(result))
+    assert stems == sorted([f"/{p}{d}" for d in range(1, 6) for p in "de"] + ["/bad1", "/ansi-\u00e9", "/mix1", "/mix2"])
+    assert [(m.path.rsplit("/", 1)[1], m.line) for m in result.malformed_samples] == [("u_ex260306.log", 6)]
+    by_name = {f.path.rsplit("/", 1)[1]: f for f in result.files}
+    assert by_name["u_ex260301.log"].rows == 2 and by_name["u_ex260306.log"].malformed == 1
+    assert by_name["ex260307.log"].encoding == "cp1252" and by_name["u_ex260303.log"].encoding == "utf-8"
+    assert {r["site"] for r in rows(result)} == {"W3SVC9"}
+
+
+def test_junk_never_crashes_the_loader(tmp_path) -> None:
+    import random
+
+    rng = random.Random(5)
+    (tmp_path / "random.log").write_bytes(rng.randbytes(50_000))
+    (tmp_path / "fields-then-random.log").write_bytes(DEFAULT.encode() + rng.randbytes(50_000))
+    stray = tmp_path / "stray-cr.log"
+    stray.write_bytes((DEFAULT + line(stem="/a") + "2026-03-17 10:00:00 /b\rc\n" + line(stem="/d")).encode())
+    huge = tmp_path / "huge-line.log"
+    huge.write_text(DEFAULT + line(stem="/" + "x" * 3_000_000) + line(stem="/after-huge"))
+    result = load_logs([tmp_path])
+    stems = {r["cs_uri_stem"] for r in rows(result)}
+    assert {"/a", "/d", "/after-huge"} <= stems
+    assert result.malformed > 3
+    alone = load_logs([stray, huge])
+    assert [(m.path.rsplit("/", 1)[1], m.line, m.reason) for m in alone.malformed_samples] == [
+        ("huge-line.log", 2, "line size over maximum"),
+        ("stray-cr.log", 3, "carriage return inside the line"),
+    ]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINE = st.text(alphabet=["a", "1", " ", "-", "+", "#", "\u00e9", '"', ","], max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, max_size=12), crlf=st.booleans(), cut=st.booleans())
+def test_loader_agrees_with_the_strict_reader(tmp_path_factory, lines, crlf, cut) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "f.log"
+    end = "\r\n" if crlf else "\n"
+    body = "#Fields: date time c-ip\n".replace("\n", end) + end.join(lines) + ("" if cut or not lines else end)
+    path.write_bytes(body.encode())
+    expected = read_log(path)
+    result = load_logs([path], columns=None)
+    assert result.rows == len(expected.lines)
+    assert result.malformed == len(expected.malformed)
+    assert sorted(m.line or 0 for m in result.malformed_samples) == sorted(
+        0 if (n == len(body.split("\n")) and cut) else n for n, _ in expected.malformed
+    )
+
+
+def test_file_without_any_fields_line_and_a_cut_tail(tmp_path) -> None:
+    p = tmp_path / "nofields.log"
+    p.write_text("2026-03-17 00:00:00 /a 200\n   \n2026-03-17 00:00:01 /b 200\n2026-03-17 00:0")
+    result = load_logs([p])
+    assert result.rows == 0
+    assert result.malformed == result.files[0].malformed == 3
+    assert [(m.line, m.reason) for m in result.malformed_samples] == [
+        (1, "no #Fields line before it"),
+        (3, "no #Fields line before it"),
+        (None, "last line cut short (no newline)"),
+    ]

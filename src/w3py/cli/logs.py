@@ -11,6 +11,8 @@ import click
 
 #: Inputs at least this large get a progress bar on stderr (when it is a terminal): a few seconds of work.
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
+#: Rows a `query --format table` prints (a terminal table of a million rows helps nobody).
+MAX_TABLE_ROWS = 10_000
 
 
 def _default_lang() -> str:
@@ -40,7 +42,7 @@ def _filters(since: str | None, until: str | None, sites: tuple[str, ...], statu
     return filters
 
 
-def _load(paths: tuple[str, ...], filters, columns):
+def _load(paths: tuple[str, ...], filters, columns, declare: bool = True):
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -52,15 +54,23 @@ def _load(paths: tuple[str, ...], filters, columns):
         raise click.ClickException(str(exc)) from None
     if not files:
         raise click.ClickException("no log files found (looked for *.log and *.gz)")
-    total = sum(f.stat().st_size for f in files)
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:  # reported by the loader
+            pass
     err = Console(stderr=True)
     if total < PROGRESS_MIN_BYTES or not err.is_terminal:
-        return load_logs(files, columns=columns, filters=filters)
+        return load_logs(files, columns=columns, declare_columns=declare, filters=filters)
     with Progress(
         TextColumn("reading logs"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task("logs", total=total)
-        return load_logs(files, columns=columns, filters=filters, progress=lambda done, t, _p: bar.update(task, completed=done))
+        return load_logs(
+            files, columns=columns, declare_columns=declare, filters=filters,
+            progress=lambda done, _total, _path: bar.update(task, completed=done),
+        )  # fmt: skip
 
 
 @click.group()
@@ -91,7 +101,11 @@ def _common(f):
 @click.option("--lang", type=click.Choice(["en", "ja"]), default=None, help="Language of status meanings.")
 def summary(paths, since, until, sites, statuses, top, as_json, html_path, lang) -> None:
     """Summarize W3C logs: status classes, top status.substatus codes and their URLs, top clients,
-    time-taken percentiles, slowest URLs, requests per hour."""
+    time-taken percentiles, slowest URLs, requests per hour.
+
+    PATHS are log files or folders (searched for *.log and *.gz); every #Fields line is honoured, and lines
+    that do not match theirs are counted and reported, never misread.
+    """
     from rich.console import Console
 
     from w3py.tools.logs_report import render_html, render_text
@@ -129,13 +143,19 @@ def query(paths, since, until, sites, statuses, sql, fmt) -> None:
     X-Forwarded-For -> x_forwarded_for), typed (sc_status INTEGER, time_taken BIGINT, date DATE ...), plus
     ts (TIMESTAMP, UTC), site (W3SVC<id>) and file. Example:
 
+    \b
       w3py logs query W3SVC1/ --sql "SELECT sc_status, sc_substatus, count(*) FROM logs GROUP BY ALL"
     """
     import duckdb
 
+    from w3py.tools.logs_load import columns_for_sql
+
     if sql == "-":
         sql = sys.stdin.read()
-    result = _load(paths, _filters(since, until, sites, statuses), columns=None)
+    result = _load(paths, _filters(since, until, sites, statuses), columns=columns_for_sql(sql), declare=False)
+    for f in result.files:
+        if f.error:
+            click.echo(f"warning: cannot read {f.path}: {f.error} (skipped)", err=True)
     for m in result.malformed_samples[:5]:
         click.echo(f"warning: {m.path}:{m.line or 'end'}: {m.reason}", err=True)
     if result.malformed:
@@ -165,6 +185,8 @@ def query(paths, since, until, sites, statuses, sql, fmt) -> None:
         from rich.text import Text
 
         table = Table(*columns)
-        for r in rows:
+        for r in rows[:MAX_TABLE_ROWS]:
             table.add_row(*(Text("NULL" if v is None else str(v)) for v in r))
         Console(highlight=False).print(table)
+        if len(rows) > MAX_TABLE_ROWS:
+            click.echo(f"({len(rows):,} rows; the first {MAX_TABLE_ROWS:,} shown: use --format csv for all)", err=True)

@@ -29,8 +29,8 @@ def _resolve(spec: str):
 def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
     """Serve the sites of an IIS applicationHost.config.
 
-    Prints one line per binding. SIGHUP reloads the configuration; SIGTERM or Ctrl+C stops after the
-    requests in progress.
+    Prints one line per binding. A change of the configuration file, or SIGHUP, reloads it without dropping
+    a connection; SIGTERM or Ctrl+C stops after the requests in progress.
     """
     import logging
 
@@ -39,6 +39,7 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
     from w3py.errors import ConfigError
     from w3py.process.supervisor import run_server
     from w3py.server.listener import BindError
+    from w3py.server.tls import TLSConfigError
 
     if config_path is None:
         from w3py.process.server_root import default_root, ensure_server_root
@@ -51,11 +52,18 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
     try:
         app_factory = _resolve(app_spec)
         config = load_server_config(config_path)
-        code = run_server(config, app_factory, workers, reload=lambda: load_server_config(config_path))
+        code = run_server(
+            config, app_factory, workers, reload=lambda: load_server_config(config_path), watch=config_path
+        )
     except ConfigError as exc:
         click.echo(exc.one_line(), err=True)
         sys.exit(2)
     except BindError as exc:
         click.echo(exc.strerror, err=True)
         sys.exit(2)
+    except TLSConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl+C while still starting (afterwards the supervisor handles SIGINT)
+        sys.exit(130)
     sys.exit(code)

@@ -140,6 +140,20 @@ def implied_declarations() -> tuple[dict[str, Declaration], set[str]]:
     return decls, groups
 
 
+# w3py's own section group (sections/extensions.py): built in, so every applicationHost.config declares its
+# sections implicitly — a file copied from a Windows server has never heard of it, and adding <w3py> to it must
+# not require a <configSections> edit. A declaration the file makes itself (group or section) is honoured
+# instead, with its own delegation, as for any section; the implicit ones only fill what it leaves out.
+BUILTIN_GROUP = "w3py"
+
+
+def builtin_declarations() -> dict[str, Declaration]:
+    """The implicit declarations of the ``w3py`` group's sections, with the delegation their classes state."""
+    prefix = BUILTIN_GROUP + "/"
+    return {cls.path: Declaration(cls.path, cls.override_mode_default, cls.allow_definition, cls)
+            for cls in SECTIONS.values() if cls.path.startswith(prefix)}
+
+
 class _Reader:
     def __init__(self, path: str, is_apphost: bool, env: Expander | None,
                  inherited: dict[str, Declaration], groups: set[str]) -> None:
@@ -165,9 +179,10 @@ class _Reader:
                 text_probe = data.decode("utf-16").encode("utf-8")
             except UnicodeDecodeError:
                 raise self.error("the configuration file is not valid UTF-16", None) from None
-        m = _DTD.search(text_probe.decode("utf-8", "replace"))
+        probe = text_probe.decode("utf-8", "replace")
+        m = _DTD.search(probe)
         if m:
-            line = text_probe[: m.start()].count(b"\n") + 1
+            line = probe.count("\n", 0, m.start()) + 1
             raise self.error("DTDs and entity declarations are not allowed in configuration files", line)
         parser = _parser()
         try:
@@ -209,6 +224,10 @@ class _Reader:
             # An applicationHost.config without <configSections> gets the stock declarations (a w3py
             # shorthand for small hand-written files); one that has them is authoritative, as in IIS.
             self.decls, self.groups = implied_declarations()
+        elif self.is_apphost:
+            for path, decl in builtin_declarations().items():
+                self.decls.setdefault(path, decl)
+            self.groups.add(BUILTIN_GROUP)
         self.doc.declarations = self.decls
         self.doc.groups = self.groups
         seen: dict[tuple[str | None, str], int] = {}
@@ -301,8 +320,8 @@ class _Reader:
             if not prefix and path in DOTNET_DECLARED:
                 decl = Declaration(path, "Allow", "Everywhere", None)
             else:
-                raise self.error(f"the configuration section '{path}' cannot be read because it is missing a "
-                                 "section declaration", line, section=path)
+                raise self.error(f"section '{path}' is not declared in <configSections> (unknown section, or the "
+                                 "IIS feature that declares it is not installed)", line, section=path)
         if location and not decl.allow_location:
             raise self.error(f"the configuration section '{path}' cannot be used inside a <location> element "
                              "(allowLocation=\"false\")", line, HR_LOCK_VIOLATION, path)
@@ -440,5 +459,6 @@ def read_document(path: str | Path, data: bytes, *, is_apphost: bool, env: Expan
 
 __all__ = [
     "ConfigDocument", "Declaration", "Node", "SectionEntry", "read_document", "implied_declarations",
-    "key_of", "HR_INVALID_DATA", "HR_LOCK_VIOLATION", "HR_ALREADY_EXISTS", "snake",
+    "key_of", "builtin_declarations", "BUILTIN_GROUP", "HR_INVALID_DATA", "HR_LOCK_VIOLATION",
+    "HR_ALREADY_EXISTS", "snake",
 ]

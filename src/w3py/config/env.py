@@ -16,6 +16,7 @@ from pathlib import Path
 from w3py.config.schema import Expander
 
 _VAR = re.compile(r"%([A-Za-z_][A-Za-z0-9_()]*)%")
+_DRIVE = re.compile(r"^[A-Za-z]:(/|$)")
 
 
 class EnvExpander(Expander):
@@ -36,10 +37,13 @@ class EnvExpander(Expander):
             return text
         return _VAR.sub(lambda m: self._vars.get(m.group(1).lower(), m.group(0)), text)
 
-    def to_path(self, text: str) -> Path:
-        """A filesystem path from a config value: variables expanded, ``\\`` -> ``/``, and a drive-letter
-        prefix (``C:``) mapped to the server root like ``%SystemDrive%``."""
+    def to_path_text(self, text: str) -> str:
+        """A file-system value as text: variables expanded, ``\\`` -> ``/``, and a drive-letter prefix
+        (``C:``) mapped to the server root like ``%SystemDrive%``."""
         value = self.expand(text).replace("\\", "/")
-        if re.match(r"^[A-Za-z]:(/|$)", value):
+        if _DRIVE.match(value):
             value = str(self.root) + value[2:]
-        return Path(value)
+        return value
+
+    def to_path(self, text: str) -> Path:
+        return Path(self.to_path_text(text))

@@ -14,7 +14,7 @@ Rule 3 (collections, IIS_schema.xml ``<collection>``): a layer's operations run 
     inherited entries — ``<clear/>`` drops everything inherited so far, ``<remove>`` drops the entry with that
     key (a missing key is not an error), ``<add>`` appends an entry built from the schema defaults and its own
     attributes (never from the entry it might shadow). Adding a key already present is IIS's
-    0x800700b7 "Cannot add duplicate collection entry". Collections declared ``mergeAppend="false"``
+    0x800700b7 (duplicate collection entry). Collections declared ``mergeAppend="false"``
     (defaultDocument/files, handlers) put the layer's new entries *before* the inherited ones; there, an
     inherited entry removed and re-added in the same layer keeps its place.
 Rule 4 (locks): ``lockAttributes``/``lockAllAttributesExcept``, ``lockElements``/``lockAllElementsExcept``
@@ -61,8 +61,8 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
         for py in node.attrs:
             if _attr_locked(base, py):
                 xml = schema.attrs_by_py[py].xml
-                raise _lock_error(f"this configuration attribute '{xml}' cannot be used at this path: it is "
-                                  "locked at a parent level (lockAttributes)", node.origin, section, xml)
+                raise _lock_error(f"attribute '{xml}' is locked at a parent level (lockAttributes) and cannot be "
+                                  "set in this file", node.origin, section, xml)
         values.update(node.attrs)
         values["_explicit"] = base._explicit | node.attrs.keys()
         origins = dict(base._attr_origins)
@@ -73,8 +73,8 @@ def apply(base: ConfigElement, node: Node, section: str) -> ConfigElement:
     # Rule 2: child elements.
     for py, child in node.children.items():
         if _elem_locked(base, child.schema.xml):
-            raise _lock_error(f"the element <{child.schema.xml}> cannot be used at this path: it is locked at "
-                              "a parent level (lockElements)", child.origin, section)
+            raise _lock_error(f"element <{child.schema.xml}> is locked at a parent level (lockElements) and "
+                              "cannot be set in this file", child.origin, section)
         values[py] = apply(values[py], child, section)
 
     # Rule 3: the collection.
@@ -112,54 +112,68 @@ def _apply_collection(base: ConfigElement, node: Node, section: str) -> dict[Any
     added: dict[Any, ConfigElement] = {}
     # mergeAppend="false": an inherited entry removed and re-added in the same layer keeps its place among
     # the inherited entries (reference §3.4 step 1, "a re-added inherited name keeps its tier").
-    slots: dict[Any, int] = {}
+    removed_inherited: set[Any] = set()
+    readded = False
     default_item = coll.item.default
     for op, key, item_node, origin in node.ops:
         xml_name = coll.clear if op == "clear" else coll.remove if op == "remove" else coll.add[0]
         if _elem_locked(base, xml_name):
-            raise _lock_error(f"<{xml_name}> cannot be used at this path: it is locked at a parent level "
-                              "(lockElements)", origin, section)
+            raise _lock_error(f"<{xml_name}> is locked at a parent level (lockElements) and cannot be used in "
+                              "this file", origin, section)
         if op == "clear":
             for it in (*inherited.values(), *added.values()):
                 if it._lock_item:
-                    raise _lock_error("<clear/> cannot be used at this path: an inherited entry is locked "
-                                      "(lockItem)", origin, section)
-            inherited, added, slots = {}, {}, {}
+                    raise _lock_error("<clear/> would drop an inherited entry that is locked (lockItem)", origin,
+                                      section)
+            inherited, added = {}, {}
+            removed_inherited.clear()
         elif op == "remove":
             it = inherited.get(key) or added.get(key)
             if it is not None:  # removing a key that is not there is not an error in IIS
                 if it._lock_item:
-                    raise _lock_error("this entry cannot be removed at this path: it is locked at a parent "
-                                      "level (lockItem)", origin, section)
+                    raise _lock_error("this entry is locked at a parent level (lockItem) and cannot be "
+                                      "removed", origin, section)
                 if key in inherited:
-                    if not coll.merge_append:
-                        slots[key] = list(inherited).index(key)
+                    removed_inherited.add(key)
                     del inherited[key]
                 else:
                     del added[key]
         else:
-            if key in inherited or key in added:
-                shown = ", ".join(f"'{v}'" for v in key)
-                raise ConfigError(f"cannot add duplicate collection entry of type '{coll.add[0]}' with unique "
-                                  f"key attribute(s) set to {shown}", origin[0], origin[1], section, None,
-                                  HR_ALREADY_EXISTS)
             assert item_node is not None
+            if key in inherited or key in added:
+                raise ConfigError(_duplicate_message(coll, item_node), origin[0], origin[1], section, None,
+                                  HR_ALREADY_EXISTS)
             vals = apply(default_item, item_node, section)._values()
             vals["_key"] = key
             vals["_lock_item"] = item_node.lock_item
             new_item = type(default_item)._make(vals)
-            slot = slots.pop(key, None)
-            if slot is None:
-                added[key] = new_item
+            if not coll.merge_append and key in removed_inherited:
+                removed_inherited.discard(key)
+                inherited[key] = new_item
+                readded = True
             else:
-                entries = list(inherited.items())
-                entries.insert(slot, (key, new_item))
-                inherited = dict(entries)
+                added[key] = new_item
+    if readded:  # put re-added entries back at their inherited positions
+        position = {k: i for i, k in enumerate(index)}
+        inherited = dict(sorted(inherited.items(), key=lambda kv: position[kv[0]]))
     if coll.merge_append:
         inherited.update(added)
         return inherited
     added.update(inherited)
     return added
+
+
+def _duplicate_message(coll: Any, item_node: Node) -> str:
+    """Names the collection's element, its key attribute(s) and the values as written."""
+    attrs = [coll.item.attrs_by_py[py] for py in coll.key]
+    shown = ", ".join(f"{a.xml}='{_attr_text(a, item_node)}'" for a in attrs)
+    kind = "key" if len(attrs) == 1 else "combined key"
+    return (f"duplicate <{coll.add[0]}> entry: an entry with {kind} {shown} is already in the collection "
+            "(added earlier in this file or at a parent level; <remove> it first to replace it)")
+
+
+def _attr_text(a: Any, node: Node) -> str:
+    return a.type.format(node.attrs.get(a.py, a.default))
 
 
 __all__ = ["apply"]

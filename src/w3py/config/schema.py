@@ -70,6 +70,9 @@ class Expander:
     def to_path(self, text: str) -> Path:  # pragma: no cover - interface
         return Path(text)
 
+    def to_path_text(self, text: str) -> str:  # pragma: no cover - interface
+        return text
+
 
 class _Bool(ValueType):
     name = "bool"
@@ -233,8 +236,9 @@ class _String(ValueType):
         if self.validator is not None:
             self.validator(text)
         if self.mode == "expand":
-            # File-system values: %VARS% expanded and Windows separators translated (DESIGN: files on disk).
-            return (env.expand(text) if env is not None else text).replace("\\", "/")
+            # File-system values: %VARS% expanded, Windows separators translated and a drive letter mapped to
+            # the server root (DESIGN: files on disk).
+            return env.to_path_text(text) if env is not None else text.replace("\\", "/")
         if self.mode == "path":
             return env.to_path(text) if env is not None else Path(text.replace("\\", "/"))
         return text

@@ -55,6 +55,9 @@ log = logging.getLogger("w3py.config")
 MAX_CACHED_LEVELS = 4096
 MAX_CACHED_PATHS = 8192
 MAX_CACHED_DOCUMENTS = 4096
+# Configuration levels looked at below a site root; deeper paths use the level at this depth. HTTP.sys itself
+# refuses URLs with more segments (UrlSegmentMaxCount, reference §1.12), so this only bounds hostile callers.
+MAX_CONFIG_DEPTH = 255
 # How often a lookup re-stats the web.config files the caches depend on (seconds). 0 = on every lookup.
 DEFAULT_POLL_INTERVAL_S = 1.0
 WEB_CONFIG = "web.config"
@@ -202,6 +205,19 @@ class ServerConfig:
             raise hit.with_traceback(None)  # type: ignore[union-attr]  # a cached error: do not grow its traceback
         return self._effective_slow(site, vpath, key)
 
+    def last_good(self, site: Site, vpath: str) -> EffectiveConfig:
+        """The effective configuration of the deepest level of ``vpath`` that loads (the server level when
+        even the site root fails): what a 500.19 for ``vpath`` is rendered and logged with."""
+        self._maybe_poll()
+        segs = _segments(vpath)[:MAX_CONFIG_DEPTH]
+        best = self.server_config
+        for i in range(len(segs) + 1):
+            level = self._level(site, segs[:i])
+            if level.error is not None:
+                break
+            best = level.config  # type: ignore[assignment]
+        return best
+
     def apphost_changed(self) -> bool:
         """True when applicationHost.config on disk is not the file this configuration was loaded from."""
         return _stamp(str(self.path)) != self._apphost_stamp
@@ -237,9 +253,12 @@ class ServerConfig:
         return True
 
     # ------------------------------------------------------------------------------------------ internals
-    def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
+    def _maybe_poll(self) -> None:
         if not self.poll_interval or time.monotonic() - self._last_poll >= self.poll_interval:
             self.check_for_changes()
+
+    def _effective_slow(self, site: Site, vpath: str, key: tuple[int, str]) -> EffectiveConfig:
+        self._maybe_poll()
         level = self._level(site, _segments(vpath))
         result: EffectiveConfig | ConfigError = level.error if level.error is not None else level.config  # type: ignore
         self._paths[key] = result
@@ -250,8 +269,9 @@ class ServerConfig:
         return result
 
     def _level(self, site: Site, segs: tuple[str, ...]) -> _Level:
-        """The cached level for ``segs`` (computed from its deepest cached ancestor down, iteratively: a path
-        may have hundreds of segments)."""
+        """The cached level for ``segs`` (computed from its deepest cached ancestor down, iteratively). Paths
+        deeper than MAX_CONFIG_DEPTH share the level at that depth: no web.config is looked for below it."""
+        segs = segs[:MAX_CONFIG_DEPTH]
         keys = [(site.id, "/".join(segs[:i]).lower()) for i in range(len(segs) + 1)]
         start = len(segs)
         while start >= 0:
@@ -395,15 +415,15 @@ class ServerConfig:
                 (ad == "MachineToApplication" and (location or not app_root)):
             where = "applicationHost.config" if ad != "MachineToApplication" \
                 else "applicationHost.config or an application root web.config"
-            raise ConfigError(f"this configuration section cannot be used at this path: '{decl.path}' may only "
-                              f"be set in {where} (allowDefinition={ad})", entry.origin[0], entry.origin[1],
-                              decl.path, None, HR_LOCK_VIOLATION)
+            raise ConfigError(f"section '{decl.path}' is not allowed here: its allowDefinition={ad} permits it "
+                              f"only in {where}", entry.origin[0], entry.origin[1], decl.path, None,
+                              HR_LOCK_VIOLATION)
         if modes.get(decl.path, decl.override_mode_default) == "Deny":
-            raise ConfigError(f"this configuration section cannot be used at this path. This happens when the "
-                              f"section is locked at a parent level. Locking is either by default "
-                              f"(overrideModeDefault=\"Deny\"), or set explicitly by a location tag with "
-                              f"overrideMode=\"Deny\" or the legacy allowOverride=\"false\"",
-                              entry.origin[0], entry.origin[1], decl.path, None, HR_LOCK_VIOLATION)
+            raise ConfigError(f"section '{decl.path}' is locked at a parent level and cannot be set in this file "
+                              "(its declaration says overrideModeDefault=\"Deny\", or a <location> above says "
+                              "overrideMode=\"Deny\" / allowOverride=\"false\"; unlock it in applicationHost.config "
+                              "with <location overrideMode=\"Allow\">)", entry.origin[0], entry.origin[1],
+                              decl.path, None, HR_LOCK_VIOLATION)
         self._apply_entry(sections, entry, chain)
         if entry.override_mode == "Deny":
             modes[decl.path] = "Deny"
@@ -436,13 +456,16 @@ class ServerConfig:
             return ConfigError(f"cannot read configuration file ({exc.strerror})", path, None, None, None,
                                HR_INVALID_DATA)
         decls = self.declarations
-        if extra:
+        groups = self.document.groups
+        if extra:  # custom sections a parent web.config declared (and their groups)
             decls = dict(decls)
+            groups = set(groups)
             for p in extra:
                 decls[p] = Declaration(p)
+                parts = p.split("/")
+                groups.update("/".join(parts[:i]) for i in range(1, len(parts)))
         try:
-            return read_document(path, data, is_apphost=False, env=self.env, declarations=decls,
-                                 groups=self.document.groups)
+            return read_document(path, data, is_apphost=False, env=self.env, declarations=decls, groups=groups)
         except ConfigError as exc:
             return exc
 

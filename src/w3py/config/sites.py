@@ -151,8 +151,7 @@ def build_sites(section: ConfigElement, expand_path: Any) -> tuple[Site, ...]:
     for s in section.items:
         where = s.origin or ("", 0)
         if s.id in ids:
-            raise ConfigError(f"cannot add duplicate collection entry of type 'site' with unique key attribute "
-                              f"'id' set to '{s.id}'", where[0], where[1], "system.applicationHost/sites", "id",
+            raise ConfigError(f"duplicate <site> entry: another site already has id='{s.id}'", where[0], where[1], "system.applicationHost/sites", "id",
                               HR_ALREADY_EXISTS)
         ids[s.id] = s.origin
         limits = _fill(s.limits, site_defaults.limits)

@@ -35,6 +35,8 @@ import threading
 import weakref
 from pathlib import Path
 
+from w3py.core import clock
+
 log = logging.getLogger("w3py.logs")
 
 #: Flush at least this often (issue: "flushed at least every second").
@@ -158,16 +160,17 @@ def _write_all(fd: int, data: bytes) -> None:
 class BufferedLog:
     """Lines buffered in memory and written by the process's flusher thread (base of both writers).
 
-    Subclasses implement ``_write_batches(batches)``, where ``batches`` is a list of ``(target, lines)``
-    in arrival order; ``target`` is whatever the subclass tagged the lines with (the W3C writer uses the
-    period's file name, so lines are written to the file of the time they were logged).
+    Subclasses implement ``_write_batches(batches)``, where ``batches`` is a list of ``(target, lines,
+    started)`` in arrival order; ``target`` is whatever the subclass tagged the lines with (the W3C writer uses
+    the period's file name, so lines are written to the file of the time they were logged) and ``started``
+    the UTC time of the batch's first line (``YYYY-MM-DD HH:MM:SS``, what a header's ``#Date`` shows).
     """
 
     def __init__(self, description: str) -> None:
         self._description = description
         self._lock = threading.Lock()  # guards the buffer
         self._io_lock = threading.Lock()  # one flush at a time
-        self._batches: list[tuple[object, list[str]]] = []
+        self._batches: list[tuple[object, list[str], str]] = []
         self._pending = 0
         self._failing = False
         self._closed = False
@@ -179,7 +182,7 @@ class BufferedLog:
             if self._batches and self._batches[-1][0] == target:
                 self._batches[-1][1].append(line)
             else:
-                self._batches.append((target, [line]))
+                self._batches.append((target, [line], " ".join(clock.CLOCK.w3c())))
             self._pending += len(line)
             pending = self._pending
         if pending >= FLUSH_BYTES:
@@ -187,6 +190,10 @@ class BufferedLog:
                 self.flush()
             else:
                 _Flusher.wake()
+
+    def request_flush(self) -> None:
+        """Have the flusher thread write the buffered lines soon (without waiting for it here)."""
+        _Flusher.wake()
 
     def flush(self) -> None:
         """Write every buffered line now."""
@@ -198,7 +205,7 @@ class BufferedLog:
             try:
                 self._write_batches(batches)
             except OSError as exc:
-                self.dropped_lines += sum(len(lines) for _, lines in batches)
+                self.dropped_lines += sum(len(lines) for _, lines, _ in batches)
                 if not self._failing:
                     self._failing = True
                     log.error("cannot write %s: %s; log lines are dropped until it works again", self._description, exc)
@@ -206,6 +213,16 @@ class BufferedLog:
             if self._failing:
                 self._failing = False
                 log.warning("writing %s again (%d lines were dropped)", self._description, self.dropped_lines)
+
+    def _after_fork(self) -> None:
+        # In a child process: the buffered lines belong to the parent (it will write them), the locks may
+        # have been held by a parent thread at fork time, and the inherited descriptors share the parent's
+        # open file description, so flock would not keep parent and child apart. Start afresh.
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        self._batches = []
+        self._pending = 0
+        self._close_files()
 
     def close(self) -> None:
         """Flush and close the files. Further lines are ignored."""
@@ -217,7 +234,7 @@ class BufferedLog:
         with self._io_lock:
             self._close_files()
 
-    def _write_batches(self, batches: list[tuple[object, list[str]]]) -> None:  # pragma: no cover
+    def _write_batches(self, batches: list[tuple[object, list[str], str]]) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def _close_files(self) -> None:  # pragma: no cover
@@ -296,6 +313,21 @@ def flush_all() -> None:
 
 
 atexit.register(flush_all)
+
+
+def _after_fork_in_child() -> None:
+    _Flusher._guard = threading.Lock()
+    _Flusher._pid = -1
+    logs = list(_Flusher._logs)
+    for buffered in logs:
+        buffered._after_fork()
+    if logs:
+        with _Flusher._guard:
+            _Flusher._ensure_thread()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def highest_sequence(directory: Path, prefix: str, suffix: str = ".log") -> int:

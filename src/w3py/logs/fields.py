@@ -150,10 +150,9 @@ def fields_for_flags(flags: frozenset[str] | set[str] | tuple[str, ...] | str) -
 
 # --- value encoding --------------------------------------------------------------------------------------
 
-# Characters written as "+": space, C0 controls, DEL, C1 controls, U+2028/U+2029 (line separators that
-# some viewers honour). One translate() table keeps this a single C-level pass per value.
-_TO_PLUS = {c: "+" for c in (*range(0x00, 0x21), *range(0x7F, 0xA0), 0x2028, 0x2029)}
-_NEEDS_ENCODING = re.compile("[\x00-\x20\x7f-\x9f\u2028\u2029]")
+# Characters written as "+" besides the space: C0 controls, DEL, C1 controls, U+2028/U+2029 (line separators
+# that some viewers honour).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def encode_value(value: object) -> str:
@@ -164,15 +163,18 @@ def encode_value(value: object) -> str:
         value = str(value)
     if not value:
         return "-"
-    # Fast path: most values (IPs, numbers, plain paths) need nothing.
-    if _NEEDS_ENCODING.search(value) is None:
+    if " " in value:
+        value = value.replace(" ", "+")
+    # Most values (IPs, numbers, paths, User-Agents once their spaces are gone) need nothing more.
+    if _CONTROLS.search(value) is None:
         return value
-    return value.translate(_TO_PLUS)
+    return _CONTROLS.sub("+", value)
 
 
 def decode_value(text: str, field: W3CField | None = None) -> str | None:
-    """The value a W3C field holds: ``None`` for ``-``; ``+`` turned back into spaces for free-text fields."""
-    if text == "-":
+    """The value a W3C field holds: ``None`` for ``-`` (or empty); ``+`` turned back into spaces in free-text
+    fields."""
+    if text == "-" or not text:
         return None
     if field is not None and field.plus_is_space:
         return text.replace("+", " ")

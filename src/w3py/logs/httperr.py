@@ -93,8 +93,12 @@ class HTTPERRLog(BufferedLog):
         self._add(None, line + LINE_END)
 
     # --- BufferedLog ----------------------------------------------------------------------------------------
-    def _write_batches(self, batches: list[tuple[object, list[str]]]) -> None:
-        body = "".join(line for _, lines in batches for line in lines).encode("utf-8", "replace")
+    def _write_batches(self, batches: list[tuple[object, list[str], str]]) -> None:
+        body = "".join(line for _, lines, _ in batches for line in lines).encode("utf-8", "replace")
+        header = (
+            f"#Software: {HTTPERR_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}"
+            f"#Date: {batches[0][2]}{LINE_END}{self._fields_line}{LINE_END}"
+        ).encode("ascii")
         if self._sequence == 0:
             self._sequence = max(highest_sequence(self.directory, _FILE_PREFIX), 1)
         while True:
@@ -102,11 +106,6 @@ class HTTPERRLog(BufferedLog):
                 if self._file is not None:
                     self._file.close()
                 self._file = LogFile(self.current_path, self._fields_line)
-            date, time_ = clock.CLOCK.w3c()
-            header = (
-                f"#Software: {HTTPERR_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}"
-                f"#Date: {date} {time_}{LINE_END}{self._fields_line}{LINE_END}"
-            ).encode("ascii")
             if self._file.append(body, header, self.truncate_size) is not None:
                 return
             self._sequence += 1  # full: continue in the next file of the series

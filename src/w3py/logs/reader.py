@@ -15,7 +15,9 @@ The rules, from IIS's format (iis-reference.md §2.2) and from what production f
 * A data line whose number of space-separated values differs from its ``#Fields`` is *malformed*: it is
   counted and reported with its file and line number, never shifted into other columns. The same holds for
   a data line before any ``#Fields``, and for a last line without its newline (a write cut short by a crash).
-* ``-`` is "no value"; ``+`` is a space in free-text fields (:func:`w3py.logs.fields.decode_value`).
+* ``-`` (or an empty value between two spaces) is "no value"; ``+`` is a space in free-text fields
+  (:func:`w3py.logs.fields.decode_value`). A line of nothing but spaces counts as blank, and spaces after
+  the last value are tolerated (DuckDB's reader does the same; no value changes column).
 * Lines end with CRLF (IIS) or LF (ours on request, or after a Unix tool touched the file).
 * Text is UTF-8 (``u_ex`` files, IIS's default) or the ANSI code page (``ex`` files written with
   ``logInUTF8=false``): bytes that are not valid UTF-8 are read as Windows-1252, falling back to Latin-1.
@@ -108,9 +110,11 @@ def read_log(path: Path | str) -> ParsedLog:
                 names = tuple(line[len("#Fields:") :].split())
                 known = tuple(field_for_name(n) for n in names)
             continue
-        if not line:
+        if not line.strip(" "):  # blank (or only spaces, which IIS never writes): not a line of data
             continue
         parts = line.split(" ")
+        if names is not None and len(parts) > len(names) and not any(parts[len(names) :]):
+            del parts[len(names) :]  # spaces after the last value are tolerated (no value moves)
         if names is None or len(parts) != len(names):
             result.malformed.append((lineno, line))
             continue

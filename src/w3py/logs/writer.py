@@ -17,6 +17,8 @@ Reproduced from IIS (iis-reference.md §1.9 ``logFile``, §2.1, §2.2):
   configuration order; a custom field's value is cut at ``maxCustomFieldLength`` and a line longer than
   ``maxLogLineLength`` has its longest values shortened so it keeps its field count.
 * ``s-sitename`` is ``W3SVC<id>`` (``logSiteId`` true, the default) or the site's name.
+* ``flushByEntryCountW3CLog`` (0, the default: IIS's 64 KB buffer) makes the flusher write after that many
+  lines; ``logTargetW3C`` without ``File`` (ETW only) writes no file.
 
 The record handed to :meth:`W3CLogWriter.write` is a mapping or an object whose keys/attributes are the
 field keys of ``fields.FIELDS`` (``cs_uri_stem``, ``sc_status``, ``time_taken`` in milliseconds …, see
@@ -31,6 +33,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+import operator
+import re
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -68,6 +72,9 @@ DEFAULT_MAX_LINE_CHARS = 65536
 DEFAULT_MAX_CUSTOM_FIELD_CHARS = 4096
 #: Windows line ending, as in every IIS log file.
 LINE_END = "\r\n"
+
+# The characters fields.encode_value writes as "+" besides the space (C0, DEL, C1, U+2028/U+2029).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 _PERIODS = {"maxsize": "MaxSize", "unlimited": "Unlimited", "daily": "Daily", "weekly": "Weekly",
             "monthly": "Monthly", "hourly": "Hourly"}  # fmt: skip
@@ -212,6 +219,7 @@ class W3CLogWriter(BufferedLog):
         computer_name: str | None = None,
         max_log_line_length: int = DEFAULT_MAX_LINE_CHARS,
         max_custom_field_length: int = DEFAULT_MAX_CUSTOM_FIELD_CHARS,
+        flush_by_entry_count_w3c_log: int = 0,
     ) -> None:
         self.site_id = int(site_id)
         self.directory = Path(directory) / f"W3SVC{self.site_id}"
@@ -231,15 +239,24 @@ class W3CLogWriter(BufferedLog):
         self.max_custom_chars = max(int(max_custom_field_length), 1)
         self.field_names = tuple(f.name for f in self.fields) + tuple(c.log_field_name for c in self.custom_fields)
         self.fields_line = "#Fields: " + " ".join(self.field_names)
+        # flushByEntryCountW3CLog: wake the flusher after this many lines (0: by size and time only).
+        self._flush_every = max(int(flush_by_entry_count_w3c_log), 0)
+        self._unflushed = 0
         self._site_name = f"W3SVC{self.site_id}" if log_site_id or not site_name else site_name
         self._computer_name = computer_name or socket.gethostname()
         self._encoding = "utf-8" if self.utf8 else ANSI_ENCODING
         # Compiled once (STYLE §2.4): the record keys in field order, and which ones the writer fills.
         self._keys = tuple(f.key for f in self.fields)
+        self._attrgetter = operator.attrgetter(*self._keys) if self._keys else (lambda r: ())
+        defaults = {
+            "date": lambda: clock.CLOCK.w3c()[0],
+            "time": lambda: clock.CLOCK.w3c()[1],
+            "s_sitename": lambda: self._site_name,
+            "s_computername": lambda: self._computer_name,
+        }
+        self._defaults = tuple((i, defaults[k]) for i, k in enumerate(self._keys) if k in defaults)
         # Rollover state: the current period's file name and when the next period starts.
-        self._name: str = ""
-        self._boundary = float("-inf")
-        self._rolled_at = float("inf")
+        self._period: tuple[float, float, str] = (float("inf"), float("-inf"), "")  # (rolled at, next, name)
         self._sequence = 0
         self._file: LogFile | None = None
         super().__init__(f"the W3C log of site {self.site_id} in {self.directory}")
@@ -254,13 +271,18 @@ class W3CLogWriter(BufferedLog):
         lf = site.log_file  # type: ignore[attr-defined]
         if not getattr(lf, "enabled", True):
             return None
+        targets = getattr(lf, "log_target_w3c", None)
+        if targets is not None and "File" not in targets:
+            return None  # logTargetW3C="ETW" only: IIS writes no file (ETW itself is not reproduced)
         fmt = str(getattr(lf, "log_format", "W3C") or "W3C")
         if fmt.upper() != "W3C":
             log.warning("site %s: logFile logFormat=%s is not supported; only W3C logs are written", site.id, fmt)  # type: ignore[attr-defined]
             return None
+        if getattr(lf, "directory", None) is None:
+            raise ValueError(f"site {site.id}: logFile has no directory")  # type: ignore[attr-defined]
         utf8 = log_in_utf8 if isinstance(log_in_utf8, bool) else getattr(log_in_utf8, "log_in_utf8", True)
         kwargs = {}
-        for attr in ("max_log_line_length", "log_site_id"):
+        for attr in ("max_log_line_length", "log_site_id", "flush_by_entry_count_w3c_log"):
             if hasattr(lf, attr):
                 kwargs[attr] = getattr(lf, attr)
         custom = getattr(lf, "custom_fields", ())
@@ -281,35 +303,52 @@ class W3CLogWriter(BufferedLog):
 
     # --- formatting (the per-request path) --------------------------------------------------------------
     def format_line(self, record: object) -> str:
-        """The encoded line for ``record`` (without the line ending)."""
+        """The encoded line for ``record`` (without the line ending).
+
+        The per-request path (STYLE §2.4): values are fetched with one ``attrgetter`` call, spaces are
+        replaced per value with ``str.replace`` and the controls in one regex pass over the joined line.
+        That pass is safe on the whole line because no separator is a control character, and gives the
+        same result as ``fields.encode_value`` on each value (a property test checks it).
+        """
         if isinstance(record, Mapping):
             getter = record.get
+            values = [getter(k) for k in self._keys]
         else:
+            try:
+                values = list(self._attrgetter(record)) if len(self._keys) > 1 else [self._attrgetter(record)]
+            except AttributeError:  # an object with only some of the attributes
+                values = [getattr(record, k, None) for k in self._keys]
 
             def getter(key: str, _r=record):
                 return getattr(_r, key, None)
 
-        values = []
-        for key in self._keys:
-            value = getter(key)
-            if value is None:
-                if key == "date" or key == "time":
-                    date, time_ = clock.CLOCK.w3c()
-                    value = date if key == "date" else time_
-                elif key == "s_sitename":
-                    value = self._site_name
-                elif key == "s_computername":
-                    value = self._computer_name
-            values.append(encode_value(value))
+        for index, default in self._defaults:
+            if values[index] is None:
+                values[index] = default()
         if self.custom_fields:
             for custom in self.custom_fields:
                 value = self._custom_value(getter, custom)
                 if value is not None and len(value) > self.max_custom_chars:
                     value = value[: self.max_custom_chars]
-                values.append(encode_value(value))
-        line = " ".join(values)
+                values.append(value)
+        parts = []
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if not value:
+                    value = "-"
+                elif " " in value:
+                    value = value.replace(" ", "+")
+            elif kind is int:
+                value = str(value)
+            else:
+                value = encode_value(value)
+            parts.append(value)
+        line = " ".join(parts)
+        if _CONTROLS.search(line) is not None:
+            line = _CONTROLS.sub("+", line)
         if len(line) > self.max_line_chars:
-            line = self._shorten(values)
+            line = self._shorten(line.split(" "))
         if line[:1] == "#":  # only possible when the first field is client-controlled
             line = "+" + line[1:]
         return line
@@ -348,15 +387,22 @@ class W3CLogWriter(BufferedLog):
             target = ""
         else:
             now = clock.CLOCK.time()
-            if not self._rolled_at <= now < self._boundary:  # a new period, or the clock was set back
-                self._roll(now)
-            target = self._name
+            rolled_at, boundary, target = self._period
+            if not rolled_at <= now < boundary:  # a new period, or the clock was set back
+                target = self._roll(now)
         self._add(target, line + LINE_END)
+        if self._flush_every:
+            self._unflushed += 1
+            if self._unflushed >= self._flush_every:
+                self._unflushed = 0
+                self.request_flush()
 
-    def _roll(self, now: float) -> None:
-        stamp, self._boundary = period_stamp(self.period, now, self.local_time_rollover)
-        self._rolled_at = now
-        self._name = f"{'u_ex' if self.utf8 else 'ex'}{stamp}.log"
+    def _roll(self, now: float) -> str:
+        stamp, boundary = period_stamp(self.period, now, self.local_time_rollover)
+        name = f"{'u_ex' if self.utf8 else 'ex'}{stamp}.log"
+        # One assignment, so a thread never sees the new boundary with the old file name.
+        self._period = (now, boundary, name)
+        return name
 
     @property
     def current_path(self) -> Path:
@@ -364,15 +410,13 @@ class W3CLogWriter(BufferedLog):
         if self.size_based:
             seq = max(self._sequence, 1)
             return self.directory / log_file_name(self.period, 0, utf8=self.utf8, sequence=seq)
-        if not self._name:
-            self._roll(clock.CLOCK.time())
-        return self.directory / self._name
+        name = self._period[2] or self._roll(clock.CLOCK.time())
+        return self.directory / name
 
     # --- BufferedLog --------------------------------------------------------------------------------------
-    def _header(self) -> bytes:
-        date, time_ = clock.CLOCK.w3c()
+    def _header(self, started: str) -> bytes:
         return (
-            f"#Software: {W3C_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}#Date: {date} {time_}{LINE_END}"
+            f"#Software: {W3C_SOFTWARE}{LINE_END}#Version: 1.0{LINE_END}#Date: {started}{LINE_END}"
             f"{self.fields_line}{LINE_END}"
         ).encode("ascii", "replace")
 
@@ -383,15 +427,16 @@ class W3CLogWriter(BufferedLog):
             self._file = LogFile(path, self.fields_line)
         return self._file
 
-    def _write_batches(self, batches: list[tuple[object, list[str]]]) -> None:
-        for target, lines in batches:
+    def _write_batches(self, batches: list[tuple[object, list[str], str]]) -> None:
+        for target, lines, started in batches:
             body = "".join(lines).encode(self._encoding, "replace")
+            header = self._header(started)
             if not self.size_based:
-                self._open(self.directory / str(target)).append(body, self._header())
+                self._open(self.directory / str(target)).append(body, header)
                 continue
             if self._sequence == 0:
                 self._sequence = max(highest_sequence(self.directory, "u_extend" if self.utf8 else "extend"), 1)
-            while self._open(self.current_path).append(body, self._header(), self.truncate_size) is None:
+            while self._open(self.current_path).append(body, header, self.truncate_size) is None:
                 self._sequence += 1
 
     def _close_files(self) -> None:

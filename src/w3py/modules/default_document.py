@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 from w3py import status
-from w3py.api import HTTPContext, Module, NotificationStatus, file_signature
+from w3py.api import HTTPContext, Module, NotificationStatus, file_signature, win32
 from w3py.config.sections import DefaultDocumentSection
 
 CONTINUE = NotificationStatus.CONTINUE
@@ -65,7 +65,7 @@ class DefaultDocumentModule(Module):
         if not info.is_dir:
             return CONTINUE
         if info.hidden:
-            ctx.response.set_status(status.FILE_ATTRIBUTE_HIDDEN, 2, "dot-directories are hidden")
+            ctx.response.set_status(status.FILE_ATTRIBUTE_HIDDEN, win32.ERROR_FILE_NOT_FOUND, "dot-directories are hidden")
             return FINISH
         request = ctx.request
         if not ctx.url.endswith("/"):
@@ -102,12 +102,12 @@ class DefaultDocumentModule(Module):
             ctx.handler = handler
             ctx.handler_name = handler.name
             if handler.bad_module is not None:
-                ctx.response.set_status(status.MODULE_NOT_RECOGNIZED, 0x7E,
+                ctx.response.set_status(status.MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND,
                                         f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
                                         "in its module list")
                 return FINISH
             if handler.denied is not None:
-                ctx.response.set_status(handler.denied, 5, f'accessPolicy does not grant "{handler.require_access}"'
+                ctx.response.set_status(handler.denied, win32.ERROR_ACCESS_DENIED, f'accessPolicy does not grant "{handler.require_access}"'
                                         f' required by handler "{handler.name}"')
                 return FINISH
             for fn, is_async, module in handler.entries:

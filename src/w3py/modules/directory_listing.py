@@ -6,7 +6,7 @@ page in IIS's layout — ``HOST - /path/`` title and heading, a ``[To Parent Dir
 site root, then one row per entry with the columns ``showFlags`` asks for (Date or LongDate, Time, Size —
 ``<dir>`` for directories — and the name, shown without its extension unless ``Extension`` is set). Names
 are HTML-escaped and their links percent-encoded. Entries the site hides are not listed: dot-names (unless
-the site serves them) and ``requestFiltering/hiddenSegments``. Only GET and HEAD are answered; other verbs
+the site serves them), ``requestFiltering/hiddenSegments``, and symlinks that lead outside the site. Only GET and HEAD are answered; other verbs
 go on to StaticFileModule's 405.0.
 """
 
@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from w3py import status
 from w3py.api import HTTPContext, Module, NotificationStatus
+from w3py.pipeline.paths import is_inside
 from w3py.config.sections import DirectoryBrowseSection, RequestFilteringSection
 
 CONTINUE = NotificationStatus.CONTINUE
@@ -81,7 +82,8 @@ class DirectoryListingModule(Module):
         return FINISH
 
     def render(self, ctx: HTTPContext, directory: str) -> bytes:
-        serve_dot = ctx.plan.mapper.options.serve_dot_files
+        mapper = ctx.plan.mapper
+        serve_dot = mapper.options.serve_dot_files
         rows = []
         try:
             with os.scandir(directory) as it:
@@ -90,6 +92,8 @@ class DirectoryListingModule(Module):
                     name = entry.name
                     if (name.startswith(".") and not serve_dot) or name.lower() in self.hidden_segments:
                         continue
+                    if entry.is_symlink() and not is_inside(mapper.root_real, os.path.realpath(entry.path)):
+                        continue  # it would answer 404: do not show it (nor its target's size and date)
                     entries.append(entry)
                     if len(entries) >= MAX_LISTED_ENTRIES:
                         break

@@ -34,7 +34,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import Any, AsyncIterator
 
 from w3py import status
-from w3py.api import CacheCandidate, FileBody, HTTPContext, Module, NotificationStatus, file_signature
+from w3py.api import CacheCandidate, FileBody, HTTPContext, Module, NotificationStatus, file_signature, win32
 from w3py.config.sections import StaticContentSection
 
 CONTINUE = NotificationStatus.CONTINUE
@@ -260,7 +260,7 @@ class StaticFileModule(Module):
         method = request.method
         response = ctx.response
         if method != "GET" and method != "HEAD":
-            response.set_status(status.METHOD_NOT_ALLOWED, 1, f"the {method} verb is not allowed for static files")
+            response.set_status(status.METHOD_NOT_ALLOWED, win32.ERROR_INVALID_FUNCTION, f"the {method} verb is not allowed for static files")
             response.set_header(b"allow", ALLOW_VALUE)
             return FINISH
         info = ctx.file_info
@@ -271,27 +271,28 @@ class StaticFileModule(Module):
             return CONTINUE
         if not info.is_file:
             if info.denied:
-                response.set_status(status.UNAUTHORIZED_ACL, 5, "the server cannot read this path")
+                response.set_status(status.UNAUTHORIZED_ACL, win32.ERROR_ACCESS_DENIED, "the server cannot read this path")
                 return FINISH
-            response.set_status(status.NOT_FOUND, info.win32 or 2, "the file does not exist")
+            response.set_status(status.NOT_FOUND, info.win32 or win32.ERROR_FILE_NOT_FOUND, "the file does not exist")
             return FINISH
         if info.hidden:
-            response.set_status(status.FILE_ATTRIBUTE_HIDDEN, 2, "dot-files and dot-directories are hidden")
+            response.set_status(status.FILE_ATTRIBUTE_HIDDEN, win32.ERROR_FILE_NOT_FOUND, "dot-files and dot-directories are hidden")
             return FINISH
         handlers = ctx.plan.handlers
         if handlers is not None and handlers.skipped:
             script = handlers.skipped_for(method, ctx.url)
             if script is not None:
-                response.set_status(status.DYNAMIC_CONTENT_AS_STATIC, 50,
+                response.set_status(status.DYNAMIC_CONTENT_AS_STATIC, win32.ERROR_NOT_SUPPORTED,
                                     f'handler "{script.name}" for this file was skipped (preCondition '
                                     "not satisfied); static files are not served in its place")
                 return FINISH
         mime = self.mime_type(info.path)
         if mime is None:
-            response.set_status(status.MIME_MAP_DENIED, 50, "the extension has no staticContent/mimeMap entry")
+            response.set_status(status.MIME_MAP_DENIED, win32.ERROR_NOT_SUPPORTED, "the extension has no staticContent/mimeMap entry")
             return FINISH
         if info.denied:
-            response.set_status(status.UNAUTHORIZED_ACL, 5, "the server process may not read the file")
+            response.set_status(status.UNAUTHORIZED_ACL, win32.ERROR_ACCESS_DENIED,
+                                "the server process may not read the file")
             return FINISH
         accept = request.header(b"accept")
         if accept is not None and accept != b"*/*" and not _accept_admits(accept, mime, self._accept_cache):
@@ -300,10 +301,11 @@ class StaticFileModule(Module):
         try:
             entry = FILE_CACHE.get(info.path, info.st)
         except PermissionError:
-            response.set_status(status.UNAUTHORIZED_ACL, 5, "the server process may not read the file")
+            response.set_status(status.UNAUTHORIZED_ACL, win32.ERROR_ACCESS_DENIED,
+                                "the server process may not read the file")
             return FINISH
         except OSError:
-            response.set_status(status.NOT_FOUND, 2, "the file disappeared while being read")
+            response.set_status(status.NOT_FOUND, win32.ERROR_FILE_NOT_FOUND, "the file disappeared while being read")
             return FINISH
         return self._respond(ctx, entry, mime)
 

@@ -1,8 +1,8 @@
 """``PipelineApplication``: the pipeline side of the listener seam (``w3py.protocol.messages.Application``).
 
-Per request: decode the URL once, find (or build) the plan for (site, configuration directory), map the
-physical path, run the engine; serve repeats of cacheable static responses from the response cache
-(``cache.py``). Plans are built from the effective configuration:
+Per request: decode the URL once, find (or build) the plan for (site, configuration path — the URL without a
+trailing slash, as IIS evaluates it), map the physical path, run the engine; serve repeats of cacheable static
+responses from the response cache (``cache.py``). Plans are built from the effective configuration:
 
 * the module list is the effective ``<modules>`` (native entries must also be in ``<globalModules>``); a name
   that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path; managed
@@ -10,22 +10,24 @@ physical path, run the engine; serve repeats of cacheable static responses from 
   skipped, other managed entries → 500.21;
 * the handler map from ``<handlers>``;
 * a ``ConfigError`` from ``effective()`` → 500.19 for that path, with the error on ``ctx.config_error``; the
-  plan then uses the modules of the nearest ancestor directory whose configuration loads, so errors are still
-  rendered and logged, and the rest of the site is unaffected.
+  plan then uses the modules of the nearest ancestor path whose configuration loads (else applicationHost's
+  server level), so errors are still rendered and logged, and the rest of the site is unaffected.
 
-Plans are cached per (site id, directory) and rebuilt when ``effective()`` returns a different object
-(the configuration layer hands out a new snapshot when a file changes).
+Plans are looked up per (site id, configuration path) and rebuilt when ``effective()`` returns a different
+object (the configuration layer hands out a new snapshot when a file changes); paths whose configuration is
+made of the same section objects share one plan.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 from typing import Any
 
+from w3py.core import clock
 from w3py.errors import ConfigError, HTTPError
-from w3py.pipeline import engine
-from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, file_signature, install_hit
+from w3py.pipeline import engine, win32
+from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, install_hit
 from w3py.pipeline.context import HTTPContext
 from w3py.pipeline.files import DEFAULT_OPTIONS, Mapper, SiteOptions
 from w3py.pipeline.handlers import (
@@ -37,7 +39,7 @@ from w3py.pipeline.handlers import (
 )
 from w3py.pipeline.notifications import Notification, NotificationStatus
 from w3py.pipeline.paths import url_from_raw
-from w3py.protocol.messages import Request, Response
+from w3py.protocol.messages import Request, Response, ResponseResult
 from w3py.status import (
     CONFIG_DATA_INVALID,
     INTERNAL_SERVER_ERROR,
@@ -49,8 +51,8 @@ from w3py.status import (
 
 log = logging.getLogger("w3py.pipeline")
 
-# Plans kept per application (one per (site, directory) seen). Bounded: URLs come from clients, and a
-# directory that does not exist still gets a plan (its parent's configuration).
+# (site, configuration path) → plan entries kept. Bounded: URLs come from clients, and a path that does not
+# exist still gets an entry (its parent's configuration).
 MAX_PLANS = 4096
 # Distinct plans (different configuration or virtual directory) kept; beyond it all are dropped and rebuilt.
 MAX_SHARED_PLANS = 512
@@ -63,6 +65,7 @@ _LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
 
 def _empty_plan() -> "SitePlan":
     plan = SitePlan([])
+    plan.application = plan.vdir = None
     plan.mapper = None
     plan.remove_server_header = False
     plan.site = None
@@ -72,19 +75,19 @@ def _empty_plan() -> "SitePlan":
     return plan
 
 
-def config_directory(url: str) -> str:
-    """The virtual directory whose configuration applies to ``url``: ``/a/b.txt`` → ``/a``, ``/a/`` → ``/a``."""
-    if url.endswith("/"):
-        return url[:-1] or "/"
-    cut = url.rfind("/")
-    return url[:cut] or "/"
+def config_path(url: str) -> str:
+    """The configuration path IIS evaluates for ``url``: the URL itself without a trailing slash
+    (``/a/b.txt``, ``/a/`` → ``/a``), so ``<location path="Site/a/b.txt">`` and a redirect configured for
+    ``/a`` apply to exactly the requests IIS applies them to."""
+    return url.rstrip("/") or "/"
 
 
 class SitePlan(engine.Plan):
-    """A plan plus what the application needs per directory: the path mapper and the sub-paths that are
-    virtual directories of their own."""
+    """A plan plus what the application needs per path: the application and virtual directory, the mapper
+    to physical paths, and the Server-header and response-cache switches."""
 
-    __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache")
+    __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
+                 "application", "vdir")
 
 
 _EMPTY_PLAN: "SitePlan"
@@ -110,12 +113,11 @@ class PipelineApplication:
         self.config = server_config
         self.implemented = dict(modules)
         self._options = options
-        # (site id, directory) -> (the EffectiveConfig or ConfigError it was built for, plan)
+        # (site id, configuration path) -> (the EffectiveConfig or ConfigError it was built for, plan)
         self._dirs: dict[tuple[int, str], tuple[Any, SitePlan]] = {}
         # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
         self._shared: dict[tuple[Any, ...], SitePlan] = {}
         self._errors: dict[tuple[Any, ...], SitePlan] = {}
-        self._site_vdirs: dict[int, tuple[Any, frozenset[str]]] = {}
         self.cache = ResponseCache()
 
     # --- options / plans ----------------------------------------------------------------------------------
@@ -194,20 +196,33 @@ class PipelineApplication:
                 continue
             base = self._shared_plan(site, parent, effective)
             break
+        if base is None:
+            # even the site root is broken: applicationHost.config's server level still names the modules
+            # that render and log the error
+            server_level = getattr(self.config, "server_config", None)
+            if server_level is not None:
+                try:
+                    base = self._shared_plan(site, "/", server_level)
+                except Exception:  # nothing better to offer: an empty plan below
+                    log.exception("no plan for the 500.19 of %s", directory)
+                    base = None
+                if base is not None and base.error is not None:
+                    base = None
         error_key = (site.id, error.file, error.line, error.message, id(base))
         plan = self._errors.get(error_key)
         if plan is not None:
             return plan
-        win32 = error.hresult & 0xFFFF if (error.hresult >> 16) & 0x1FFF == 7 else error.hresult
-        status_error = (CONFIG_DATA_INVALID, win32, error.message, error)
+        status_error = (CONFIG_DATA_INVALID, win32.from_hresult(error.hresult), error.message, error)
         if base is None:
             plan = SitePlan([], config=None, error=status_error)
+            plan.application = plan.vdir = None
             plan.mapper = None
             plan.remove_server_header = False
             plan.use_cache = False
         else:
             # the ancestor's modules (already provisioned) render and log the 500.19
             plan = SitePlan(list(base.modules), config=base.config, error=status_error)
+            plan.application, plan.vdir = base.application, base.vdir
             plan.mapper = base.mapper
             plan.remove_server_header = base.remove_server_header
             plan.use_cache = False
@@ -236,26 +251,34 @@ class PipelineApplication:
                 tokens = {t.strip().lower() for t in (entry.pre_condition or "").split(",")}
                 if "managedhandler" in tokens:
                     continue  # runs only for managed handlers, which w3py does not have
-                error = error or (MODULE_NOT_RECOGNIZED, 0x7E,
+                error = error or (MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND,
                                   f'Managed module "{name}" ({entry.type}) is not supported by w3py', None)
                 continue
             cls = self.implemented.get(name)
             if cls is None or name not in global_names:
                 why = "is not implemented by w3py" if cls is None else "is not registered in <globalModules>"
-                error = error or (MODULE_NOT_RECOGNIZED, 0x7E, f'Module "{name}" {why}', None)
+                error = error or (MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND, f'Module "{name}" {why}', None)
                 continue
             classes.append(cls)
         modules = []
         for cls in classes:
             module = cls()
-            module.provision(effective)
-            module.validate()
+            try:
+                module.provision(effective)
+                module.validate()
+            except ConfigError:
+                raise
+            except Exception as exc:  # a module bug must not take the site down: 500.0 for this path
+                log.exception("%s could not be provisioned for %s", cls.name, directory)
+                error = error or (INTERNAL_SERVER_ERROR, 0, f"{cls.name} could not be set up: "
+                                  f"{type(exc).__name__}: {exc}", None)
+                continue
             modules.append(module)
         try:
             handler_map = HandlerMap.build(effective[HandlersSection], {m.name for m in modules})
         except PreconditionError as exc:
             handler_map = HandlerMap(())
-            error = error or (INTERNAL_SERVER_ERROR, 0x8007000D, f"bad precondition: {exc}", None)
+            error = error or (INTERNAL_SERVER_ERROR, win32.ERROR_INVALID_DATA, f"bad precondition: {exc}", None)
         plan = SitePlan(
             modules,
             config=effective,
@@ -268,6 +291,8 @@ class PipelineApplication:
         options = self.options_for(site)
         vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
         plan.mapper = Mapper(str(mapped.vdir.physical_path), vdir_path, options)
+        plan.application = mapped.application
+        plan.vdir = mapped.vdir
         try:
             plan.remove_server_header = bool(effective[RequestFilteringSection].remove_server_header)
         except (KeyError, AttributeError):
@@ -278,19 +303,6 @@ class PipelineApplication:
         # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
         plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
         return plan
-
-    def _vdir_urls(self, site: Any) -> frozenset[str]:
-        """Every virtual directory's full virtual path (lower-case, no trailing slash) except the root."""
-        found = self._site_vdirs.get(site.id)
-        if found is None or found[0] is not site:
-            paths = set()
-            for app in site.applications:
-                for vd in app.virtual_directories:
-                    full = (app.path.rstrip("/") + vd.path.rstrip("/")).lower()
-                    if full:
-                        paths.add(full)
-            found = self._site_vdirs[site.id] = (site, frozenset(paths))
-        return found[1]
 
     # --- requests -----------------------------------------------------------------------------------------
     def prepare(self, request: Request) -> HTTPContext:
@@ -304,19 +316,14 @@ class PipelineApplication:
             decode_error = exc
             url = "/"
         ctx.url = url
-        directory = config_directory(url)
-        effective, plan = self.lookup(site, directory)
+        effective, plan = self.lookup(site, config_path(url))
         ctx.plan = plan
+        ctx.application = plan.application
+        ctx.vdir = plan.vdir
         ctx.config = plan.config if isinstance(effective, ConfigError) else effective
         mapper = plan.mapper
         if mapper is not None:
-            if not url.endswith("/") and url.lower() in self._vdir_urls(site):
-                mapped = site.map_path(url.rstrip("/"))
-                ctx.physical_path = str(mapped.physical_path)
-                ctx.vdir = mapped.vdir
-                ctx.application = mapped.application
-            else:
-                ctx.physical_path = mapper.physical(url)
+            ctx.physical_path = mapper.physical(url)
         if decode_error is not None:
             ctx.module_data = [None] * len(plan.modules)
             ctx.current_notification = Notification.BEGIN_REQUEST
@@ -329,7 +336,11 @@ class PipelineApplication:
         return self._finish(await self.run_context(request))
 
     async def run_context(self, request: Request) -> HTTPContext:
-        """Everything but building the listener's Response: the context after SEND_RESPONSE."""
+        """Everything but building the listener's Response: the context after SEND_RESPONSE.
+
+        If the request is cancelled mid-pipeline (server stop), LOG_REQUEST and END_REQUEST still run — the
+        engine's Rule 6 — with a result saying nothing was sent (win32 64, ERROR_NETNAME_DELETED, as IIS logs
+        requests whose client went away), then the cancellation goes on."""
         try:
             ctx = self.prepare(request)
         except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
@@ -343,15 +354,24 @@ class PipelineApplication:
             engine.run_send_response(ctx)
             return ctx
         cache = self.cache
-        plan = ctx.plan
-        if plan.use_cache and cache.enabled:
-            hit = cache.lookup(ctx)
-            if hit is not None:
-                return await cache.serve(ctx, hit)
-            await engine.run_request_notifications(ctx)
-            cache.store(ctx)
-        else:
-            await engine.run_request_notifications(ctx)
+        try:
+            if ctx.plan.use_cache and cache.enabled:
+                hit = cache.lookup(ctx)
+                if hit is not None:
+                    # pipeline/cache.py Rule 1: the whole pipeline, with mapping and the handler replaced
+                    ctx.cache_state = hit
+                    await engine.run_request_notifications(ctx)
+                else:
+                    await engine.run_request_notifications(ctx)
+                    cache.store(ctx)
+            else:
+                await engine.run_request_notifications(ctx)
+        except asyncio.CancelledError:
+            if not ctx.response.win32:
+                ctx.response.win32 = win32.ERROR_NETNAME_DELETED
+            received = request.head_bytes + request.body.received
+            engine.run_completion(ctx, ResponseResult(0, received, False, clock.CLOCK.monotonic()))
+            raise
         engine.run_send_response(ctx)
         return ctx
 
@@ -361,7 +381,7 @@ class PipelineApplication:
 
     def _finish(self, ctx: HTTPContext) -> Response:
         response = engine.to_response(ctx)
-        if getattr(ctx.plan, "remove_server_header", False):
+        if ctx.plan.remove_server_header:
             response.server_header = False
         return response
 
@@ -372,8 +392,9 @@ class PipelineApplication:
             ctx.url = url_from_raw(request.path)
         except HTTPError:
             ctx.url = "/"
-        ctx.plan = self.plan_for(ctx.site, config_directory(ctx.url))
-        ctx.config = ctx.plan.config
+        effective, ctx.plan = self.lookup(ctx.site, config_path(ctx.url))
+        ctx.config = ctx.plan.config if isinstance(effective, ConfigError) else effective
+        ctx.application, ctx.vdir = ctx.plan.application, ctx.plan.vdir
         ctx.module_data = [None] * len(ctx.plan.modules)
         ctx.current_notification = Notification.BEGIN_REQUEST
         ctx.response.set_status(Status(status, substatus))
@@ -385,17 +406,6 @@ class PipelineApplication:
     def close(self) -> None:
         """Release every plan's modules (server shutdown)."""
         self._drop_all()
-
-
-def depends_on_directory(ctx: HTTPContext, directory: str) -> None:
-    """Record that a cacheable answer depends on ``directory``'s entries (pipeline/cache.py Rule 4)."""
-    try:
-        st = os.stat(directory)
-    except OSError:
-        return
-    if ctx.cache_depends is None:
-        ctx.cache_depends = []
-    ctx.cache_depends.append((directory, file_signature(st)))
 
 
 def uncacheable(ctx: HTTPContext) -> None:
@@ -433,13 +443,13 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
     if handler is None:
         handler = handlers.select(ctx.request.method, ctx.url)
     if handler is None:
-        ctx.response.set_status(NO_HANDLER, 2, "no handler mapping matches the request")
+        ctx.response.set_status(NO_HANDLER, win32.ERROR_FILE_NOT_FOUND, "no handler mapping matches the request")
         return FINISH
     ctx.handler = handler
     ctx.handler_name = handler.name
     if handler.bad_module is not None:
         ctx.response.set_status(
-            MODULE_NOT_RECOGNIZED, 0x7E, f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
+            MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND, f'Handler "{handler.name}" has a bad module "{handler.bad_module}" '
             "in its module list",
         )
         return FINISH
@@ -447,7 +457,7 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
     if denied is None and handler.remote_denied is not None and not is_local(ctx):
         denied = handler.remote_denied
     if denied is not None:
-        ctx.response.set_status(denied, 5, f'accessPolicy does not grant "{handler.require_access}" '
+        ctx.response.set_status(denied, win32.ERROR_ACCESS_DENIED, f'accessPolicy does not grant "{handler.require_access}" '
                                 f'required by handler "{handler.name}"')
         return FINISH
     kind = handler.resource_type
@@ -465,6 +475,7 @@ def map_request_handler(ctx: HTTPContext) -> NotificationStatus:
             else info.is_file or info.is_dir
         )
         if not ok and not info.denied:
-            ctx.response.set_status(NOT_FOUND, info.win32 or 2, "the file or directory does not exist")
+            ctx.response.set_status(NOT_FOUND, info.win32 or win32.ERROR_FILE_NOT_FOUND,
+                                    "the file or directory does not exist")
             return FINISH
     return CONTINUE

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 # maxResponseSize default is 262144 bytes).
 MAX_ENTRIES = 8192
 MAX_BODY_BYTES = 262144
+# Body bytes all entries may hold together (bodies are usually shared with the static file cache, so this
+# over-counts; it bounds the worst case).
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
 
 
 class CacheCandidate:
@@ -124,10 +127,11 @@ def install_hit(ctx: "HTTPContext") -> bool:
 class ResponseCache:
     """Cached static outputs by (site, method, host, target); see the module docstring for the rules."""
 
-    __slots__ = ("_entries", "enabled", "hits", "misses")
+    __slots__ = ("_entries", "enabled", "hits", "misses", "_bytes")
 
     def __init__(self, enabled: bool = True) -> None:
         self._entries: dict[tuple[Any, ...], CacheEntry] = {}
+        self._bytes = 0
         self.enabled = enabled
         self.hits = 0
         self.misses = 0
@@ -162,15 +166,6 @@ class ResponseCache:
         self.hits += 1
         return entry
 
-    async def serve(self, ctx: "HTTPContext", entry: CacheEntry) -> "HTTPContext":
-        """Run the pipeline with mapping and execution replaced by the stored output (Rule 1)."""
-        from w3py.pipeline import engine
-
-        ctx.cache_state = entry
-        await engine.run_request_notifications(ctx)
-        engine.run_send_response(ctx)
-        return ctx
-
     def store(self, ctx: "HTTPContext") -> None:
         candidate = ctx.cache_state
         if not isinstance(candidate, CacheCandidate) or len(candidate.body) > MAX_BODY_BYTES:
@@ -183,8 +178,9 @@ class ResponseCache:
         request = ctx.request
         if request.method not in ("GET", "HEAD") or request.chunked or request.content_length:
             return
-        if len(self._entries) >= MAX_ENTRIES:
-            self._entries.clear()
+        if len(self._entries) >= MAX_ENTRIES or self._bytes + len(candidate.body) > MAX_TOTAL_BYTES:
+            self.clear()
+        self._bytes += len(candidate.body)
         mapper = ctx.plan.mapper
         if mapper is None:
             return
@@ -195,6 +191,7 @@ class ResponseCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

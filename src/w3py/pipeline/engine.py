@@ -35,7 +35,9 @@ Rule 6. The end notifications SEND_RESPONSE, LOG_REQUEST and END_REQUEST run for
         the pipeline, however it finished (IIS: after a request-filtering refusal, LogRequest, EndRequest and
         PreSendRequestHeaders still fire). Every subscriber of an end notification runs; their return value is
         ignored. SEND_RESPONSE runs before the head is handed to the listener; LOG_REQUEST and END_REQUEST run
-        from ``Response.on_complete``, once the listener knows the bytes sent, with ``ctx.result`` set.
+        from ``Response.on_complete``, once the listener knows the bytes sent, with ``ctx.result`` set. A
+        request cancelled mid-pipeline (server stop) gets LOG_REQUEST and END_REQUEST too, with a result that
+        says nothing was sent (``PipelineApplication.run_context``).
 Rule 7. An exception other than ``HTTPError`` (or ``CancelledError``, which always propagates) becomes 500.0:
         the body is dropped, the module and notification are recorded on the context for the detailed page,
         the traceback is logged under a short correlation id (``ctx.error_id``), and the worker carries on. An

@@ -13,6 +13,11 @@ import os
 import stat as stat_mod
 from dataclasses import dataclass
 
+from w3py.pipeline.win32 import (
+    ERROR_ACCESS_DENIED,
+    ERROR_FILE_NOT_FOUND,
+    ERROR_PATH_NOT_FOUND,
+)
 from w3py.pipeline.paths import CaseFolder, is_inside, join_physical
 
 # Segments that start with "." but are public by convention (RFC 8615 well-known URIs, e.g. ACME challenges).
@@ -102,7 +107,7 @@ class Mapper:
         try:
             st = os.stat(path)
         except PermissionError:
-            return FileInfo(path, None, hidden, denied=True, win32=5)
+            return FileInfo(path, None, hidden, denied=True, win32=ERROR_ACCESS_DENIED)
         except (FileNotFoundError, NotADirectoryError):
             st = None
             if self.options.case_insensitive_files:
@@ -115,13 +120,14 @@ class Mapper:
                     except OSError:
                         st = None
             if st is None:
-                return FileInfo(path, None, hidden, win32=2)
+                return FileInfo(path, None, hidden, win32=ERROR_FILE_NOT_FOUND)
         except OSError as exc:
             # ENAMETOOLONG, ELOOP (symlink loop) ...: nothing servable there
-            return FileInfo(path, None, hidden, win32=3 if exc.errno == errno.ENAMETOOLONG else 2)
+            return FileInfo(path, None, hidden,
+                            win32=ERROR_PATH_NOT_FOUND if exc.errno == errno.ENAMETOOLONG else ERROR_FILE_NOT_FOUND)
         # Rule 4 of paths.py: the resolved path must stay inside the virtual directory
         real = os.path.realpath(path)
         if not is_inside(self.root_real, real):
-            return FileInfo(path, None, hidden, outside=True, win32=2)
+            return FileInfo(path, None, hidden, outside=True, win32=ERROR_FILE_NOT_FOUND)
         denied = stat_mod.S_ISREG(st.st_mode) and not os.access(path, os.R_OK)
-        return FileInfo(path, st, hidden, denied=denied, win32=5 if denied else 0)
+        return FileInfo(path, st, hidden, denied=denied, win32=ERROR_ACCESS_DENIED if denied else 0)

@@ -45,10 +45,12 @@ class Module:
     Handlers may be ``def`` or ``async def``, except for the end notifications (SEND_RESPONSE, LOG_REQUEST,
     END_REQUEST), which run from the listener's synchronous completion hook and must be plain ``def``.
 
-    Lifecycle: one instance per (site, configuration path) plan. ``__init__`` takes no arguments;
-    ``provision(config)`` is called once with the effective configuration of that path and is the place to
-    read sections and build lookups; ``validate()`` may raise ``ConfigError``; ``cleanup()`` is called when the
-    plan is dropped. Nothing per-request belongs on ``self``: use ``ctx.module_data[self.index]``.
+    Lifecycle: one instance per plan. A plan serves every path whose effective configuration is made of the
+    same section objects (in the same virtual directory), so ``provision(config)`` must depend on the sections
+    only — not on ``config.path``; per-request path facts come from the context. ``__init__`` takes no
+    arguments; ``provision(config)`` is called once and is the place to read sections and build lookups;
+    ``validate()`` may raise ``ConfigError`` (→ 500.19); ``cleanup()`` is called when the plan is dropped.
+    Nothing per-request belongs on ``self``: use ``ctx.module_data[self.index]``.
 
     Class attributes:
 

@@ -18,6 +18,13 @@ asked to stop gracefully. Connections are never dropped: old workers finish what
 Rule 3: SIGTERM/SIGINT stop everything: every worker is told to stop gracefully (they finish in-flight
 requests within ``GRACEFUL_STOP_S`` and flush their logs); stragglers are killed after ``KILL_AFTER_S``;
 the supervisor exits 0.
+
+Rule 4: a change of the configuration file (``watch``: modification time, size or inode) is a SIGHUP:
+WAS does the same for applicationHost.config. It is polled every ``TICK_S``; a file caught half-written
+fails to load and keeps the running generation, and the completed write changes the stamp again.
+
+Rule 5: ``limits/@maxConnections`` is counted across workers in a shared table (server/site_limits.py):
+each worker slot owns a row; a worker's row is zeroed when it exits.
 """
 
 from __future__ import annotations
@@ -31,11 +38,14 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from w3py.errors import ConfigError
 from w3py.server.bindings import Endpoint, binding_text, plan_endpoints
 from w3py.server.listener import GRACEFUL_STOP_S, BindError, bind_sockets
+from w3py.server.site_limits import SharedSiteCounts, create_shared_table, zero_row
+from w3py.server.tls import TLSConfigError, attach_ssl_contexts
 
 logger = logging.getLogger("w3py.process")
 
@@ -73,7 +83,8 @@ def binding_lines(config: Any, endpoints: list[tuple[Endpoint, socket.socket]]) 
     lines = []
     for site in config.sites:
         for binding in getattr(site, "bindings", ()):
-            if str(getattr(binding, "protocol", "http")).lower() != "http":
+            protocol = str(getattr(binding, "protocol", "http")).lower()
+            if protocol not in ("http", "https"):
                 continue
             text = binding_text(binding)
             port = binding.port
@@ -83,9 +94,10 @@ def binding_lines(config: Any, endpoints: list[tuple[Endpoint, socket.socket]]) 
                     break
             state = "" if getattr(site, "server_auto_start", True) else " (site stopped: answers 404.1)"
             host = binding.host or ("localhost" if binding.ip in ("*", "", "0.0.0.0") else binding.ip)
+            shown = f"{binding.ip}:{port}:{binding.host}"
             lines.append(
-                f"Listening on http://{host}:{port}/ for site {site.name!r} (id {site.id}),"
-                f" binding {binding.ip}:{port}:{binding.host}{state}"
+                f"Listening on {protocol}://{host}:{port}/ for site {site.name!r} (id {site.id}),"
+                f" binding {shown if protocol == 'http' else protocol + ' ' + shown}{state}"
             )
     return lines
 
@@ -100,6 +112,7 @@ class Supervisor:
         workers: int | None = None,
         reload: Callable[[], Any] | None = None,
         out: Callable[[str], None] | None = None,
+        watch: Path | None = None,
     ) -> None:
         self.app_factory = app_factory
         self.workers = max(1, workers or default_workers())
@@ -112,12 +125,29 @@ class Supervisor:
         self._stopping = False
         self._reload_requested = False
         self._wakeup_r = self._wakeup_w = -1
+        # Rule 4: the configuration file whose changes trigger a reload, and its last seen stamp.
+        self._watch = watch
+        self._watch_stamp = _stamp(watch) if watch is not None else None
+        # maxConnections across workers: a shared table with a row per worker slot (server/site_limits.py).
+        # Slots for two generations at once (a reload) plus restarts in between.
+        self._slot_count = 2 * self.workers + 2
+        self._counts_table = create_shared_table(self._slot_count)
+        self._free_slots = list(range(self._slot_count))
+        self._slot_of: dict[int, int] = {}  # pid -> slot
 
     # --- start ------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _plan(config: Any) -> list[Endpoint]:
+        endpoints = plan_endpoints(config.sites)
+        if any(e.tls for e in endpoints):
+            attach_ssl_contexts(endpoints, Path(getattr(config, "root", ".")))
+        return endpoints
+
     def bind(self) -> None:
-        """Bind the sockets of the configuration. Raises ``BindError``."""
-        endpoints = bind_sockets(plan_endpoints(self._config.sites))
+        """Bind the sockets of the configuration. Raises ``BindError`` (or ``TLSConfigError`` for an https
+        binding without a certificate)."""
+        endpoints = bind_sockets(self._plan(self._config))
         self._sockets = {endpoint_key(e): s for e, s in endpoints}
         self._current = _Generation(self._config, endpoints)
         for line in binding_lines(self._config, endpoints):
@@ -138,6 +168,11 @@ class Supervisor:
                 self._reap()
                 if self._stopping:
                     return self._stop_all()
+                if self._watch is not None and self.reload is not None:
+                    stamp = _stamp(self._watch)
+                    if stamp != self._watch_stamp:
+                        self._watch_stamp = stamp
+                        self._reload_requested = True
                 if self._reload_requested:
                     self._reload_requested = False
                     self._do_reload()
@@ -192,15 +227,21 @@ class Supervisor:
         parent = os.getpid()
         sys.stdout.flush()
         sys.stderr.flush()
+        slot = self._free_slots.pop(0) if self._free_slots else None
         pid = os.fork()
         if pid == 0:  # the worker
             status = 1
             try:
                 from w3py.process.worker import worker_main
 
-                status = worker_main(generation.config, self.app_factory, generation.endpoints, parent)
+                counts = (
+                    SharedSiteCounts(self._counts_table, self._slot_count, slot) if slot is not None else None
+                )
+                status = worker_main(generation.config, self.app_factory, generation.endpoints, parent, counts)
             finally:
                 os._exit(status)
+        if slot is not None:
+            self._slot_of[pid] = slot
         generation.pids[pid] = time.monotonic()
         logger.info("worker %d started", pid)
 
@@ -213,6 +254,7 @@ class Supervisor:
             if pid == 0:
                 return
             self._retiring.pop(pid, None)
+            self._free_slot(pid)
             generation = self._current
             if generation is None or pid not in generation.pids:
                 continue
@@ -239,6 +281,12 @@ class Supervisor:
             generation.pending_restarts -= 1
             self._spawn(generation)
 
+    def _free_slot(self, pid: int) -> None:
+        slot = self._slot_of.pop(pid, None)
+        if slot is not None:
+            zero_row(self._counts_table, slot)  # its connections are gone with it
+            self._free_slots.append(slot)
+
     # --- reload (Rule 2) --------------------------------------------------------------------------------
 
     def _do_reload(self) -> None:
@@ -249,7 +297,11 @@ class Supervisor:
         except ConfigError as exc:
             self.out(f"reload failed, keeping the running configuration: {exc.one_line()}")
             return
-        planned = plan_endpoints(config.sites)
+        try:
+            planned = self._plan(config)
+        except TLSConfigError as exc:
+            self.out(f"reload failed, keeping the running configuration: {exc}")
+            return
         new_sockets: dict[tuple[str, int], socket.socket] = {}
         endpoints: list[tuple[Endpoint, socket.socket]] = []
         try:
@@ -311,6 +363,15 @@ class Supervisor:
         return 0
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a changed file apart: modification time, size, inode (an editor may replace the file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def _signal(pid: int, signum: int) -> None:
     try:
         os.kill(pid, signum)
@@ -334,10 +395,12 @@ def run_server(
     workers: int | None = None,
     reload: Callable[[], Any] | None = None,
     out: Callable[[str], None] | None = None,
+    watch: Path | None = None,
 ) -> int:
     """Serve ``server_config`` with ``workers`` processes (default: one per core), each running
-    ``app_factory(server_config)``. Returns the exit status. Raises ``BindError`` before any worker starts
-    when a binding's socket cannot be opened."""
-    supervisor = Supervisor(server_config, app_factory, workers, reload, out)
+    ``app_factory(server_config)``. ``reload`` re-reads the configuration (SIGHUP, or a change of the
+    ``watch`` file). Returns the exit status. Raises ``BindError`` (a socket cannot be opened) or
+    ``TLSConfigError`` (an https binding has no certificate) before any worker starts."""
+    supervisor = Supervisor(server_config, app_factory, workers, reload, out, watch)
     supervisor.bind()
     return supervisor.run()

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from w3py.server.bindings import Endpoint
 from w3py.server.listener import GRACEFUL_STOP_S, Server
+from w3py.server.site_limits import SiteCounts
 
 logger = logging.getLogger("w3py.process")
 
@@ -43,6 +44,7 @@ async def serve_until_stopped(
     sockets: list[tuple[Endpoint, socket.socket]] | None,
     parent_pid: int | None = None,
     ready: Callable[[Server], None] | None = None,
+    site_counts: SiteCounts | None = None,
 ) -> int:
     """Serve ``config`` through ``app_factory(config)`` until SIGTERM/SIGINT (or the parent is gone)."""
     loop = asyncio.get_running_loop()
@@ -57,7 +59,7 @@ async def serve_until_stopped(
     except Exception:
         logger.exception("the application could not be built")
         return EXIT_START_FAILED
-    server = Server(config, app)
+    server = Server(config, app, site_counts=site_counts)
     await server.start(sockets)
     if ready is not None:
         ready(server)
@@ -81,7 +83,11 @@ async def serve_until_stopped(
 
 
 def worker_main(
-    config: Any, app_factory: Callable[[Any], Any], sockets: list[tuple[Endpoint, socket.socket]], parent_pid: int
+    config: Any,
+    app_factory: Callable[[Any], Any],
+    sockets: list[tuple[Endpoint, socket.socket]],
+    parent_pid: int,
+    site_counts: SiteCounts | None = None,
 ) -> int:
     """The body of a forked worker; returns its exit status."""
     signal.set_wakeup_fd(-1)
@@ -90,7 +96,9 @@ def worker_main(
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(serve_until_stopped(config, app_factory, sockets, parent_pid))
+        return loop.run_until_complete(
+            serve_until_stopped(config, app_factory, sockets, parent_pid, site_counts=site_counts)
+        )
     except Exception:
         logger.exception("worker %d failed", os.getpid())
         return 1

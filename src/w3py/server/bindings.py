@@ -22,6 +22,9 @@ from typing import Any, Iterable
 
 WILDCARD = "*"
 
+# Binding protocols the listener serves.
+HTTP_PROTOCOLS = ("http", "https")
+
 # An IIS site whose connectionTimeout is not set times out after two minutes (limits/@connectionTimeout).
 DEFAULT_CONNECTION_TIMEOUT_S = 120.0
 
@@ -43,8 +46,11 @@ def normalize_ip(ip: str) -> str:
 
 
 def binding_text(binding: Any) -> str:
-    """A binding as IIS writes its bindingInformation: ``ip:port:host``."""
-    return f"{binding.ip}:{binding.port}:{binding.host}"
+    """A binding as IIS writes its bindingInformation, ``ip:port:host``, after its protocol when that is
+    not plain http (``https *:443:``)."""
+    info = f"{binding.ip}:{binding.port}:{binding.host}"
+    protocol = str(getattr(binding, "protocol", "http")).lower()
+    return info if protocol == "http" else f"{protocol} {info}"
 
 
 def timeout_seconds(site: Any) -> float:
@@ -75,6 +81,8 @@ class Endpoint:
     routes: dict[tuple[str, str], Any] = field(default_factory=dict)
     bindings: list[str] = field(default_factory=list)  # binding texts, for messages
     timeout_s: float = DEFAULT_CONNECTION_TIMEOUT_S  # before a request names its site
+    tls: bool = False  # an https endpoint
+    ssl: Any = None  # its ssl.SSLContext, attached by server/tls.py before the sockets are used
 
     def route(self, local_ip: str, host: str) -> Any | None:
         """The site for a request that arrived on ``local_ip`` with host name ``host`` (rules 1-4)."""
@@ -94,24 +102,30 @@ def plan_endpoints(sites: Iterable[Any]) -> list[Endpoint]:
 
     The first site to claim an ``ip:port:host`` keeps it (IIS refuses to start a second site on a binding
     that is already taken)."""
-    per_port: dict[int, list[tuple[str, str, Any, str]]] = {}
+    per_port: dict[tuple[str, int], list[tuple[str, str, Any, str]]] = {}
     for site in sites:
         for binding in getattr(site, "bindings", ()):
-            if str(getattr(binding, "protocol", "http")).lower() != "http":
-                continue  # https needs TLS (not yet); net.tcp, ftp, ... are not HTTP
+            protocol = str(getattr(binding, "protocol", "http")).lower()
+            if protocol not in HTTP_PROTOCOLS:
+                continue  # net.tcp, ftp, ... are not HTTP
             ip = normalize_ip(str(binding.ip))
             host = str(binding.host or "").strip().lower()
-            per_port.setdefault(int(binding.port), []).append((ip, host, site, binding_text(binding)))
+            text = binding_text(binding)
+            per_port.setdefault((protocol, int(binding.port)), []).append((ip, host, site, text))
 
+    # http and https on one port: both are planned, and the second socket fails to bind with a message
+    # naming its binding, as IIS fails to start the second site.
     endpoints: list[Endpoint] = []
-    for port, entries in per_port.items():
+    for (protocol, port), entries in per_port.items():
         wildcard = any(ip == WILDCARD for ip, _, _, _ in entries)
         by_ip: dict[str, Endpoint] = {}
         for ip, host, site, text in entries:
             key = WILDCARD if wildcard else ip
             endpoint = by_ip.get(key)
             if endpoint is None:
-                endpoint = by_ip[key] = Endpoint(ip=key, port=port, timeout_s=timeout_seconds(site))
+                endpoint = by_ip[key] = Endpoint(
+                    ip=key, port=port, timeout_s=timeout_seconds(site), tls=protocol == "https"
+                )
             endpoint.bindings.append(text)
             endpoint.timeout_s = min(endpoint.timeout_s, timeout_seconds(site))
             if getattr(site, "server_auto_start", True) and (ip, host) not in endpoint.routes:

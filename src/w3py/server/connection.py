@@ -28,9 +28,14 @@ Rule 5: one timer at a time, from the site's ``limits/@connectionTimeout`` (HTTP
 idle between requests [Timer_ConnectionIdle], a head that takes too long in total [Timer_HeaderWait], body
 bytes that stop coming while the pipeline waits for them [Timer_EntityBody, restarted on each receipt], a
 client that stops taking the response [Timer_MinBytesPerSecond]. The handler's own time is not bounded here.
+A timer is a kind and a deadline; the one scheduled callback follows the deadline as it moves, so a request
+costs no timer handle. The same mechanism ends a lingering close and a closing transport that never drains.
 
 Rule 6: reading pauses while a handler has ``BODY_HIGH_WATER_BYTES`` unread, while
 ``MAX_PIPELINED_REQUESTS`` are waiting, or while the client is not taking what we write.
+
+Rule 7: nothing a client sends, and nothing a handler raises, escapes this class: a failure costs that
+connection (an error page if nothing was sent, an abort otherwise), never the worker.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
     BODY_HIGH_WATER_BYTES,
     FILE_CHUNK_BYTES,
+    FIRST_REQUEST_GRACE_S,
+    SENDFILE_CHUNK_BYTES,
     LINGER_S,
     MAX_DRAIN_BYTES,
     MAX_PIPELINED_REQUESTS,
@@ -80,6 +87,7 @@ IDLE = "Timer_ConnectionIdle"
 HEADER_WAIT = "Timer_HeaderWait"
 ENTITY_BODY = "Timer_EntityBody"
 MIN_BYTES = "Timer_MinBytesPerSecond"
+LINGER = "linger"  # not a timeout: the end of a lingering close
 
 
 def _site(cycle: _Cycle | None) -> Any:
@@ -229,7 +237,9 @@ class HTTPConnection(asyncio.Protocol):
         self._local_ip = "*"
         self._timeout = endpoint.timeout_s
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0  # when self._timer fires
         self._timer_kind: str | None = None
+        self._deadline = 0.0  # when the current kind times out
         self._queue: deque[_Cycle] = deque()
         self._task: asyncio.Task[None] | None = None
         self._current: _Cycle | None = None  # the cycle being answered
@@ -240,7 +250,9 @@ class HTTPConnection(asyncio.Protocol):
         self._closing = False  # no response after the current one
         self._lost = False  # the transport is gone
         self._lingering = False
-        self._site_key: Any = None  # the site whose maxConnections this connection counts against
+        self._site_key: Any = None  # the site this connection's requests went to last
+        self._site_counted = False  # ... and whether it counts against that site's maxConnections
+        self._requests = 0  # requests received on this connection
 
     # --- asyncio.Protocol -------------------------------------------------------------------------------
 
@@ -289,7 +301,7 @@ class HTTPConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
-        self._cancel_timer()
+        self._drop_timer()
         self._state.connections.discard(self)
         self._release_site()
         error = ConnectionResetError("client disconnected")
@@ -327,6 +339,8 @@ class HTTPConnection(asyncio.Protocol):
                     self._receiving = None
 
     def _on_request(self, request: Request) -> None:
+        self._requests += 1
+        request.tls = self._endpoint.tls
         request.client = self._client
         request.server = self._local
         request.connection_id = self._id
@@ -407,24 +421,41 @@ class HTTPConnection(asyncio.Protocol):
 
     # --- timers -----------------------------------------------------------------------------------------
 
-    def _arm(self, kind: str) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+    # Re-arming a timer per request (cancel + call_later) costs a timer handle each time; instead the kind
+    # and deadline are plain fields, and the one scheduled callback re-schedules itself when it finds the
+    # deadline moved (nginx's and aiohttp's trick for keep-alive timers).
+
+    def _arm(self, kind: str, delay: float | None = None) -> None:
+        deadline = self._loop.time() + (self._timeout if delay is None else delay)
         self._timer_kind = kind
-        self._timer = self._loop.call_later(self._timeout, self._on_timeout, kind)
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or deadline < self._timer_when:
+            if timer is not None:
+                timer.cancel()
+            self._timer_when = deadline
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _cancel_timer(self) -> None:
+        self._timer_kind = None  # the scheduled callback finds nothing to do
+
+    def _drop_timer(self) -> None:
+        self._timer_kind = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-            self._timer_kind = None
 
-    def _on_timeout(self, kind: str) -> None:
+    def _on_timer(self) -> None:
         self._timer = None
-        self._timer_kind = None
-        if self._lost:
+        kind = self._timer_kind
+        if kind is None or self._lost:
             return
-        if self._lingering:
+        if self._loop.time() < self._deadline:
+            self._timer_when = self._deadline
+            self._timer = self._loop.call_at(self._deadline, self._on_timer)
+            return
+        self._timer_kind = None
+        if kind is LINGER:
             self._abort()
             return
         cycle = self._receiving if kind == ENTITY_BODY else None
@@ -440,7 +471,14 @@ class HTTPConnection(asyncio.Protocol):
         try:
             while True:
                 self._current = cycle
-                await self._answer(cycle)
+                try:
+                    await self._answer(cycle)
+                except Exception:
+                    # A listener bug must cost one connection, never the worker (and never a silent hang).
+                    logger.exception("connection %d failed", self._id)
+                    self._closing = True
+                    self._abort()
+                    break
                 self._current = None
                 if self._closing or self._lost or not self._queue:
                     break
@@ -487,8 +525,13 @@ class HTTPConnection(asyncio.Protocol):
             await self._send_refusal(cycle, _Refusal(code, substatus, exc.reason, logged=True))
             return
         except ConnectionError:
-            # The client went away while the handler read the body: nobody to answer.
-            self._closing = True
+            body = cycle.body
+            if self._lost or (body is not None and body._error is not None):
+                # The client went away (or its body timed out) while the handler read it: nobody to answer.
+                self._closing = True
+                return
+            logger.exception("handler failed for %s %r", request.method, request.target)
+            await self._send_refusal(cycle, _Refusal(500, 0, "Internal", logged=True))
             return
         except Exception:
             logger.exception("handler failed for %s %r", request.method, request.target)
@@ -500,7 +543,8 @@ class HTTPConnection(asyncio.Protocol):
         """Close once everything queued is written (transport.close flushes)."""
         transport = self._transport
         if transport is not None and not self._lost:
-            self._cancel_timer()
+            # A client that never reads would keep a closing transport (and its buffer) forever.
+            self._arm(LINGER, self._timeout)
             transport.close()
 
     def _abort(self) -> None:
@@ -512,25 +556,30 @@ class HTTPConnection(asyncio.Protocol):
     # --- sites and limits -------------------------------------------------------------------------------
 
     def _over_site_limit(self, request: Request) -> bool:
-        """limits/@maxConnections: count this connection against its site; True if that is one too many."""
+        """limits/@maxConnections: count this connection against its site (across all workers); True if
+        that would be one too many. Sites without a limit are not counted at all."""
         site = request.site
         if site is self._site_key:
             return False
-        limit = self._state.site_max_connections(site)
-        counts = self._state.site_connections
-        if limit is not None and counts.get(id(site), 0) >= limit:
-            return True
         self._release_site()
-        counts[id(site)] = counts.get(id(site), 0) + 1
+        limit = self._state.site_max_connections(site)
+        if limit is None:
+            self._site_key = site
+            return False
+        site_id = getattr(site, "id", 0)
+        counts = self._state.site_counts
+        if counts.count(site_id) >= limit:
+            return True
+        counts.add(site_id, 1)
         self._site_key = site
+        self._site_counted = True
         return False
 
     def _release_site(self) -> None:
-        site = self._site_key
-        if site is not None:
-            counts = self._state.site_connections
-            counts[id(site)] = counts.get(id(site), 1) - 1
-            self._site_key = None
+        if self._site_counted:
+            self._state.site_counts.add(getattr(self._site_key, "id", 0), -1)
+            self._site_counted = False
+        self._site_key = None
 
     # --- writing ----------------------------------------------------------------------------------------
 
@@ -683,6 +732,12 @@ class HTTPConnection(asyncio.Protocol):
                 completed = not self._lost
         except ConnectionError:
             completed = False
+        except Exception:
+            # The body failed after its head went out (a stream that raised, a file that vanished or
+            # shrank): the response cannot be finished, so the connection is cut (Rule 3).
+            logger.exception("response body for %s %r failed", request.method, request.target)
+            completed = False
+            self._abort()
         finally:
             self._complete(cycle, response, completed)
         if completed and not self._closing and cycle.body is not None and not cycle.body.complete:
@@ -713,20 +768,44 @@ class HTTPConnection(asyncio.Protocol):
         return max(0, os.stat(body.path).st_size - body.offset)
 
     async def _send_file(self, cycle: _Cycle, body: FileBody, length: int) -> None:
+        """The file goes to the socket with sendfile(2) while the socket takes it; when the socket is full,
+        one piece goes through the transport instead, and sendfile resumes once the transport has written
+        all of it (uvloop has no loop.sendfile, and the transport must stay the only writer while it holds
+        data). For the duration, the write-buffer marks are zero: ``resume_writing`` then means "empty"."""
         transport = self._transport
         assert transport is not None
+        sock = transport.get_extra_info("socket")
+        # Over TLS the bytes must go through the transport's encryption: no sendfile.
+        sock_fd = sock.fileno() if sock is not None and _SENDFILE and not self._endpoint.tls else -1
         fd = os.open(body.path, os.O_RDONLY)
+        if sock_fd >= 0:
+            transport.set_write_buffer_limits(0, 0)
         try:
             offset = body.offset
             remaining = length
             while remaining > 0:
                 if self._lost:
                     raise ConnectionResetError("client disconnected")
+                if sock_fd >= 0 and transport.get_write_buffer_size() == 0:
+                    want = min(SENDFILE_CHUNK_BYTES, remaining)
+                    try:
+                        sent = os.sendfile(sock_fd, fd, offset, want)
+                    except BlockingIOError:
+                        sent = -1  # the socket is full: one piece through the transport, then wait
+                    except (BrokenPipeError, ConnectionResetError) as exc:
+                        raise ConnectionResetError("client disconnected") from exc
+                    if sent == 0:
+                        raise _FileShrank(body.path)
+                    if sent > 0:
+                        cycle.bytes_sent += sent
+                        offset += sent
+                        remaining -= sent
+                        if sent == want:
+                            await asyncio.sleep(0)  # other connections get a turn between pieces
+                        continue  # a short write: the next call meets a full socket and waits below
                 chunk = os.pread(fd, min(FILE_CHUNK_BYTES, remaining), offset)
                 if not chunk:
-                    # The file shrank under us: the promised length cannot be kept, so the connection
-                    # must not be reused.
-                    raise ConnectionResetError("file shorter than its Content-Length")
+                    raise _FileShrank(body.path)
                 transport.write(chunk)
                 cycle.bytes_sent += len(chunk)
                 offset += len(chunk)
@@ -735,6 +814,8 @@ class HTTPConnection(asyncio.Protocol):
                     await self._drain()
         finally:
             os.close(fd)
+            if sock_fd >= 0 and not self._lost:
+                transport.set_write_buffer_limits(WRITE_HIGH_WATER_BYTES, WRITE_LOW_WATER_BYTES)
 
     async def _send_stream(self, cycle: _Cycle, stream: Any, chunked: bool) -> None:
         transport = self._transport
@@ -824,10 +905,7 @@ class HTTPConnection(asyncio.Protocol):
             transport.resume_reading()
         if transport.can_write_eof():
             transport.write_eof()
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_kind = None
-        self._timer = self._loop.call_later(min(LINGER_S, self._timeout), self._abort)
+        self._arm(LINGER, min(LINGER_S, self._timeout))
 
     def _log_httperr(
         self,
@@ -862,14 +940,27 @@ class HTTPConnection(asyncio.Protocol):
     # --- graceful stop ----------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop after the response in progress (or now, if there is none)."""
+        """Stop after the response in progress. An idle keep-alive connection closes now; a connection that
+        has not sent its first request yet (accepted just before the stop, e.g. during a reload) gets a
+        short grace to send it, and is answered with ``Connection: close``."""
         self._closing = True
         if self._task is None and not self._lost:
-            self._finish_connection()
+            if self._requests == 0 or self._parser.in_head:
+                self._arm(self._timer_kind or IDLE, min(self._timeout, FIRST_REQUEST_GRACE_S))
+            else:
+                self._finish_connection()
 
     @property
     def busy(self) -> bool:
         return self._task is not None
+
+
+class _FileShrank(OSError):
+    """The file got shorter than the length already announced: the response cannot be completed."""
+
+
+# sendfile(2) straight to the socket (Linux, macOS); never on a TLS connection.
+_SENDFILE = hasattr(os, "sendfile")
 
 
 def _queue_name(site: Any) -> str | None:

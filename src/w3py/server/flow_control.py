@@ -20,9 +20,16 @@ MAX_DRAIN_BYTES = 64 * 1024
 WRITE_HIGH_WATER_BYTES = 64 * 1024
 WRITE_LOW_WATER_BYTES = 16 * 1024
 
-# A FileBody is read and written in pieces of this size when the loop cannot sendfile.
-FILE_CHUNK_BYTES = 256 * 1024
+# A FileBody goes to the socket with sendfile(2) in calls of at most this size (so one big file does not
+# keep the loop from other connections), and through the transport in pieces of FILE_CHUNK_BYTES when the
+# socket is full.
+SENDFILE_CHUNK_BYTES = 1024 * 1024
+FILE_CHUNK_BYTES = 64 * 1024
 
 # After an error response the connection stops sending, but keeps reading (and discarding) for this long
 # before closing, so that the client sees the response rather than a reset (lingering close).
 LINGER_S = 2.0
+
+# On a graceful stop (or a reload), a connection accepted but still without its first request gets this long
+# to send it; it is then answered with Connection: close. Idle keep-alive connections close at once.
+FIRST_REQUEST_GRACE_S = 2.0

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from w3py.server.bindings import Endpoint, max_connections, plan_endpoints, socket_address
 from w3py.server.httperr import HTTPERREntry, HTTPERRSink, httperr_directory, open_httperr_log
+from w3py.server.site_limits import LocalSiteCounts, SiteCounts
 
 logger = logging.getLogger("w3py.server")
 
@@ -104,11 +105,18 @@ def bind_sockets(endpoints: Iterable[Endpoint]) -> list[tuple[Endpoint, socket.s
 class ServerState:
     """What all connections of one worker share."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, app: Any, httperr: HTTPERRSink | None) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        app: Any,
+        httperr: HTTPERRSink | None,
+        site_counts: SiteCounts | None = None,
+    ) -> None:
         self.loop = loop
         self.app = app
         self.connections: set[Any] = set()
-        self.site_connections: dict[int, int] = {}  # id(site) -> connections counted against it
+        # connections per site id, for maxConnections (shared between workers under the supervisor)
+        self.site_counts: SiteCounts = site_counts if site_counts is not None else LocalSiteCounts()
         self.stopping = False
         self._httperr = httperr
         self._ids = itertools.count(1)
@@ -137,9 +145,17 @@ class ServerState:
 class Server:
     """Serves the sites of ``server_config`` through ``app`` on this process's event loop."""
 
-    def __init__(self, server_config: Any, app: Any, *, httperr_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        server_config: Any,
+        app: Any,
+        *,
+        httperr_dir: Path | None = None,
+        site_counts: SiteCounts | None = None,
+    ) -> None:
         self.config = server_config
         self.app = app
+        self.site_counts = site_counts
         root = getattr(server_config, "root", None)
         if httperr_dir is None and root is not None:
             httperr_dir = httperr_directory(Path(root))
@@ -156,9 +172,14 @@ class Server:
     async def start(self, sockets: list[tuple[Endpoint, socket.socket]] | None = None) -> None:
         """Start accepting. ``sockets``: already bound (a worker); None: bind them here."""
         loop = asyncio.get_running_loop()
-        self._state = state = ServerState(loop, self.app, self._httperr)
+        self._state = state = ServerState(loop, self.app, self._httperr, self.site_counts)
         if sockets is None:
-            sockets = bind_sockets(self.plan())
+            planned = self.plan()
+            if any(e.tls for e in planned):
+                from w3py.server.tls import attach_ssl_contexts
+
+                attach_ssl_contexts(planned, Path(getattr(self.config, "root", ".")))
+            sockets = bind_sockets(planned)
             self._owned_sockets = [sock for _, sock in sockets]
         from w3py.server.connection import HTTPConnection
 
@@ -168,7 +189,13 @@ class Server:
             def factory(endpoint: Endpoint = endpoint) -> HTTPConnection:
                 return HTTPConnection(state, endpoint)
 
-            server = await loop.create_server(factory, sock=sock, backlog=LISTEN_BACKLOG)
+            if endpoint.tls:
+                server = await loop.create_server(
+                    factory, sock=sock, backlog=LISTEN_BACKLOG, ssl=endpoint.ssl,
+                    ssl_handshake_timeout=endpoint.timeout_s,
+                )
+            else:
+                server = await loop.create_server(factory, sock=sock, backlog=LISTEN_BACKLOG)
             self._servers.append(server)
 
     @property

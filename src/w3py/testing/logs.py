@@ -8,14 +8,17 @@ analyzer tests and by ``bench/logs_goaccess.py``; the output is deterministic fo
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import random
 from collections.abc import Sequence
 from pathlib import Path
 
 from w3py.logs.fields import DEFAULT_FLAGS, encode_value, fields_for_flags
-from w3py.logs.reader import ParsedLog, read_log
+from w3py.logs.reader import LogLine, ParsedLog, read_log
 
-__all__ = ["write_iis_log", "DEFAULT_FIELD_NAMES", "STATUS_MIX", "read_log", "ParsedLog"]
+__all__ = ["DEFAULT_FIELD_NAMES", "STATUS_MIX", "ParsedLog", "read_log", "read_site_logs", "write_iis_log"]
 
 DEFAULT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields_for_flags(DEFAULT_FLAGS))
 
@@ -65,6 +68,26 @@ _METHODS = ("GET",) * 40 + ("POST",) * 6 + ("HEAD", "OPTIONS", "PUT", "DELETE")
 _REFERERS = ("", "", "https://www.example.com/", "https://www.google.com/", "https://shop.example.com/cart")
 
 
+def read_site_logs(directory: Path | str, pattern: str = "*.log") -> list[LogLine]:
+    """Every line of the W3C files in ``directory`` (e.g. ``.../LogFiles/W3SVC1``), in file then line order,
+    after checking what the writer guarantees: no malformed line, no line cut short, and one header block per
+    file and field set (a ``#Fields`` line only when the field set changes). Raises ``AssertionError`` with
+    the file and line otherwise. For tests that read what the server wrote: parse, don't grep.
+    """
+    lines: list[LogLine] = []
+    for path in sorted(Path(directory).glob(pattern)):
+        parsed = read_log(path)
+        if parsed.malformed:
+            n, text = parsed.malformed[0]
+            raise AssertionError(f"{path}:{n}: malformed W3C line {text!r}")
+        fields = parsed.fields_lines
+        repeated = [a for a, b in zip(fields, fields[1:], strict=False) if a == b]
+        if repeated:
+            raise AssertionError(f"{path}: header block repeated without a change of fields: {repeated[0]!r}")
+        lines.extend(parsed.lines)
+    return lines
+
+
 def _clients(rng: random.Random, n: int) -> list[str]:
     out = []
     for i in range(n):
@@ -90,7 +113,8 @@ def write_iis_log(
     """Write a ``lines``-line IIS W3C log to ``path`` and return the path.
 
     ``fields`` may be any W3C field list (known names get realistic values; others, such as
-    ``X-Forwarded-For``, get an IP list or ``-``). Timestamps run evenly from ``start`` over ``seconds``.
+    ``X-Forwarded-For``, get an IP or ``-``). Timestamps run from ``start`` over ``seconds`` along a day's
+    traffic curve.
     """
     import time as _time
 
@@ -106,11 +130,17 @@ def write_iis_log(
         stamp = _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(start))
         out.append(f"#Software: Microsoft Internet Information Services 10.0{line_end}#Version: 1.0{line_end}")
         out.append(f"#Date: {stamp}{line_end}#Fields: {' '.join(fields)}{line_end}")
-    step = seconds / max(lines, 1)
+    # Timestamps follow a day's traffic curve (quiet at night, busiest mid-afternoon UTC): the i-th line sits
+    # where the cumulative traffic reaches i/lines.
+    span = max(int(seconds), 1)
+    cumulative = list(itertools.accumulate(
+        1.0 + 0.7 * math.sin(2 * math.pi * ((start + s) % 86400 / 86400 - 0.375)) for s in range(span)
+    ))  # fmt: skip
+    scale = cumulative[-1] / max(lines, 1)
     last_second = -1
     date = clock = ""
     for i in range(lines):
-        second = int(start + i * step)
+        second = int(start) + min(bisect.bisect_left(cumulative, (i + 0.5) * scale), span - 1)
         if second != last_second:
             last_second = second
             t = _time.gmtime(second)

@@ -218,6 +218,80 @@ def running_server(root: Path, sites: Any = None, app: Any = None) -> Iterator[R
         raise AssertionError(f"the listener's event loop caught errors: {server.loop_errors!r}")
 
 
+# --- a connection without a socket (unit tests, micro-benchmarks) --------------------------------------
+
+
+class MockTransport(asyncio.Transport):
+    """Collects what a connection writes; reports fixed addresses (uvicorn's MockTransport idea)."""
+
+    def __init__(self, peer: tuple[str, int] = ("127.0.0.1", 40000), local: tuple[str, int] = ("127.0.0.1", 80)):
+        super().__init__()
+        self.buffer = bytearray()
+        self.closed = False
+        self.read_paused = False
+        self._extra = {"peername": peer, "sockname": local}
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._extra.get(name, default)
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def write(self, data: bytes) -> None:
+        self.buffer += data
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        self.read_paused = True
+
+    def resume_reading(self) -> None:
+        self.read_paused = False
+
+
+class ListSink:
+    """An HTTPERR sink that keeps the entries in a list."""
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+
+    def log(self, entry: Any) -> None:
+        self.entries.append(entry)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def mock_connection(app: Any = None, sites: Any = None, httperr: Any = None) -> tuple[Any, MockTransport]:
+    """An HTTPConnection on a MockTransport, on the running loop (call from a coroutine)."""
+    from w3py.server.bindings import plan_endpoints
+    from w3py.server.connection import HTTPConnection
+    from w3py.server.listener import ServerState
+
+    state = ServerState(asyncio.get_running_loop(), app if app is not None else FixedResponseApp(), httperr)
+    endpoint = plan_endpoints(sites if sites is not None else [site(1)])[0]
+    conn = HTTPConnection(state, endpoint)
+    transport = MockTransport()
+    conn.connection_made(transport)
+    return conn, transport
+
+
 # --- raw socket helpers ---------------------------------------------------------------------------------
 
 
@@ -244,10 +318,22 @@ class ResponseReader:
         self.sock = sock
         self.buffer = b""
 
-    def _fill(self) -> bool:
+    def _fill(self, want: int = 0) -> bool:
         data = self.sock.recv(65536)
         if not data:
             return False
+        if want > len(self.buffer) + len(data):
+            # a big body: collect pieces, join once (bytes += in a loop is quadratic)
+            pieces = [self.buffer, data]
+            size = len(self.buffer) + len(data)
+            while size < want:
+                more = self.sock.recv(min(want - size, 1 << 20))
+                if not more:
+                    break
+                pieces.append(more)
+                size += len(more)
+            self.buffer = b"".join(pieces)
+            return True
         self.buffer += data
         return True
 
@@ -260,7 +346,7 @@ class ResponseReader:
 
     def _read_exactly(self, n: int) -> bytes:
         while len(self.buffer) < n:
-            if not self._fill():
+            if not self._fill(n):
                 raise EOFError("connection closed in a body")
         data, self.buffer = self.buffer[:n], self.buffer[n:]
         return data
@@ -339,6 +425,7 @@ def load_json_config(path: Path) -> FakeServerConfig:
                 s.get("name"),
                 bindings=[FakeBinding(ip=b.get("ip", "*"), port=b["port"], host=b.get("host", "")) for b in s["bindings"]],
                 timeout_s=s.get("timeout_s"),
+                max_connections=s.get("max_connections", UNLIMITED),
                 started=s.get("started", True),
             )
             for s in data["sites"]
@@ -372,10 +459,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m w3py.testing.server")
     parser.add_argument("config", type=Path)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--watch", action="store_true", help="reload when the JSON file changes")
     args = parser.parse_args(argv)
     try:
         config = load_json_config(args.config)
-        return run_server(config, lambda cfg: WhoAmIApp(), args.workers, reload=lambda: load_json_config(args.config))
+        return run_server(
+            config,
+            lambda cfg: WhoAmIApp(),
+            args.workers,
+            reload=lambda: load_json_config(args.config),
+            watch=args.config if args.watch else None,
+        )
     except ConfigError as exc:
         print(exc.one_line())
         return 2

@@ -26,6 +26,14 @@ def _fmt_int(n: object) -> str:
     return f"{n:,}" if isinstance(n, int) else ("-" if n is None else str(n))
 
 
+def _win32(code: dict) -> str:
+    """The win32 column: the value, and its meaning when the catalog knows it (``2 File not found``)."""
+    if code["win32"] is None:
+        return "-"
+    meaning = code.get("win32_meaning")
+    return f"{code['win32']} {meaning}" if meaning else str(code["win32"])
+
+
 def _per_day(per_hour: Sequence[dict]) -> list[dict]:
     days: dict[str, dict] = {}
     for h in per_hour:
@@ -51,15 +59,30 @@ def render_text(summary: dict, console: Console) -> None:
         head.append(f", {summary['first']} – {summary['last']} UTC")
     head.append(f"; {_fmt_int(summary['distinct_clients'])} clients")
     console.print(head)
+    for f in summary["files"]:
+        if f.get("error"):
+            # soft_wrap: a path must stay whole on one line so it can be copied (and grepped)
+            console.print(Text(f"cannot read {f['path']}: {f['error']} (skipped)", style="red"), soft_wrap=True)
     if lines["malformed"]:
         console.print(
             Text(f"{_fmt_int(lines['malformed'])} malformed line(s) skipped (not counted above):", style="yellow")
         )
         for m in summary["malformed_samples"]:
             where = f"{m['path']}:{m['line']}" if m["line"] else f"{m['path']}:end"
-            console.print(Text(f"  {where}: {m['reason']}: ", style="yellow") + Text(m["text"][:120]))
+            console.print(Text(f"  {where}: {m['reason']}: ", style="yellow") + Text(m["text"][:120]), soft_wrap=True)
     if not lines["selected"]:
         return
+
+    if summary.get("sites"):
+        t = Table(title="Sites", title_justify="left")
+        t.add_column("site")
+        t.add_column("requests", justify="right")
+        t.add_column("share", justify="right")
+        t.add_column("errors", justify="right")
+        for site in summary["sites"]:
+            t.add_row(Text(str(site["site"] or "-")), _fmt_int(site["count"]), f"{site['share']:.1f}%",
+                      _fmt_int(site["errors"]))  # fmt: skip
+        console.print(t)
 
     t = Table(title="Status classes", title_justify="left")
     t.add_column("class")
@@ -70,12 +93,34 @@ def render_text(summary: dict, console: Console) -> None:
     console.print(t)
 
     t = Table(title="Top status codes", title_justify="left")
-    for name, just in (("status", "left"), ("requests", "right"), ("share", "right"), ("win32", "right"),
+    for name, just in (("status", "left"), ("requests", "right"), ("share", "right"), ("win32", "left"),
                        ("meaning", "left")):  # fmt: skip
         t.add_column(name, justify=just)  # type: ignore[arg-type]
     for c in summary["codes"]:
-        t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", "-" if c["win32"] is None else str(c["win32"]), c["meaning"])
+        t.add_row(c["code"], _fmt_int(c["count"]), f"{c['share']:.1f}%", _win32(c), c["meaning"])
     console.print(t)
+
+    if summary.get("reasons"):
+        t = Table(title="HTTPERR reasons (s-reason)", title_justify="left")
+        t.add_column("reason")
+        t.add_column("requests", justify="right")
+        t.add_column("share", justify="right")
+        t.add_column("status", justify="right")
+        for r in summary["reasons"]:
+            t.add_row(Text(str(r["reason"])), _fmt_int(r["count"]), f"{r['share']:.1f}%", _fmt_int(r["status"]))
+        console.print(t)
+
+    if any(f.get("module") or f.get("setting") for f in summary["failures"]):
+        console.print(Text("Failing codes: where to look", style="italic"))
+        for f in summary["failures"]:
+            line = Text(f"  {f['code']}", style="bold") + Text(f" ({_fmt_int(f['count'])}) {f['meaning']}")
+            if f.get("module"):
+                line += Text(f" — {f['module']}")
+            if f.get("setting"):
+                line += Text(f" — {f['setting']}", style="cyan")
+            console.print(line)
+            if f.get("try"):
+                console.print(Text(f"      try: {f['try']}", style="dim"))
 
     if summary["failures"]:
         t = Table(title="Top URLs of failing codes", title_justify="left")
@@ -233,6 +278,9 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
         + (f", {_e(summary['first'])} – {_e(summary['last'])} UTC" if summary["first"] else "")
         + f"; {_fmt_int(summary['distinct_clients'])} clients.</p>",
     ]
+    for f in summary["files"]:
+        if f.get("error"):
+            out.append(f"<p class='warn'>Cannot read {_e(f['path'])}: {_e(f['error'])} (skipped).</p>")
     if lines["malformed"]:
         out.append(f"<p class='warn' id='malformed'>{_fmt_int(lines['malformed'])} malformed line(s) skipped.</p>")
         out.append(
@@ -257,6 +305,13 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
             [(f["code"], f["count"], _CLASS_COLOURS["5xx" if f["status"] >= 500 else "4xx"]) for f in summary["failures"]]
         )
     )
+    if summary.get("sites"):
+        out.append("<h2>Sites</h2>")
+        out.append(
+            _table([("site", False), ("requests", True), ("share", True), ("errors", True)],
+                   [[(x["site"], ""), (_fmt_int(x["count"]), "n"), (f"{x['share']:.1f}%", "n"),
+                     (_fmt_int(x["errors"]), "n")] for x in summary["sites"]])  # fmt: skip
+        )
     out.append("<h2>Status classes</h2>")
     out.append(
         _table([("class", False), ("requests", True), ("share", True)],
@@ -266,11 +321,26 @@ def render_html(summary: dict, title: str = "w3py log summary") -> str:
     out.append("<h2>Top status codes</h2>")
     out.append(
         _table(
-            [("status", False), ("requests", True), ("share", True), ("win32", True), ("meaning", False)],
-            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (c["win32"], "n"),
+            [("status", False), ("requests", True), ("share", True), ("win32", False), ("meaning", False)],
+            [[(c["code"], ""), (_fmt_int(c["count"]), "n"), (f"{c['share']:.1f}%", "n"), (_win32(c), ""),
               (c["meaning"], "")] for c in summary["codes"]],
         )  # fmt: skip
     )
+    if summary.get("reasons"):
+        out.append("<h2>HTTPERR reasons (s-reason)</h2>")
+        out.append(
+            _table([("reason", False), ("requests", True), ("share", True), ("status", True)],
+                   [[(r["reason"], ""), (_fmt_int(r["count"]), "n"), (f"{r['share']:.1f}%", "n"),
+                     (_fmt_int(r["status"]), "n")] for r in summary["reasons"]])  # fmt: skip
+        )
+    if any(f.get("module") or f.get("setting") for f in summary["failures"]):
+        out.append("<h2>Failing codes: where to look</h2>")
+        out.append(
+            _table([("status", False), ("requests", True), ("module", False), ("setting", False),
+                    ("first thing to try", False)],
+                   [[(f["code"], ""), (_fmt_int(f["count"]), "n"), (f.get("module", ""), ""),
+                     (f.get("setting", ""), "url"), (f.get("try", ""), "")] for f in summary["failures"]])  # fmt: skip
+        )
     if summary["failures"]:
         out.append("<h2>Top URLs of failing codes</h2>")
         rows = []

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from w3py.status import reason_phrase
 from w3py.tools.logs_load import LoadResult
 
-__all__ = ["summarize", "status_meaning", "TOP_DEFAULT"]
+__all__ = ["TOP_DEFAULT", "status_meaning", "summarize", "win32_meaning"]
 
 #: Rows in each "top" list unless ``--top`` says otherwise.
 TOP_DEFAULT = 10
@@ -32,21 +32,52 @@ _PERCENTILES = (0.5, 0.95, 0.99)
 
 @functools.lru_cache(maxsize=1024)
 def status_meaning(code: int, substatus: int | None, lang: str = "en") -> str:
-    """The status catalog's one-line meaning of ``code.substatus``; the reason phrase until the catalog exists.
-
-    The catalog (``w3py.catalog.lookup(code, sub).one_line(lang)``) is built separately; reading it through
-    this function lets the analyzer work, with less detail, without it.
+    """The status catalog's one-line meaning of ``code.substatus`` (a substatus the catalog does not know, such
+    as an application's 404.99, gets the code's general line); the reason phrase if the catalog has nothing.
     """
     try:
-        from w3py.catalog import lookup  # type: ignore[attr-defined]
-    except ImportError:
-        lookup = None
-    if lookup is not None:
-        try:
-            return str(lookup(code, substatus or 0).one_line(lang))
-        except Exception:  # an unknown code, or a catalog still being built: fall back, never fail
-            pass
-    return reason_phrase(code)
+        from w3py.catalog import lookup
+    except ImportError:  # a build without the catalog: degrade to the reason phrase
+        return reason_phrase(code)
+    try:
+        entry = lookup(code, substatus or 0, fallback=True)
+    except Exception:  # a broken catalog must not break log analysis
+        entry = None
+    return entry.one_line(lang) if entry is not None else reason_phrase(code)
+
+
+@functools.lru_cache(maxsize=1024)
+def status_hints(code: int, substatus: int | None, lang: str = "en") -> dict:
+    """What the catalog says an admin should look at for a failing code: the module that sets it, the setting
+    that controls it, and the first thing to try (empty strings when the catalog has no entry)."""
+    try:
+        from w3py.catalog import lookup
+
+        entry = lookup(code, substatus or 0)
+    except Exception:  # no catalog, or a broken one: the summary goes on without hints
+        entry = None
+    if entry is None:
+        return {"module": "", "setting": "", "try": ""}
+    tries = entry.text(lang).things_to_try
+    return {
+        "module": entry.module,
+        "setting": entry.config[0] if entry.config else "",
+        "try": tries[0] if tries else "",
+    }
+
+
+@functools.lru_cache(maxsize=1024)
+def win32_meaning(code: int | None, lang: str = "en") -> str:
+    """The catalog's one-line meaning of an ``sc-win32-status`` value ("" when unknown or 0)."""
+    if not code:
+        return ""
+    try:
+        from w3py.catalog import win32
+
+        entry = win32(code)
+    except Exception:
+        return ""
+    return entry.one_line(lang) if entry is not None else ""
 
 
 def _iso(value: object) -> object:
@@ -75,7 +106,7 @@ def summarize(
     summary: dict = {
         "files": [
             {"path": f.path, "bytes": f.size, "rows": f.rows, "malformed": f.malformed, "encoding": f.encoding,
-             "fields": [" ".join(fs) for fs in f.field_sets]}
+             "fields": [" ".join(fs) for fs in f.field_sets], "error": f.error}
             for f in result.files
         ],  # fmt: skip
         "lines": {
@@ -91,6 +122,17 @@ def summarize(
         "last": _iso(last),
         "distinct_clients": clients,
     }
+
+    # Sites, when the input spans several.
+    sites = q(
+        """
+        SELECT site, count(*) AS n, count(*) FILTER (WHERE sc_status >= 400) AS errors
+        FROM logs GROUP BY site ORDER BY n DESC, site
+        """
+    ).fetchall()
+    summary["sites"] = [
+        {"site": site, "count": n, "share": _share(n, total), "errors": e} for site, n, e in sites
+    ] if len(sites) > 1 else []  # fmt: skip
 
     # Status classes.
     classes = q(
@@ -111,7 +153,8 @@ def summarize(
     summary["codes"] = [
         {
             "status": s, "substatus": sub, "code": _code(s, sub), "count": n, "share": _share(n, total),
-            "win32": w, "meaning": meaning(s, sub, lang) if s is not None else "",
+            "win32": w, "win32_meaning": win32_meaning(w, lang),
+            "meaning": meaning(s, sub, lang) if s is not None else "",
         }
         for s, sub, n, w in codes[: max(top, 1) * 2]
     ]  # fmt: skip
@@ -143,7 +186,7 @@ def summarize(
     summary["failures"] = [
         {
             "code": _code(s, sub), "status": s, "substatus": sub, "count": n, "share": _share(n, total),
-            "meaning": meaning(s, sub, lang),
+            "meaning": meaning(s, sub, lang), **status_hints(s, sub, lang),
             "urls": sorted(by_code.get((s, sub), []), key=lambda u: (-u["count"], u["url"] or "")),
         }
         for s, sub, n in failing
@@ -205,6 +248,19 @@ def summarize(
         {"hour": _iso(h), "count": n, "1xx": c1, "2xx": c2, "3xx": c3, "4xx": c4, "5xx": c5}
         for h, n, c1, c2, c3, c4, c5 in hours
     ]
+    # HTTPERR logs: why HTTP.sys refused or dropped (s-reason).
+    summary["reasons"] = []
+    if "s_reason" in result.columns:
+        reasons = q(
+            """
+            SELECT s_reason, count(*) AS n, mode(sc_status) FROM logs WHERE s_reason IS NOT NULL
+            GROUP BY s_reason ORDER BY n DESC, s_reason LIMIT ?
+            """,
+            [top],
+        ).fetchall()
+        summary["reasons"] = [
+            {"reason": r, "count": n, "share": _share(n, total), "status": st} for r, n, st in reasons
+        ]
     summary["codes"] = summary["codes"][:top]
     return summary
 

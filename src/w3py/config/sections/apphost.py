@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from w3py.config.schema import (
-    BOOL, EXPANDED_STRING, PATH, STRING, TIMESPAN, UINT, Enum, Flags, Section, TimeSpan, UInt, attr,
+    BOOL, EXPANDED_STRING, PATH, STRING, TIMESPAN, UINT, Enum, Flags, Section, UInt, attr,
     collection, element, string,
 )
 

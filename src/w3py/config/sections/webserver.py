@@ -204,3 +204,108 @@ __all__ = [
     "HttpRedirectSection", "HttpProtocolSection", "HandlersSection", "ModulesSection", "GlobalModulesSection",
     "ServerRuntimeSection", "HttpLoggingSection", "ACCESS_POLICY",
 ]
+
+
+CACHE_POLICY = Enum(DontCache=0, CacheUntilChange=1, CacheForTimePeriod=2, DisableCache=3)
+
+
+class CachingSection(Section):
+    """``caching``: the output cache (HttpCacheModule) and HTTP.sys's kernel cache, with per-extension
+    profiles (reference §1.11)."""
+
+    path = "system.webServer/caching"
+    members = (
+        attr("enabled", BOOL, True),
+        attr("enableKernelCache", BOOL, True),
+        attr("maxCacheSize", UINT, 0),
+        attr("maxResponseSize", UINT, 262144),
+        element("profiles",
+                collection("add",
+                           attr("extension", string(non_empty=True), required=True, key=True),
+                           attr("policy", CACHE_POLICY, "DontCache"),
+                           attr("kernelCachePolicy", CACHE_POLICY, "DontCache"),
+                           attr("duration", TIMESPAN, timedelta(seconds=30)),
+                           attr("location", Enum(**{"Any": 0, "Client": 1, "Downstream": 2, "Server": 3,
+                                                    "None": 4, "ServerAndClient": 5}), "Server"),
+                           attr("varyByHeaders", STRING),
+                           attr("varyByQueryString", STRING))),
+    )
+
+
+class URLCompressionSection(Section):
+    """``urlCompression``: whether static and dynamic responses may be compressed."""
+
+    path = "system.webServer/urlCompression"
+    members = (
+        attr("doStaticCompression", BOOL, True),
+        attr("doDynamicCompression", BOOL, True),
+        attr("dynamicCompressionBeforeCache", BOOL, False),
+    )
+
+
+class ValidationSection(Section):
+    """``validation``: ConfigurationValidationModule's integrated-mode checks (500.22–500.24)."""
+
+    path = "system.webServer/validation"
+    members = (attr("validateIntegratedModeConfiguration", BOOL, True),)
+
+
+class WebSocketSection(Section):
+    """``webSocket``: WebSocket support (reference §1.11)."""
+
+    path = "system.webServer/webSocket"
+    override_mode_default = "Deny"
+    members = (
+        attr("enabled", BOOL, True),
+        attr("receiveBufferLimit", UINT, 4194304),
+        attr("pingInterval", TIMESPAN, timedelta(0)),
+    )
+
+
+class CGISection(Section):
+    """``cgi``: CgiModule's process settings (reference §1.10)."""
+
+    path = "system.webServer/cgi"
+    override_mode_default = "Deny"
+    members = (
+        attr("createCGIWithNewConsole", BOOL, False),
+        attr("createProcessAsUser", BOOL, True),
+        attr("timeout", TIMESPAN, timedelta(minutes=15)),
+    )
+
+
+class FastCGISection(Section):
+    """``fastCgi``: the FastCGI process pools, one ``<application>`` per (fullPath, arguments)
+    (reference §1.10). Server level only."""
+
+    path = "system.webServer/fastCgi"
+    override_mode_default = "Deny"
+    allow_definition = "AppHostOnly"
+    members = (
+        collection("application",
+                   attr("fullPath", EXPANDED_STRING, required=True, key=True),
+                   attr("arguments", STRING, key=True),
+                   attr("maxInstances", UInt(0, 10000), 0),
+                   attr("idleTimeout", UInt(10, 604800), 300),
+                   attr("activityTimeout", UInt(10, 3600), 70),
+                   attr("requestTimeout", UInt(10, 604800), 90),
+                   attr("instanceMaxRequests", UInt(1, 10000000), 200),
+                   attr("queueLength", UInt(1, 10000000), 1000),
+                   attr("rapidFailsPerMinute", UInt(1, 2147483647), 10),
+                   attr("protocol", Enum(NamedPipe=0, Tcp=1), "NamedPipe"),
+                   attr("flushNamedPipe", BOOL, False),
+                   attr("stderrMode", Enum(ReturnStdErrIn500=0, ReturnGeneric500=1, IgnoreAndReturn200=2,
+                                           TerminateProcess=3), "ReturnStdErrIn500"),
+                   attr("monitorChangesTo", EXPANDED_STRING),
+                   attr("signalBeforeTerminateSeconds", UInt(0, 60), 0),
+                   element("environmentVariables",
+                           collection("environmentVariable",
+                                      attr("name", string(non_empty=True), required=True, key=True),
+                                      attr("value", STRING)))),
+    )
+
+
+__all__ += [
+    "CachingSection", "URLCompressionSection", "ValidationSection", "WebSocketSection", "CGISection",
+    "FastCGISection",
+]
