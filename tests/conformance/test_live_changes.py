@@ -30,10 +30,6 @@ def test_web_config_edit_applies_without_restart(server) -> None:
     wait_for(lambda: httpx.get(server.url("/d/")).status_code == 200, "the edited web.config to apply")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "listener/process owner (src/w3py/process/supervisor.py): applicationHost.config edits take effect only "
-    "after SIGHUP; IIS's configuration system notices the change and applies it (config offers "
-    "ServerConfig.apphost_changed() for a timer)"))
 def test_application_host_edit_applies_without_restart(server, monkeypatch) -> None:
     assert httpx.get(server.url("/e/")).status_code == 403
     config = server.root.config

@@ -122,11 +122,6 @@ def test_per_site_log_file_with_every_field_hourly(server) -> None:
     assert int(row["sc-bytes"]) > len(b"contoso")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (src/w3py/pipeline/application.py map_request_handler / Mapper): a request for an "
-    "application or virtual directory root without its trailing slash (/shop, /images) is 404.0 "
-    "('does not exist', though the physical path is the existing folder); IIS answers the courtesy 301 to "
-    "/shop/ as for any directory (reference §5.8)"))
 @pytest.mark.parametrize("path", ["/shop", "/images"])
 def test_application_and_vdir_root_without_slash_is_a_301(server, path) -> None:
     port = server.root.other_ports[0]
