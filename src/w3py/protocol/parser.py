@@ -28,12 +28,20 @@ refused only when it really is too long, and memory held by an unfinished head s
 Request smuggling: ``Content-Length`` together with ``Transfer-Encoding``, duplicate or malformed lengths,
 bad chunk framing and bare CR/LF are all 400 (llhttp in its strict mode; no leniency flags are set).
 A transfer-coding other than exactly ``chunked`` is 501 (HTTP.sys implements no other, s-reason ``N/I``).
+
+Verbs: HTTP.sys takes any RFC 9110 token as the verb (``DEBUG``, ``BREW``, lower-case ``get``) and leaves it to
+IIS (request filtering's ``<verbs>`` 404.6, the handler's 405), but llhttp only knows a fixed list. Known verbs
+go through llhttp untouched. When llhttp refuses a verb, the bytes of that message are found again (see
+``_replay_from``), and if its verb is a token, llhttp is handed ``GET`` in its place (request framing depends on
+Content-Length / Transfer-Encoding, never on the verb; CONNECT is known to llhttp and never replaced) while the
+``Request`` carries the real verb. A verb that is not a token stays 400 ``Verb``; one longer than
+MaxFieldLength is 400 ``FieldLength``; a verb cut by a read waits (bounded) for the rest.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote_to_bytes
 
 import httptools
@@ -68,6 +76,17 @@ _METHODS: dict[bytes, str] = {}
 _ESCAPED_CONTROL = re.compile(rb"%(?:[01][0-9A-Fa-f]|7[Ff])")
 
 _SPECIAL_HEADERS = frozenset({b"host", b"transfer-encoding", b"content-length", b"expect"})
+
+# RFC 9110 §5.6.2 token: what HTTP.sys accepts as a verb.
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+# What llhttp is handed in place of a verb it does not know: a verb with plain request framing.
+_STAND_IN_METHOD = b"GET"
+
+# Bytes handed to llhttp since it was last at a message boundary at the start of a read are kept (by
+# reference) so a refused verb can be located in them; past this many the log is dropped until the next
+# boundary (then an unknown verb pipelined right behind such a long message is still 400 Verb).
+_REPLAY_LOG_MAX = 64 * 1024
 
 
 def _reason_for(exc: Exception) -> tuple[tuple[int, int], str]:
@@ -115,6 +134,13 @@ class RequestParser:
         "_request_line",
         "_last_host",
         "_request_line_pending",
+        "_log",
+        "_log_size",
+        "_odd_method",
+        "_odd_times",
+        "_pending_method",
+        "_pending_times",
+        "_escaped",
     )
 
     def __init__(self) -> None:
@@ -129,6 +155,13 @@ class RequestParser:
         # The next bytes may belong to a request line (at a message boundary, or a request line cut by a
         # read): where raw high-bit bytes are escaped (_feed_raw_utf8).
         self._request_line_pending = True
+        # Bytes llhttp was fed since its last boundary at the start of a read (None: too many to keep).
+        self._log: list[bytes] | None = []
+        self._log_size = 0
+        # The start of a message whose verb llhttp refused and that a read cut before the verb ended, and
+        # when its first byte arrived.
+        self._pending_method = b""
+        self._pending_times: tuple[float, float] | None = None
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -145,6 +178,11 @@ class RequestParser:
         self._received_at = 0.0
         self._received_wall = 0.0
         self._request_line: tuple[str, str, bytes] | None = None
+        # The real verb of the message llhttp is parsing under _STAND_IN_METHOD, and when it arrived.
+        self._odd_method: bytes | None = None
+        self._odd_times = (0.0, 0.0)
+        # High-bit bytes of this message's request line were percent-encoded (they were not in the verb).
+        self._escaped = False
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -160,6 +198,11 @@ class RequestParser:
 
     def feed(self, data: bytes) -> list[Any]:
         """Parse ``data`` and return the events it completed. Raises ``ProtocolError`` (Rule 1)."""
+        if self._pending_method:
+            # A verb cut by a read: the message starts again from its first byte, in front of llhttp afresh.
+            data = self._pending_method + data
+            self._pending_method = b""
+            self._in_head = False
         if self._request_line_pending and not data.isascii():
             return self._feed_raw_utf8(data)
         return self._feed(data)
@@ -174,7 +217,15 @@ class RequestParser:
         line = data[blank:] if end < 0 else data[blank : end + 1]
         if line.isascii() or (self._in_head and not _ends_request_line(line)):
             return self._feed(data)
-        escaped = _HIGH_BYTE.sub(_percent_encode, line)
+        if self._in_head:
+            # The rest of a request line cut by a read; if the cut was inside the verb, a '%' this makes
+            # there must not pass for part of a token verb (_odd_verb).
+            escaped = _HIGH_BYTE.sub(_percent_encode, line)
+            self._escaped = True
+        else:
+            # A whole request line: the verb is left as it came (high-bit bytes there make it no token).
+            space = line.find(b" ")
+            escaped = line if space < 0 else line[:space] + _HIGH_BYTE.sub(_percent_encode, line[space:])
         events = self._feed(data[:blank] + escaped)
         if end >= 0 and line.strip():
             self._request_line_pending = False
@@ -195,6 +246,29 @@ class RequestParser:
         events = self._events = []
         head_continues = self._in_head
         self._begun_in_feed = False
+        if self._request_line_pending and not head_continues:
+            self._log = [data]  # llhttp is at a message boundary: the log starts again
+            self._log_size = len(data)
+        else:
+            log = self._log
+            if log is not None:
+                log.append(data)
+                self._log_size += len(data)
+                if self._log_size > _REPLAY_LOG_MAX:
+                    self._log = None
+        rest = self._execute(data)
+        while rest:  # a message whose verb llhttp refused, handed to a fresh llhttp under a stand-in verb
+            rest = self._execute(rest)
+        if self._in_head:
+            if head_continues and not self._begun_in_feed:
+                self._head_raw += len(data)
+            if max(self._head_raw, self._head_exact) > MAX_REQUEST_BYTES:
+                self._poison(ProtocolError("request head too long", (400, 0), "RequestLength"))
+        return events
+
+    def _execute(self, data: bytes) -> bytes:
+        """Run llhttp over ``data``. Returns bytes to run a fresh llhttp over (a message whose verb llhttp
+        refused, with the verb replaced), or b"" when done."""
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -210,18 +284,60 @@ class RequestParser:
             else:  # a bug of ours inside a callback: still only a ProtocolError leaves this layer
                 self._poison(ProtocolError(f"parser callback failed: {cause!r}"))
         except httptools.HttpParserError as exc:
+            if isinstance(exc, httptools.HttpParserInvalidMethodError) or _is_http_method_error(exc):
+                return self._odd_verb(exc)
             hint, reason = _reason_for(exc)
             self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
-        if self._in_head:
-            if head_continues and not self._begun_in_feed:
-                self._head_raw += len(data)
-            if max(self._head_raw, self._head_exact) > MAX_REQUEST_BYTES:
-                self._poison(ProtocolError("request head too long", (400, 0), "RequestLength"))
-        return events
+        return b""
+
+    # --- verbs llhttp does not know ---------------------------------------------------------------------
+
+    def _odd_verb(self, exc: Exception) -> bytes:
+        """llhttp refused a verb. Find the refused message's bytes; if its verb is a token llhttp does not
+        know, return them with ``_STAND_IN_METHOD`` in its place for a fresh llhttp (the real verb is kept
+        for the ``Request``); a verb cut by a read is kept until the rest arrives."""
+        times = self._pending_times or (self._received_at, self._received_wall)
+        self._pending_times = None
+        log = self._log
+        message = _replay_from(b"".join(log)) if log is not None else None
+        if message is None:
+            self._refuse_verb(exc)
+        message = message.lstrip(b"\r\n")
+        space = message.find(b" ")
+        verb = message if space < 0 else message[:space]
+        if len(verb) > MAX_FIELD_LENGTH:
+            # A verb is a request-line field: MaxFieldLength bounds it (and what is buffered waiting for it).
+            self._request_line = (verb[:MAX_FIELD_LENGTH].decode("latin-1"), "", b"")
+            self._poison(ProtocolError("verb too long", (400, 0), "FieldLength"))
+        if (
+            _TOKEN.fullmatch(verb) is None
+            or (self._escaped and b"%" in verb)
+            or (space >= 0 and _llhttp_knows(verb))
+        ):
+            self._refuse_verb(exc)
+        # llhttp is dead after an error; a fresh one starts at this message, which is a boundary.
+        self._parser = httptools.HttpRequestParser(self)
+        self._reset_head()
+        if space < 0:
+            self._pending_method = message
+            self._pending_times = times
+            self._in_head = True  # the header-wait timer runs for a verb cut by a read
+            return b""
+        self._odd_method = verb
+        self._odd_times = times
+        data = _STAND_IN_METHOD + message[space:]
+        self._log = [data]
+        self._log_size = len(data)
+        return data
+
+    def _refuse_verb(self, exc: Exception) -> NoReturn:
+        """400 Invalid Verb: not a token (control characters, separators, high-bit bytes), or a verb llhttp
+        knows refused for what follows it. HTTPERR has no request line for it (cs-method '-')."""
+        self._poison(ProtocolError(str(exc) or "invalid verb", (400, 0), "Verb"))
 
     # --- errors -----------------------------------------------------------------------------------------
 
-    def _poison(self, error: ProtocolError) -> None:
+    def _poison(self, error: ProtocolError) -> NoReturn:
         error.events = self._events  # type: ignore[attr-defined]  # the good events before the error
         # (method, version, target) when the refused head got that far: HTTPERR's cs-method, cs-version
         # and cs-uri, and whether the answer may carry a body (not to HEAD).
@@ -283,7 +399,12 @@ class RequestParser:
         self._request_line_pending = False
         parser = self._parser
         target = self._url[0] if len(self._url) == 1 else b"".join(self._url)
-        raw_method = parser.get_method()
+        odd = self._odd_method
+        if odd is None:
+            raw_method = parser.get_method()
+        else:  # llhttp parsed this message under _STAND_IN_METHOD
+            raw_method = odd
+            self._received_at, self._received_wall = self._odd_times
         self._head_exact += len(raw_method) + 1 + self._url_len + _REQUEST_LINE_OVERHEAD + 2
         if self._head_exact > MAX_REQUEST_BYTES:
             raise ProtocolError("request head too long", (400, 0), "RequestLength")
@@ -291,7 +412,7 @@ class RequestParser:
         method = _METHODS.get(raw_method)
         if method is None:
             method = raw_method.decode("ascii", "replace")
-            if len(_METHODS) < 64:
+            if len(_METHODS) < 64 and odd is None:
                 _METHODS[raw_method] = method
         version = parser.get_http_version()
         self._request_line = (method, version, target)
@@ -398,6 +519,61 @@ class RequestParser:
         if self._finished:
             # Stop llhttp from reading pipelined bytes that must not be served (it would 400 on them).
             raise _Finished
+
+
+def _is_http_method_error(exc: Exception) -> bool:
+    """llhttp's refusal of an RTSP-only verb (PLAY, SETUP ...) on an HTTP request: a token verb to HTTP.sys."""
+    return str(exc).startswith("Invalid method for HTTP")
+
+
+class _Counter:
+    """A do-nothing llhttp protocol that counts the messages it completes (``_replay_from``)."""
+
+    __slots__ = ("completed",)
+
+    def __init__(self) -> None:
+        self.completed = 0
+
+    def on_message_complete(self) -> None:
+        self.completed += 1
+
+
+def _completed_in(data: bytes) -> int:
+    counter = _Counter()
+    try:
+        httptools.HttpRequestParser(counter).feed_data(data)
+    except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+        pass
+    return counter.completed
+
+
+def _replay_from(log: bytes) -> bytes:
+    """The bytes of ``log`` from the start of the message llhttp refused to the end.
+
+    ``log`` is what llhttp was fed from a message boundary on, so a fresh llhttp reproduces the run exactly:
+    the refused message starts where the messages before it end. httptools does not report positions, so
+    the end of the last good message is the shortest prefix of ``log`` that completes as many messages as
+    the whole of it (completions only grow with the prefix). This runs only when a verb was refused."""
+    completed = _completed_in(log)
+    if completed == 0:
+        return log
+    low, high = 0, len(log)
+    while low < high:
+        middle = (low + high) // 2
+        if _completed_in(log[:middle]) >= completed:
+            high = middle
+        else:
+            low = middle + 1
+    return log[low:]
+
+
+def _llhttp_knows(verb: bytes) -> bool:
+    """Whether llhttp takes ``verb`` on an HTTP/1.1 request (then a refusal was about something else)."""
+    try:
+        httptools.HttpRequestParser(_Counter()).feed_data(verb + b" / HTTP/1.1\r\nHost: a\r\n\r\n")
+    except httptools.HttpParserError as exc:
+        return not (isinstance(exc, httptools.HttpParserInvalidMethodError) or _is_http_method_error(exc))
+    return True
 
 
 class _Finished(Exception):
