@@ -411,11 +411,6 @@ def test_wildcard_host_header_binding(server) -> None:
             assert sock.recv(65536).startswith(b"HTTP/1.1 " + expected), host
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "listener owner (src/w3py/protocol/parser.py: httptools/llhttp knows a fixed method list): HTTP.sys accepts "
-    "any token as a verb and lets IIS decide — DEBUG (in ASP.NET's handler verbs), lower-case 'get', custom "
-    "verbs. w3py answers them all 400 'Invalid Verb' (HTTPERR Verb), so <verbs> deny rows (404.6, "
-    "case-sensitive per reference §5.4) and StaticFile's 405 are never reached"))
 @pytest.mark.parametrize("verb, code", [(b"DEBUG", "405.0"), (b"get", "405.0"), (b"BREW", "404.6")])
 def test_any_token_verb_reaches_iis(server, verb, code) -> None:
     agent = b"verb-" + verb
