@@ -292,43 +292,45 @@ class RequestParser:
 
     # --- verbs llhttp does not know ---------------------------------------------------------------------
 
-    def _odd_verb(self, exc: Exception) -> bytes:
+    def _odd_verb(self, exc: Exception) -> bytes | memoryview:
         """llhttp refused a verb. Find the refused message's bytes; if its verb is a token llhttp does not
-        know, return them with ``_STAND_IN_METHOD`` in its place for a fresh llhttp (the real verb is kept
-        for the ``Request``); a verb cut by a read is kept until the rest arrives."""
+        know, a fresh llhttp is handed ``_STAND_IN_METHOD`` and the rest of the message is returned for it
+        (the real verb is kept for the ``Request``); a verb cut by a read is kept until the rest arrives."""
         times = self._pending_times or (self._received_at, self._received_wall)
         self._pending_times = None
         log = self._log
-        message = _replay_from(b"".join(log)) if log is not None else None
-        if message is None:
+        if log is None:
             self._refuse_verb(exc)
-        message = message.lstrip(b"\r\n")
-        space = message.find(b" ")
-        verb = message if space < 0 else message[:space]
+        message = _replay_from(log)
+        start = 0
+        while start < len(message) and message[start] in _CRLF:  # llhttp skips empty lines before a request
+            start += 1
+        window = bytes(message[start : start + MAX_FIELD_LENGTH + 1])
+        space = window.find(b" ")
+        verb = window if space < 0 else window[:space]
+        if _TOKEN.fullmatch(verb) is None or (self._escaped and b"%" in verb):
+            self._refuse_verb(exc)
         if len(verb) > MAX_FIELD_LENGTH:
             # A verb is a request-line field: MaxFieldLength bounds it (and what is buffered waiting for it).
-            self._request_line = (verb[:MAX_FIELD_LENGTH].decode("latin-1"), "", b"")
+            self._request_line = (verb[:MAX_FIELD_LENGTH].decode("ascii"), "", b"")
             self._poison(ProtocolError("verb too long", (400, 0), "FieldLength"))
-        if (
-            _TOKEN.fullmatch(verb) is None
-            or (self._escaped and b"%" in verb)
-            or (space >= 0 and _llhttp_knows(verb))
-        ):
+        if space >= 0 and _llhttp_knows(verb):
             self._refuse_verb(exc)
         # llhttp is dead after an error; a fresh one starts at this message, which is a boundary.
         self._parser = httptools.HttpRequestParser(self)
         self._reset_head()
         if space < 0:
-            self._pending_method = message
+            self._pending_method = bytes(message[start:])
             self._pending_times = times
             self._in_head = True  # the header-wait timer runs for a verb cut by a read
             return b""
         self._odd_method = verb
         self._odd_times = times
-        data = _STAND_IN_METHOD + message[space:]
-        self._log = [data]
-        self._log_size = len(data)
-        return data
+        rest = message[start + space :]  # a view: the pipelined bytes behind it are not copied again
+        self._parser.feed_data(_STAND_IN_METHOD)  # cannot fail: the start of a request line
+        self._log = [_STAND_IN_METHOD, rest]
+        self._log_size = len(_STAND_IN_METHOD) + len(rest)
+        return rest
 
     def _refuse_verb(self, exc: Exception) -> NoReturn:
         """400 Invalid Verb: not a token (control characters, separators, high-bit bytes), or a verb llhttp
@@ -538,33 +540,54 @@ class _Counter:
         self.completed += 1
 
 
-def _completed_in(data: bytes) -> int:
+def _completed_in(log: list[Any], limit: int) -> int:
+    """How many messages a fresh llhttp completes over the first ``limit`` bytes of ``log`` (it stops at
+    an error, so this costs no more than the bytes up to the refused verb)."""
     counter = _Counter()
+    parser = httptools.HttpRequestParser(counter)
     try:
-        httptools.HttpRequestParser(counter).feed_data(data)
+        for piece in log:
+            if limit <= 0:
+                break
+            view = memoryview(piece)
+            parser.feed_data(view[:limit] if len(view) > limit else view)
+            limit -= len(view)
     except (httptools.HttpParserError, httptools.HttpParserUpgrade):
         pass
     return counter.completed
 
 
-def _replay_from(log: bytes) -> bytes:
+def _replay_from(log: list[Any]) -> memoryview:
     """The bytes of ``log`` from the start of the message llhttp refused to the end.
 
     ``log`` is what llhttp was fed from a message boundary on, so a fresh llhttp reproduces the run exactly:
-    the refused message starts where the messages before it end. httptools does not report positions, so
-    the end of the last good message is the shortest prefix of ``log`` that completes as many messages as
-    the whole of it (completions only grow with the prefix). This runs only when a verb was refused."""
-    completed = _completed_in(log)
-    if completed == 0:
-        return log
-    low, high = 0, len(log)
-    while low < high:
-        middle = (low + high) // 2
-        if _completed_in(log[:middle]) >= completed:
-            high = middle
-        else:
-            low = middle + 1
-    return log[low:]
+    the refused message starts where the messages before it end. httptools reports no positions, so that end
+    is the shortest prefix of ``log`` that completes as many messages as the whole of it (completions only
+    grow with the prefix), found by doubling then halving: the work is a few passes over the bytes before
+    the refused message, so pipelined odd verbs cost linear time. Runs only when a verb was refused."""
+    total = sum(len(piece) for piece in log)
+    completed = _completed_in(log, total)
+    if completed:
+        high = 256
+        while high < total and _completed_in(log, high) < completed:
+            high *= 2
+        low, high = high // 2 if high > 256 else 0, min(high, total)
+        while low < high:
+            middle = (low + high) // 2
+            if _completed_in(log, middle) >= completed:
+                high = middle
+            else:
+                low = middle + 1
+        offset = low
+    else:
+        offset = 0
+    for index, piece in enumerate(log):  # the message starts in this piece: copy only when it spans pieces
+        if offset < len(piece):
+            if index == len(log) - 1:
+                return memoryview(piece)[offset:]
+            return memoryview(b"".join([memoryview(piece)[offset:], *log[index + 1 :]]))
+        offset -= len(piece)
+    return memoryview(b"")
 
 
 def _llhttp_knows(verb: bytes) -> bool:
@@ -581,6 +604,7 @@ class _Finished(Exception):
 
 
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_CRLF = b"\r\n"
 _VERSION_END = re.compile(rb" HTTP/\d\.\d\r?\n\Z")
 
 
