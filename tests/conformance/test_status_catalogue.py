@@ -419,7 +419,7 @@ def test_any_token_verb_reaches_iis(server, verb, code) -> None:
     status, _, substatus = code.partition(".")
     assert status_line(raw).startswith(f"HTTP/1.1 {status} ")
     entry = server.log_entry(lambda e: e["cs(User-Agent)"] == agent.decode())
-    assert (entry["sc-status"], entry["sc-substatus"]) == (status, substatus)
+    assert (entry["sc-status"], entry["sc-substatus"], entry["cs-method"]) == (status, substatus, verb.decode())
 
 
 # Detailed error page rows captured from IIS (reference §4.3): Module, Notification, Handler, Error Code.
