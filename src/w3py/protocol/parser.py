@@ -155,13 +155,15 @@ class RequestParser:
         # The next bytes may belong to a request line (at a message boundary, or a request line cut by a
         # read): where raw high-bit bytes are escaped (_feed_raw_utf8).
         self._request_line_pending = True
-        # Bytes llhttp was fed since its last boundary at the start of a read (None: too many to keep).
-        self._log: list[bytes] | None = []
+        # Bytes llhttp was fed since its last boundary at the start of a read: one read, a list of them, or
+        # None (too many to keep).
+        self._log: bytes | list[Any] | None = b""
         self._log_size = 0
         # The start of a message whose verb llhttp refused and that a read cut before the verb ended, and
         # when its first byte arrived.
         self._pending_method = b""
         self._pending_times: tuple[float, float] | None = None
+        self._odd_times = (0.0, 0.0)
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -179,8 +181,7 @@ class RequestParser:
         self._received_wall = 0.0
         self._request_line: tuple[str, str, bytes] | None = None
         # The real verb of the message llhttp is parsing under _STAND_IN_METHOD, and when it arrived.
-        self._odd_method: bytes | None = None
-        self._odd_times = (0.0, 0.0)
+        self._odd_method: bytes | None = None  # (its arrival time is _odd_times, set with it)
         # High-bit bytes of this message's request line were percent-encoded (they were not in the verb).
         self._escaped = False
 
@@ -247,18 +248,35 @@ class RequestParser:
         head_continues = self._in_head
         self._begun_in_feed = False
         if self._request_line_pending and not head_continues:
-            self._log = [data]  # llhttp is at a message boundary: the log starts again
-            self._log_size = len(data)
+            self._log = data  # llhttp is at a message boundary: the log starts again (one read: no list)
         else:
-            log = self._log
-            if log is not None:
-                log.append(data)
-                self._log_size += len(data)
-                if self._log_size > _REPLAY_LOG_MAX:
-                    self._log = None
-        rest = self._execute(data)
-        while rest:  # a message whose verb llhttp refused, handed to a fresh llhttp under a stand-in verb
-            rest = self._execute(rest)
+            self._log_more(data)
+        rest: bytes | memoryview = data
+        while True:
+            try:
+                self._parser.feed_data(rest)
+            except httptools.HttpParserUpgrade:
+                # An Upgrade (or CONNECT) we do not honour: the request is answered as a plain one and the
+                # connection closes after it, so bytes meant for the other protocol are never parsed as HTTP.
+                self._finish_after_upgrade()
+            except httptools.HttpParserCallbackError as exc:
+                cause = exc.__context__
+                if isinstance(cause, _Finished):
+                    pass
+                elif isinstance(cause, ProtocolError):
+                    self._poison(cause)
+                else:  # a bug of ours inside a callback: still only a ProtocolError leaves this layer
+                    self._poison(ProtocolError(f"parser callback failed: {cause!r}"))
+            except httptools.HttpParserError as exc:
+                if isinstance(exc, httptools.HttpParserInvalidMethodError) or _is_http_method_error(exc):
+                    # The rest of the refused message under a stand-in verb, for a fresh llhttp.
+                    rest = self._odd_verb(exc)
+                    if rest:
+                        continue
+                else:
+                    hint, reason = _reason_for(exc)
+                    self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
+            break
         if self._in_head:
             if head_continues and not self._begun_in_feed:
                 self._head_raw += len(data)
@@ -266,29 +284,18 @@ class RequestParser:
                 self._poison(ProtocolError("request head too long", (400, 0), "RequestLength"))
         return events
 
-    def _execute(self, data: bytes) -> bytes:
-        """Run llhttp over ``data``. Returns bytes to run a fresh llhttp over (a message whose verb llhttp
-        refused, with the verb replaced), or b"" when done."""
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            # An Upgrade (or CONNECT) we do not honour: the request is answered as a plain one and the
-            # connection closes after it, so bytes meant for the other protocol are never parsed as HTTP.
-            self._finish_after_upgrade()
-        except httptools.HttpParserCallbackError as exc:
-            cause = exc.__context__
-            if isinstance(cause, _Finished):
-                pass
-            elif isinstance(cause, ProtocolError):
-                self._poison(cause)
-            else:  # a bug of ours inside a callback: still only a ProtocolError leaves this layer
-                self._poison(ProtocolError(f"parser callback failed: {cause!r}"))
-        except httptools.HttpParserError as exc:
-            if isinstance(exc, httptools.HttpParserInvalidMethodError) or _is_http_method_error(exc):
-                return self._odd_verb(exc)
-            hint, reason = _reason_for(exc)
-            self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
-        return b""
+    def _log_more(self, data: bytes) -> None:
+        """Add a read that continues a message to the replay log (dropped past ``_REPLAY_LOG_MAX``)."""
+        log = self._log
+        if log is None:
+            return
+        if type(log) is not list:
+            self._log_size = len(log)
+            log = self._log = [log]
+        log.append(data)
+        self._log_size += len(data)
+        if self._log_size > _REPLAY_LOG_MAX:
+            self._log = None
 
     # --- verbs llhttp does not know ---------------------------------------------------------------------
 
@@ -301,7 +308,7 @@ class RequestParser:
         log = self._log
         if log is None:
             self._refuse_verb(exc)
-        message = _replay_from(log)
+        message = _replay_from(log if type(log) is list else [log])
         start = 0
         while start < len(message) and message[start] in _CRLF:  # llhttp skips empty lines before a request
             start += 1
