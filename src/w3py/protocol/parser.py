@@ -87,6 +87,8 @@ _STAND_IN_METHOD = b"GET"
 # reference) so a refused verb can be located in them; past this many the log is dropped until the next
 # boundary (then an unknown verb pipelined right behind such a long message is still 400 Verb).
 _REPLAY_LOG_MAX = 64 * 1024
+# The log's value while llhttp is at a message boundary between reads (an object of its own: compare with is).
+_AT_BOUNDARY: Any = object()
 
 
 def _reason_for(exc: Exception) -> tuple[tuple[int, int], str]:
@@ -157,7 +159,7 @@ class RequestParser:
         self._request_line_pending = True
         # Bytes llhttp was fed since its last boundary at the start of a read: one read, a list of them, or
         # None (too many to keep).
-        self._log: bytes | list[Any] | None = b""
+        self._log: bytes | list[Any] | None = _AT_BOUNDARY
         self._log_size = 0
         # The start of a message whose verb llhttp refused and that a read cut before the verb ended, and
         # when its first byte arrived.
@@ -247,8 +249,8 @@ class RequestParser:
         events = self._events = []
         head_continues = self._in_head
         self._begun_in_feed = False
-        if self._request_line_pending and not head_continues:
-            self._log = data  # llhttp is at a message boundary: the log starts again (one read: no list)
+        if self._log is _AT_BOUNDARY:
+            self._log = data  # the log starts again with this read (one read: no list)
         else:
             self._log_more(data)
         rest: bytes | memoryview = data
@@ -277,7 +279,9 @@ class RequestParser:
                     hint, reason = _reason_for(exc)
                     self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
             break
-        if self._in_head:
+        if self._request_line_pending and not self._in_head:
+            self._log = _AT_BOUNDARY  # the next read starts the log again; hold no read meanwhile
+        elif self._in_head:
             if head_continues and not self._begun_in_feed:
                 self._head_raw += len(data)
             if max(self._head_raw, self._head_exact) > MAX_REQUEST_BYTES:
@@ -289,7 +293,7 @@ class RequestParser:
         log = self._log
         if log is None:
             return
-        if type(log) is not list:
+        if type(log) is not list:  # (a read, never _AT_BOUNDARY: a read that ends mid-message left it)
             self._log_size = len(log)
             log = self._log = [log]
         log.append(data)
@@ -329,6 +333,7 @@ class RequestParser:
         if space < 0:
             self._pending_method = bytes(message[start:])
             self._pending_times = times
+            self._log = _AT_BOUNDARY  # the message starts again, from its first byte, with the next read
             self._in_head = True  # the header-wait timer runs for a verb cut by a read
             return b""
         self._odd_method = verb
