@@ -84,8 +84,9 @@ _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _STAND_IN_METHOD = b"GET"
 
 # Bytes handed to llhttp since it was last at a message boundary at the start of a read are kept (by
-# reference) so a refused verb can be located in them; past this many the log is dropped until the next
-# boundary (then an unknown verb pipelined right behind such a long message is still 400 Verb).
+# reference) so a refused verb can be located in them. Past this many the log restarts from a made-up head
+# inside a Content-Length body, or is dropped until the next boundary (then an unknown verb pipelined right
+# behind such a long head or chunked body is still 400 Verb).
 _REPLAY_LOG_MAX = 64 * 1024
 # The log's value while llhttp is at a message boundary between reads (an object of its own: compare with is).
 _AT_BOUNDARY: Any = object()
@@ -143,6 +144,7 @@ class RequestParser:
         "_pending_method",
         "_pending_times",
         "_escaped",
+        "_body_left",
     )
 
     def __init__(self) -> None:
@@ -166,6 +168,8 @@ class RequestParser:
         self._pending_method = b""
         self._pending_times: tuple[float, float] | None = None
         self._odd_times = (0.0, 0.0)
+        # Content-Length body bytes still to come for the message in progress (None: chunked or none).
+        self._body_left: int | None = None
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -289,16 +293,24 @@ class RequestParser:
         return events
 
     def _log_more(self, data: bytes) -> None:
-        """Add a read that continues a message to the replay log (dropped past ``_REPLAY_LOG_MAX``)."""
+        """Add a read that continues a message to the replay log. Past ``_REPLAY_LOG_MAX`` the log starts
+        again from a made-up head that leaves llhttp where it is now, when that can be made: inside a
+        Content-Length body (a large upload); otherwise it is dropped until the next boundary."""
         log = self._log
-        if log is None:
-            return
-        if type(log) is not list:  # (a read, never _AT_BOUNDARY: a read that ends mid-message left it)
-            self._log_size = len(log)
-            log = self._log = [log]
-        log.append(data)
-        self._log_size += len(data)
-        if self._log_size > _REPLAY_LOG_MAX:
+        if log is not None:
+            if type(log) is not list:  # (a read, never _AT_BOUNDARY: a read that ends mid-message left it)
+                self._log_size = len(log)
+                log = self._log = [log]
+            if self._log_size + len(data) <= _REPLAY_LOG_MAX:
+                log.append(data)
+                self._log_size += len(data)
+                return
+        left = self._body_left
+        if left and not self._in_head:
+            head = b"PUT / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % left
+            self._log = [head, data]
+            self._log_size = len(head) + len(data)
+        else:
             self._log = None
 
     # --- verbs llhttp does not know ---------------------------------------------------------------------
@@ -481,6 +493,7 @@ class RequestParser:
                 raise ProtocolError("transfer-coding not implemented", (501, 0), "N/I")
             chunked = True
         content_length = parser_content_length(self._headers) if self._has_cl else None
+        self._body_left = content_length
         if (
             content_length is None
             and not chunked
@@ -514,6 +527,9 @@ class RequestParser:
 
     def on_body(self, body: bytes) -> None:
         self._events.append(Data(body))
+        left = self._body_left
+        if left is not None:
+            self._body_left = left - len(body)
 
     def on_message_complete(self) -> None:
         self._request_line_pending = True
