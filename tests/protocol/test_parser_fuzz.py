@@ -122,3 +122,47 @@ def test_a_verb_with_a_non_token_byte_is_400_verb_after_the_good_requests(verb, 
     else:
         raise AssertionError(f"{odd!r} was taken as a verb")
     assert [(e.method, e.target) for e in events if type(e) is Request] == [("GET", b"/ok")]
+
+
+ODD_PIPELINES = [
+    b"BREW /a HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcget /b HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"GET /a HTTP/1.1\r\nHost: a\r\n\r\nDEBUG /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+]
+
+
+def _outcome(pieces: list[bytes]) -> tuple[list, str | None]:
+    """Events with bodies joined (reads cut them differently), and the refusal's reason if any."""
+    parser = RequestParser()
+    events: list = []
+    reason = None
+    try:
+        for piece in pieces:
+            events += parser.feed(piece)
+    except ProtocolError as exc:
+        events += exc.events
+        reason = exc.reason
+    out: list = []
+    for e in events:
+        if type(e) is Data:
+            if out and type(out[-1]) is bytes:
+                out[-1] += e.data
+            else:
+                out.append(e.data)
+        elif type(e) is Request:
+            out.append((e.method, e.target, e.content_length, e.chunked, e.keep_alive))
+        else:
+            out.append(e)
+    return out, reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(ODD_PIPELINES),
+    st.integers(0, 200),
+    st.binary(max_size=4).filter(bytes.isascii),
+    st.lists(st.integers(0, 200), max_size=4),
+)
+def test_odd_verb_pipelines_mutated_give_the_same_outcome_whole_or_cut(base, at, junk, cuts) -> None:
+    at = at % (len(base) + 1)
+    data = base[:at] + junk + base[at:]
+    assert _outcome([data]) == _outcome(_pieces(data, cuts))
