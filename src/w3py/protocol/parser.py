@@ -188,7 +188,8 @@ class RequestParser:
         self._request_line: tuple[str, str, bytes] | None = None
         # The real verb of the message llhttp is parsing under _STAND_IN_METHOD, and when it arrived.
         self._odd_method: bytes | None = None  # (its arrival time is _odd_times, set with it)
-        # High-bit bytes of this message's request line were percent-encoded (they were not in the verb).
+        # The rest of this message's request line, cut by a read, had high-bit bytes percent-encoded: a '%'
+        # in its verb may be ours, so such a verb is no token (_odd_verb).
         self._escaped = False
 
     # --- public API -------------------------------------------------------------------------------------
