@@ -44,10 +44,11 @@ FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
+def server(request, tmp_path_factory):
+    """The same site served by one worker and by two (requests spread over processes sharing the socket)."""
     root = ServerRoot.create(tmp_path_factory.mktemp("clients"), files=FILES)
-    with serving(root) as served:
+    with serving(root, workers=request.param) as served:
         yield served
 
 
@@ -245,6 +246,7 @@ H11_CASES = [
     (b"GET", b"/text.txt", [(b"Range", b"bytes=0-4")], b"", 206),
     (b"GET", b"/text.txt", [(b"Range", b"bytes=0-1,5-6")], b"", 206),
     (b"GET", b"/text.txt", [(b"Range", b"bytes=99999-")], b"", 416),
+    (b"GET", b"/text.txt", [(b"If-Modified-Since", b"Fri, 01 Jan 2100 00:00:00 GMT")], b"", 304),
     (b"GET", b"/missing", [], b"", 404),
     (b"POST", b"/index.html", [], b"form=1", 405),
     (b"OPTIONS", b"*", [], b"", 200),
@@ -370,3 +372,49 @@ def test_chromium_revalidates_with_a_warm_cache_and_gets_304s(server, tmp_path) 
                                             if e["cs-uri-stem"] == p and e["cs(User-Agent)"] == agent][:2] == ["200", "304"],
                             f"200 then 304 for {path}")
         assert statuses
+
+
+@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
+def test_wget_resumes_a_partial_download(server, tmp_path) -> None:
+    """wget -c asks for the rest with a Range request; the joined file must be the original."""
+    target = tmp_path / "big.bin"
+    target.write_bytes(BIG[:3_000_000])
+    result = subprocess.run(["wget", "-q", "-c", "-O", str(target), server.url("/big.bin")],
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(BIG).digest()
+    entry = server.log_entry(lambda e: e["cs-uri-stem"] == "/big.bin" and "Wget" in e["cs(User-Agent)"])
+    assert entry["sc-status"] == "206"
+
+
+@needs_curl
+def test_curl_chunked_upload_to_a_static_file_is_405(server, uploads) -> None:
+    result = curl("-H", "Transfer-Encoding: chunked", "--data-binary", f"@{uploads['small']}", "-o", "/dev/null",
+                  "-w", "%{http_code}", server.url("/style.css"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "405"
+
+
+def test_httpx_concurrent_keep_alive_clients_lose_nothing(server) -> None:
+    """300 requests over a pool of 30 keep-alive connections: every answer right, every request logged once."""
+    import asyncio
+
+    agent = "w3py-concurrency-check"
+    paths = ["/style.css", "/data.json", "/text.txt", "/missing-x"] * 75
+
+    async def main() -> list[tuple[int, bytes]]:
+        limits = httpx.Limits(max_connections=30, max_keepalive_connections=30)
+        async with httpx.AsyncClient(limits=limits, headers={"User-Agent": agent}, timeout=30) as client:
+            responses = await asyncio.gather(*(client.get(server.url(p)) for p in paths))
+            return [(r.status_code, r.content) for r in responses]
+
+    results = asyncio.run(main())
+    for path, (status, content) in zip(paths, results):
+        expected = FILES.get(path.lstrip("/"))
+        if expected is None:
+            assert status == 404
+        else:
+            assert (status, content) == (200, expected)
+    logged = wait_for(lambda: (lambda n: n if n >= len(paths) else 0)(
+        sum(1 for e in server.log_entries() if e["cs(User-Agent)"] == agent)), "every request in the log")
+    assert logged == len(paths)

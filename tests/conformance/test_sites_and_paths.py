@@ -26,6 +26,7 @@ CONTOSO = r"""
                 <application path="/" applicationPool="DefaultAppPool">
                     <virtualDirectory path="/" physicalPath="D:\sites\contoso" />
                     <virtualDirectory path="/images" physicalPath="%SystemDrive%\shared\images" />
+                    <virtualDirectory path="/gone" physicalPath="D:\sites\removed-last-year" />
                 </application>
                 <application path="/shop" applicationPool="DefaultAppPool">
                     <virtualDirectory path="/" physicalPath="D:\sites\shop" />
@@ -40,6 +41,13 @@ CONTOSO = r"""
 """
 
 ADMIN_LOCKED = r"""
+    <location path="Default Web Site/secure">
+        <system.webServer>
+            <security>
+                <access sslFlags="Ssl, SslNegotiateCert" />
+            </security>
+        </system.webServer>
+    </location>
     <location path="Default Web Site/admin">
         <system.webServer>
             <security>
@@ -61,7 +69,7 @@ ALL_FIELDS = ("date time s-sitename s-computername s-ip cs-method cs-uri-stem cs
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sites")
     text = with_locations(with_sites(stock_text(), CONTOSO), ADMIN_LOCKED)
-    root = ServerRoot.create(tmp, text, files={"a.txt": "x", "admin/a.txt": "secret"})
+    root = ServerRoot.create(tmp, text, files={"a.txt": "x", "admin/a.txt": "secret", "secure/a.txt": "tls-only"})
     for folder, name, body in [("sites/contoso", "index.htm", "contoso"), ("shared/images", "logo.txt", "img"),
                                ("sites/shop", "Default.htm", "shop")]:
         (tmp / folder).mkdir(parents=True, exist_ok=True)
@@ -143,3 +151,26 @@ def test_unknown_host_on_a_host_header_endpoint_is_not_served(server) -> None:
     raw = get(port, "fabrikam.com", "/")
     assert status_line(raw) == "HTTP/1.1 404 Not Found"
     assert b"contoso" not in body(raw)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "pipeline owner (no access check) and config owner (security/access is 'not implemented'): a folder that "
+    "requires SSL (<access sslFlags=\"Ssl\"/>) is served over plain HTTP with 200; IIS answers 403.4 "
+    "(reference §5.3) — w3py has no TLS at all, so every such request should be 403.4, not served"))
+def test_ssl_required_folder_is_403_4_over_http(server) -> None:
+    raw = server.raw(b"GET /secure/a.txt HTTP/1.1\r\nHost: h\r\nUser-Agent: ssl-req\r\nConnection: close\r\n\r\n")
+    assert b"tls-only" not in body(raw)
+    assert status_line(raw).startswith("HTTP/1.1 403 ")
+    entry = server.log_entry(lambda e: e["cs(User-Agent)"] == "ssl-req")
+    assert (entry["sc-status"], entry["sc-substatus"]) == ("403", "4")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "config/pipeline owners: a virtual directory whose physicalPath does not exist (deleted folder, "
+    "unreachable share) is IIS's 500.19 0x80070003 'Cannot read configuration file' (reference §5.9) for "
+    "every URL under it; w3py answers 404.0 as if the site simply lacked the file"))
+def test_missing_virtual_directory_folder_is_500_19_0x80070003(server) -> None:
+    port = server.root.other_ports[0]
+    raw = get(port, f"www.contoso.com:{port}", "/gone/report.pdf")
+    assert status_line(raw).startswith("HTTP/1.1 500 ")
+    assert b"0x80070003" in raw

@@ -95,6 +95,7 @@ ROOT_WEB_CONFIG = wrap_web_config("""  <system.webServer>
         </denyUrlSequences>
         <verbs>
           <add verb="DELETE" allowed="false" />
+          <add verb="BREW" allowed="false" />
         </verbs>
         <requestLimits maxUrl="200" maxQueryString="100">
           <headerLimits>
@@ -408,3 +409,52 @@ def test_wildcard_host_header_binding(server) -> None:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(b"GET /a.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % host)
             assert sock.recv(65536).startswith(b"HTTP/1.1 " + expected), host
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "listener owner (src/w3py/protocol/parser.py: httptools/llhttp knows a fixed method list): HTTP.sys accepts "
+    "any token as a verb and lets IIS decide — DEBUG (in ASP.NET's handler verbs), lower-case 'get', custom "
+    "verbs. w3py answers them all 400 'Invalid Verb' (HTTPERR Verb), so <verbs> deny rows (404.6, "
+    "case-sensitive per reference §5.4) and StaticFile's 405 are never reached"))
+@pytest.mark.parametrize("verb, code", [(b"DEBUG", "405.0"), (b"get", "405.0"), (b"BREW", "404.6")])
+def test_any_token_verb_reaches_iis(server, verb, code) -> None:
+    agent = b"verb-" + verb
+    raw = server.raw(verb + b" /a.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: " + agent + b"\r\nContent-Length: 0\r\n"
+                     b"Connection: close\r\n\r\n")
+    status, _, substatus = code.partition(".")
+    assert status_line(raw).startswith(f"HTTP/1.1 {status} ")
+    entry = server.log_entry(lambda e: e["cs(User-Agent)"] == agent.decode())
+    assert (entry["sc-status"], entry["sc-substatus"]) == (status, substatus)
+
+
+# Detailed error page rows captured from IIS (reference §4.3): Module, Notification, Handler, Error Code.
+CAPTURED_ROWS = {
+    "404.0": ("IIS Web Core", "MapRequestHandler", "StaticFile", "0x80070002"),
+    "403.14": ("DirectoryListingModule", "ExecuteRequestHandler", "StaticFile", "0x00000000"),
+    "404.3": ("StaticFileModule", "ExecuteRequestHandler", "StaticFile", "0x80070032"),
+    "405.0": ("StaticFileModule", "ExecuteRequestHandler", "StaticFile", "0x80070001"),
+    "404.4": ("IIS Web Core", "MapRequestHandler", "Not yet determined", None),
+    "404.7": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.8": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.11": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.13": ("RequestFilteringModule", "BeginRequest", None, None),
+    "404.15": ("RequestFilteringModule", "BeginRequest", None, None),
+    "500.19": ("IIS Web Core", "BeginRequest", None, "0x8007000d"),
+    "500.21": ("IIS Web Core", "MapRequestHandler", None, None),
+    "501.0": ("ProtocolSupportModule", None, None, None),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CAPTURED_ROWS))
+def test_detailed_page_rows_match_iis_captures(answers, code) -> None:
+    page = answers[code].decode("utf-8", "replace")
+    rows = {th: re.sub(r"(&nbsp;|\s)+", " ", td).strip()
+            for th, td in re.findall(r"<th>(.*?)</th>\s*<td>(.*?)</td>", page, re.S)}
+    for label, expected in zip(("Module", "Notification", "Handler", "Error Code"), CAPTURED_ROWS[code]):
+        if expected is not None:
+            assert rows.get(label) == expected, (label, rows)
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    status, _, sub = code.partition(".")
+    assert title.startswith(f"IIS 10.0 Detailed Error - {code} - ")
+    # "View more information": IIS70Error=<status>,<substatus>,<HRESULT>,<OS build>
+    assert re.search(rf"IIS70Error={status},{sub},0x[0-9a-f]{{8}},\d+\"", page), page[-600:]

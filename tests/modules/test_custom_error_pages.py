@@ -215,7 +215,8 @@ def test_detailed_page_layout() -> None:
     items = [_text(li) for li in root.iter(f"{XHTML}li")]
     assert items == list(TEXTS.causes + TEXTS.things_to_try)
     link = root.find(f".//{XHTML}a").get("href")
-    assert link == "http://go.microsoft.com/fwlink/?LinkID=62293&IIS70Error=404,7,0x00000000"
+    # status, substatus, HRESULT and the OS build, as IIS writes it (reference §4.3)
+    assert link == "http://go.microsoft.com/fwlink/?LinkID=62293&IIS70Error=404,7,0x00000000,20348"
 
 
 def test_detailed_page_in_japanese() -> None:

@@ -31,6 +31,7 @@ START_LIMIT_S = 20.0
 LOG_LIMIT_S = 5.0
 
 _BINDING = re.compile(r'(<binding\s+protocol="http"\s+bindingInformation=")([^"]*)(")')
+_TLS_BINDING = re.compile(r'(<binding\s+protocol="https"\s+bindingInformation=")([^"]*)(")')
 
 
 def free_port() -> int:
@@ -54,6 +55,32 @@ def rebind(text: str, port: int, others: list[int] | None = None) -> str:
         return f"{m.group(1)}127.0.0.1:{seen[old_port]}:{host}{m.group(3)}"
 
     return _BINDING.sub(repl, text)
+
+
+def rebind_tls(text: str, ports: list[int]) -> str:
+    """Every https binding moved to 127.0.0.1 and a free port (appended to ``ports`` in document order)."""
+
+    def repl(m: re.Match[str]) -> str:
+        host = (m.group(2).split(":", 2) + ["", ""])[2]
+        ports.append(free_port())
+        return f"{m.group(1)}127.0.0.1:{ports[-1]}:{host}{m.group(3)}"
+
+    return _TLS_BINDING.sub(repl, text)
+
+
+def write_certificate(root: Path) -> Path:
+    """A throw-away CA and a certificate for localhost/127.0.0.1 in ``<root>/ssl/default.pem`` (where w3py
+    looks for the certificate of https bindings without a host name); returns the CA file for clients."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    folder = root / "ssl"
+    folder.mkdir(parents=True, exist_ok=True)
+    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "default.pem"))
+    ca_file = root / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return ca_file
 
 
 def stock_text() -> str:
@@ -82,19 +109,25 @@ class ServerRoot:
     port: int
     config: Path
     other_ports: list[int] = field(default_factory=list)
+    tls_ports: list[int] = field(default_factory=list)
+    ca_file: Path | None = None  # the CA that signed ssl/default.pem, when https bindings exist
 
     @classmethod
     def create(cls, path: Path, apphost: str | None = None, *, files: dict[str, bytes | str] | None = None,
-               web_configs: dict[str, str | bytes] | None = None) -> "ServerRoot":
+               web_configs: dict[str, str | bytes] | None = None, certificate: bool = True) -> "ServerRoot":
         """``web_configs`` maps a folder under wwwroot ("" = root) to a complete web.config (str or raw
-        bytes, written as given)."""
+        bytes, written as given). https bindings get free ports and, unless ``certificate`` is false, a
+        test certificate (as an admin would install one)."""
         port = free_port()
         (path / "config").mkdir(parents=True, exist_ok=True)
         wwwroot = path / "inetpub" / "wwwroot"
         wwwroot.mkdir(parents=True, exist_ok=True)
         config = path / "config" / "applicationHost.config"
         others: list[int] = []
-        config.write_text(rebind(apphost if apphost is not None else stock_text(), port, others), encoding="utf-8")
+        tls_ports: list[int] = []
+        text = rebind_tls(rebind(apphost if apphost is not None else stock_text(), port, others), tls_ports)
+        config.write_text(text, encoding="utf-8")
+        ca_file = write_certificate(path) if tls_ports and certificate else None
         for rel, body in (files or {}).items():
             target = wwwroot / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +139,7 @@ class ServerRoot:
             (folder / "web.config").write_bytes(data)
         if not (path / "inetpub" / "custerr").exists():
             shutil.copytree(CUSTERR_SOURCE, path / "inetpub" / "custerr")
-        return cls(path, port, config, others)
+        return cls(path, port, config, others, tls_ports, ca_file)
 
     @property
     def wwwroot(self) -> Path:
@@ -205,10 +238,10 @@ def wait_for(condition: Callable[[], object], what: str = "condition") -> object
         time.sleep(0.05)
 
 
-def start(root: ServerRoot, *extra: str) -> Served:
+def start(root: ServerRoot, *extra: str, workers: int = 1) -> Served:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("W3PY_ROOT", None)
-    proc = subprocess.Popen(w3py_command("serve", "--config", str(root.config), "--workers", "1", *extra),
+    proc = subprocess.Popen(w3py_command("serve", "--config", str(root.config), "--workers", str(workers), *extra),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             cwd=root.path)
     served = Served(root, proc)
@@ -238,8 +271,8 @@ def stop(served: Served) -> str:
 
 
 @contextmanager
-def serving(root: ServerRoot, *extra: str) -> Iterator[Served]:
-    served = start(root, *extra)
+def serving(root: ServerRoot, *extra: str, workers: int = 1) -> Iterator[Served]:
+    served = start(root, *extra, workers=workers)
     try:
         yield served
     finally:

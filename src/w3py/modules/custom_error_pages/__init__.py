@@ -45,6 +45,9 @@ PAGE_LANGUAGES = ("en", "ja")  # languages of the detailed page (the catalog's l
 DEFAULT_PAGE_LANGUAGE = "en"
 # The product label in the detailed page's <title>, as IIS 10 writes it: tools that scrape error pages match it.
 DETAILED_TITLE_PRODUCT = "IIS 10.0"
+# IIS ends the "View more information" link's IIS70Error query with the Windows build it runs on (9600 = 2012
+# R2, 17763 = 2019, 20348 = 2022; reference §4.3). w3py presents itself as IIS 10.0 on the current server.
+DETAILED_LINK_OS_BUILD = 20348
 
 DETAILED_CONTENT_TYPE = b"text/html; charset=utf-8"
 BUILTIN_CONTENT_TYPE = b"text/html"  # IIS sends its one-line texts without a charset
@@ -467,7 +470,8 @@ def _more_info_href(base: str, facts: DetailFacts) -> str:
     if not base:
         return ""
     joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}IIS70Error={facts.status},{facts.substatus},0x{facts.error_code:08x}"
+    return (f"{base}{joiner}IIS70Error={facts.status},{facts.substatus},0x{facts.error_code:08x},"
+            f"{DETAILED_LINK_OS_BUILD}")
 
 
 _DETAILED_TEMPLATE: string.Template | None = None
