@@ -89,9 +89,11 @@ def test_stock_iis10_config_sends_its_custom_header(stock_server) -> None:
 
 
 def test_stock_iis10_config_serves_the_default_document(stock_server) -> None:
+    # defaultDocument/files is tried in order: Default.htm, Default.asp, index.htm, index.html, iisstart.htm …
+    # — index.html exists, so it wins over iisstart.htm (reference §1.7)
     response = httpx.get(stock_server.url("/"))
     assert response.status_code == 200
-    assert response.text == SITE_FILES["iisstart.htm"]
+    assert response.text == SITE_FILES["index.html"]
 
 
 def test_stock_iis10_config_still_filters_requests(stock_server) -> None:
@@ -139,12 +141,8 @@ def test_trimmed_stock_config_isapi_handler_without_its_module_is_500_21(trimmed
     assert (entry["sc-status"], entry["sc-substatus"]) == ("500", "21")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (404.17 rule, src/w3py/pipeline/handlers.py / modules/static_file.py): with the stock "
-    "ASP.NET handler list, a directory request ('/', '/docs/') is 404.17 because the classic-mode "
-    "ExtensionlessUrlHandler-ISAPI-4.0_32bit ('*.') was precondition-skipped; IIS serves the default document "
-    "(404.17 is for script-mapped files such as .aspx falling through to StaticFile)"))
-@pytest.mark.parametrize("path, expected", [("/", "iisstart.htm"), ("/docs/", "docs/index.html")])
+# (index.html comes before iisstart.htm in the stock defaultDocument list)
+@pytest.mark.parametrize("path, expected", [("/", "index.html"), ("/docs/", "docs/index.html")])
 def test_trimmed_stock_config_serves_default_documents(trimmed_server, path, expected) -> None:
     response = httpx.get(trimmed_server.url(path))
     assert (response.status_code, response.text) == (200, dict(SITE_FILES, **{"docs/index.html": "<h1>docs</h1>"})[expected])
