@@ -104,7 +104,11 @@ def test_ipv6_host_literal() -> None:
         pytest.param(b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "Hostname", id="host-with-slash"),
         pytest.param(b"GET / HTTP/1.1\r\nHost: a:99999\r\n\r\n", 400, "Hostname", id="host-port-out-of-range"),
         pytest.param(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "Hostname", id="two-hosts"),
-        pytest.param(b"BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "Verb", id="unknown-verb"),
+        pytest.param(b"BR(W / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "Verb", id="separator-in-verb"),
+        pytest.param(b"BR\x01W / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "Verb", id="control-in-verb"),
+        pytest.param(b"G\xc3\x89T / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "Verb", id="high-bit-in-verb"),
+        pytest.param(b"GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400, "Verb", id="tab-after-known-verb"),
+        pytest.param(b"BREW / HTTP/1.1\r\n\r\n", 400, "Hostname", id="token-verb-reaches-host-check"),
         pytest.param(b"GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400, "Header", id="space-in-header-name"),
         pytest.param(b"GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="control-char-in-url"),
         pytest.param(b"GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="relative-target"),
@@ -207,7 +211,7 @@ def test_too_many_segments_is_400_url() -> None:
 def test_events_before_an_error_are_kept_and_the_parser_stays_poisoned() -> None:
     parser = RequestParser()
     with pytest.raises(ProtocolError) as info:
-        parser.feed(b"GET /ok HTTP/1.1\r\nHost: a\r\n\r\nBREW / HTTP/1.1\r\n\r\n")
+        parser.feed(b"GET /ok HTTP/1.1\r\nHost: a\r\n\r\nBR@W / HTTP/1.1\r\n\r\n")
     assert [e.path for e in info.value.events if type(e) is Request] == [b"/ok"]
     with pytest.raises(ProtocolError):
         parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -253,3 +257,150 @@ def test_high_bit_bytes_outside_the_request_line_are_left_alone() -> None:
     )
     assert events[0].header(b"x-name") == b"caf\xc3\xa9"
     assert body_of(events) == b"\xff\xfe"
+
+
+# --- verbs llhttp does not know: HTTP.sys takes any token and lets IIS decide ------------------------------
+
+
+def requests_of(events: list) -> list[tuple[str, bytes]]:
+    return [(e.method, e.target) for e in events if type(e) is Request]
+
+
+@pytest.mark.parametrize("verb", [b"DEBUG", b"TRACK", b"BREW", b"get", b"Get", b"PLAY", b"X-MS-ENUMATTS", b"!#$%&'*+-.^_`|~9"])
+def test_any_token_verb_is_passed_on_as_sent(verb: bytes) -> None:
+    events = parse(verb + b" /a.txt?q HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert requests_of(events) == [(verb.decode(), b"/a.txt?q")] and events[-1] is END_OF_MESSAGE
+    assert events[0].path == b"/a.txt" and events[0].keep_alive
+
+
+def test_lower_case_get_is_not_get() -> None:
+    # verbs are case-sensitive (request filtering's <verbs>, handler verb lists): 'get' is its own verb
+    (request, _) = parse(b"get / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert request.method == "get"
+
+
+def test_odd_verb_body_is_framed_by_content_length_and_chunking() -> None:
+    events = parse(
+        b"BREW /pot HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+        b"BREW /pot HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    )
+    assert requests_of(events) == [("BREW", b"/pot")] * 2
+    assert [r.content_length for r in events if type(r) is Request] == [5, None]
+    assert body_of(events) == b"helloabc"
+
+
+def test_odd_verb_cut_by_reads_waits_for_the_rest() -> None:
+    parser = RequestParser()
+    assert parser.feed(b"DEB") == [] and parser.in_head
+    assert parser.feed(b"U") == [] and parser.in_head
+    events = parser.feed(b"G /x HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert requests_of(events) == [("DEBUG", b"/x")]
+
+
+def test_verb_cut_inside_a_known_prefix() -> None:
+    # 'DE' is how DELETE starts: llhttp only refuses at the third byte, in the next read
+    parser = RequestParser()
+    events = parser.feed(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nDE")
+    events += parser.feed(b"BUG /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert requests_of(events) == [("GET", b"/1"), ("DEBUG", b"/2")]
+
+
+def test_odd_verb_byte_at_a_time_gives_the_same_events() -> None:
+    data = b"TRACK /t HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nokget /u HTTP/1.1\r\nHost: a\r\n\r\n"
+    parser = RequestParser()
+    events = []
+    for i in range(len(data)):
+        events += parser.feed(data[i : i + 1])
+    assert requests_of(events) == [("TRACK", b"/t"), ("get", b"/u")] and body_of(events) == b"ok"
+
+
+def test_pipelined_odd_verbs_between_known_ones() -> None:
+    events = parse(
+        b"POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nBREW"  # a body that looks like a verb
+        b"BREW /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"get /4 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"DEBUG /5 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nGET"
+    )
+    assert requests_of(events) == [("POST", b"/1"), ("BREW", b"/2"), ("GET", b"/3"), ("get", b"/4"), ("DEBUG", b"/5")]
+    assert body_of(events) == b"BREWGET"
+
+
+def test_bad_verb_after_good_pipelined_odd_verbs_keeps_their_events() -> None:
+    parser = RequestParser()
+    with pytest.raises(ProtocolError) as info:
+        parser.feed(b"BREW /1 HTTP/1.1\r\nHost: a\r\n\r\nBR<W /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert (info.value.status_hint, info.value.reason) == ((400, 0), "Verb")
+    assert requests_of(info.value.events) == [("BREW", b"/1")]
+    assert info.value.request_line is None  # HTTPERR: cs-method '-'
+
+
+def test_odd_verb_after_connection_close_is_not_parsed() -> None:
+    parser = RequestParser()
+    events = parser.feed(b"BREW / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nDEBUG / HTTP/1.1\r\n\r\n")
+    assert requests_of(events) == [("BREW", b"/")] and parser.finished
+
+
+def test_refusal_of_an_odd_verb_request_names_the_real_verb() -> None:
+    error = refused(b"BREW /pot HTTP/1.1\r\n\r\n")
+    assert error.reason == "Hostname" and error.request_line == ("BREW", "1.1", b"/pot")
+
+
+def test_odd_verb_keeps_the_time_its_first_byte_arrived() -> None:
+    from w3py.core import clock
+
+    parser = RequestParser()
+    before = clock.CLOCK.monotonic()
+    parser.feed(b"BR")
+    (request, _) = parser.feed(b"EW / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert before <= request.received_at <= clock.CLOCK.monotonic()
+
+
+def test_verb_longer_than_max_field_length_is_field_length() -> None:
+    error = refused(b"B" * (MAX_FIELD_LENGTH + 1) + b" / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert (error.status_hint, error.reason) == ((400, 0), "FieldLength")
+    method, version, target = error.request_line
+    assert method == "B" * MAX_FIELD_LENGTH and (version, target) == ("", b"")  # HTTPERR: '-' for both
+
+
+def test_verb_streamed_without_end_is_cut_at_max_field_length() -> None:
+    parser = RequestParser()
+    with pytest.raises(ProtocolError) as info:
+        for _ in range(MAX_FIELD_LENGTH // 1000 + 2):
+            parser.feed(b"B" * 1000)
+    assert info.value.reason == "FieldLength"
+
+
+def test_long_verb_within_both_limits_is_taken() -> None:
+    verb = b"B" * 8000
+    (request, _) = parse(verb + b" / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert request.method == verb.decode() and request.head_bytes > 8000
+
+
+def test_verb_at_max_field_length_makes_the_head_too_long() -> None:
+    # the verb alone is a legal field, but with the rest of the request line the head passes MaxRequestBytes
+    assert refused(b"B" * MAX_FIELD_LENGTH + b" / HTTP/1.1\r\nHost: a\r\n\r\n").reason == "RequestLength"
+
+
+def test_raw_utf8_after_an_odd_verb_is_percent_encoded_but_not_in_the_verb() -> None:
+    (request, _) = parse(b"BREW /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert (request.method, request.path) == ("BREW", b"/caf%C3%A9")
+    parser = RequestParser()
+    parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nDE")
+    with pytest.raises(ProtocolError) as info:  # high-bit bytes inside a verb cut by a read: still no token
+        parser.feed(b"L\xc3\xa9TE / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert info.value.reason == "Verb"
+
+
+def test_connect_is_unchanged() -> None:
+    # CONNECT is llhttp's own (an upgrade): never replaced. Its authority-form target is HTTP.sys's 400 URL.
+    error = refused(b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n")
+    assert (error.reason, error.request_line) == ("URL", ("CONNECT", "1.1", b"a:443"))
+    # ... and its lower-case spelling is just another verb, with a target no verb may have
+    assert refused(b"connect a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n").reason == "URL"
+
+
+def test_upgrade_on_an_odd_verb_still_ends_the_connection() -> None:
+    parser = RequestParser()
+    events = parser.feed(b"BREW / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\nBREW")
+    assert requests_of(events) == [("BREW", b"/")] and not events[0].keep_alive and parser.finished

@@ -152,3 +152,75 @@ def test_connection_error_inside_a_handler_is_500_not_silence(serve) -> None:
     srv = serve(app=HandlerApp(handler))
     (response,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     assert response.status == 500
+
+
+# --- verbs: HTTP.sys takes any token and leaves it to IIS; only a non-token verb is its own 400 ------------
+
+
+def _echo_method_app():
+    from w3py.protocol.messages import Response
+    from w3py.testing.server import HandlerApp
+
+    async def handler(request):
+        body = request.method.encode() + b" " + request.target
+        async for chunk in request.body:
+            body += b" " + chunk
+        return Response(200, body=body)
+
+    return HandlerApp(handler)
+
+
+def test_token_verbs_pipelined_with_known_ones_reach_the_application(serve) -> None:
+    srv = serve(app=_echo_method_app())
+    data = (
+        b"DEBUG /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"GET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"get /3 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nBREW"
+        b"BREW /4 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntea\r\n0\r\n\r\n"
+    )
+    responses, closed = exchange(srv, data, count=4, check_close=False)
+    assert [r.body for r in responses] == [b"DEBUG /1", b"GET /2", b"get /3 BREW", b"BREW /4 tea"]
+    assert srv.httperr_lines() == []
+
+
+def test_verb_cut_across_packets_reaches_the_application(serve) -> None:
+    import time
+
+    srv = serve(app=_echo_method_app())
+    with srv.connect() as sock:
+        for piece in (b"TR", b"ACK /t HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"):
+            sock.sendall(piece)
+            time.sleep(0.05)  # let the server read the first piece on its own (not a timed assertion)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"\r\n\r\nTRACK /t")
+
+
+def test_httperr_names_the_real_verb_of_a_refused_request(serve) -> None:
+    srv = serve()
+    (response,), _ = exchange(srv, b"BREW /pot HTTP/1.1\r\n\r\n", check_close=True)
+    assert response.status == 400
+    fields = _fields(srv.httperr_lines()[0])
+    assert (fields["cs-method"], fields["cs-version"], fields["cs-uri"], fields["s-reason"]) == (
+        "BREW", "HTTP/1.1", "/pot", "Hostname")
+
+
+def test_non_token_verb_is_400_verb_with_no_request_line_logged(serve) -> None:
+    srv = serve()
+    (response,), closed = exchange(srv, b"BR@W / HTTP/1.1\r\nHost: a\r\n\r\n", check_close=True)
+    assert response.status == 400 and b"Invalid Verb" in response.body and closed
+    fields = _fields(srv.httperr_lines()[0])
+    assert (fields["cs-method"], fields["cs-version"], fields["cs-uri"], fields["s-reason"]) == ("-", "-", "-", "Verb")
+
+
+def test_verb_over_max_field_length_is_field_length_and_logged_cut_at_255(serve) -> None:
+    srv = serve()
+    verb = b"V" * (MAX_FIELD_LENGTH + 1)
+    (response,), closed = exchange(srv, verb + b" / HTTP/1.1\r\nHost: a\r\n\r\n", check_close=True)
+    assert response.status == 400 and b"Header Field Too Long" in response.body and closed
+    fields = _fields(srv.httperr_lines()[0])
+    assert (fields["cs-method"], fields["cs-version"], fields["cs-uri"], fields["s-reason"]) == (
+        "V" * 255, "-", "-", "FieldLength")
+    (ok,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert ok.body == HELLO

@@ -22,8 +22,8 @@ URL_SEGMENT_MAX_LENGTH = 260
 # UrlSegmentMaxCount: path segments -> 400, s-reason URL.
 URL_SEGMENT_MAX_COUNT = 255
 
-# The verb: HTTP.sys truncates cs-method at 255 bytes in HTTPERR; llhttp only knows registered methods, so
-# this bounds nothing on the wire today but documents the HTTPERR truncation.
+# The verb in an HTTPERR line: HTTP.sys truncates cs-method at 255 bytes (iis-reference §2.5). On the wire a
+# verb is a request-line field, bounded by MAX_FIELD_LENGTH (-> 400 FieldLength, parser._odd_verb).
 MAX_METHOD_LOG_BYTES = 255
 
 # cs-uri in an HTTPERR line is truncated to this many bytes (iis-reference §2.5).

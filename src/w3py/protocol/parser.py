@@ -28,12 +28,20 @@ refused only when it really is too long, and memory held by an unfinished head s
 Request smuggling: ``Content-Length`` together with ``Transfer-Encoding``, duplicate or malformed lengths,
 bad chunk framing and bare CR/LF are all 400 (llhttp in its strict mode; no leniency flags are set).
 A transfer-coding other than exactly ``chunked`` is 501 (HTTP.sys implements no other, s-reason ``N/I``).
+
+Verbs: HTTP.sys takes any RFC 9110 token as the verb (``DEBUG``, ``BREW``, lower-case ``get``) and leaves it to
+IIS (request filtering's ``<verbs>`` 404.6, the handler's 405), but llhttp only knows a fixed list. Known verbs
+go through llhttp untouched. When llhttp refuses a verb, the bytes of that message are found again (see
+``_replay_from``), and if its verb is a token, llhttp is handed ``GET`` in its place (request framing depends on
+Content-Length / Transfer-Encoding, never on the verb; CONNECT is known to llhttp and never replaced) while the
+``Request`` carries the real verb. A verb that is not a token stays 400 ``Verb``; one longer than
+MaxFieldLength is 400 ``FieldLength``; a verb cut by a read waits (bounded) for the rest.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote_to_bytes
 
 import httptools
@@ -68,6 +76,17 @@ _METHODS: dict[bytes, str] = {}
 _ESCAPED_CONTROL = re.compile(rb"%(?:[01][0-9A-Fa-f]|7[Ff])")
 
 _SPECIAL_HEADERS = frozenset({b"host", b"transfer-encoding", b"content-length", b"expect"})
+
+# RFC 9110 §5.6.2 token: what HTTP.sys accepts as a verb.
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+# What llhttp is handed in place of a verb it does not know: a verb with plain request framing.
+_STAND_IN_METHOD = b"GET"
+
+# Bytes handed to llhttp since it was last at a message boundary at the start of a read are kept (by
+# reference) so a refused verb can be located in them; past this many the log is dropped until the next
+# boundary (then an unknown verb pipelined right behind such a long message is still 400 Verb).
+_REPLAY_LOG_MAX = 64 * 1024
 
 
 def _reason_for(exc: Exception) -> tuple[tuple[int, int], str]:
@@ -115,6 +134,13 @@ class RequestParser:
         "_request_line",
         "_last_host",
         "_request_line_pending",
+        "_log",
+        "_log_size",
+        "_odd_method",
+        "_odd_times",
+        "_pending_method",
+        "_pending_times",
+        "_escaped",
     )
 
     def __init__(self) -> None:
@@ -129,6 +155,15 @@ class RequestParser:
         # The next bytes may belong to a request line (at a message boundary, or a request line cut by a
         # read): where raw high-bit bytes are escaped (_feed_raw_utf8).
         self._request_line_pending = True
+        # Bytes llhttp was fed since its last boundary at the start of a read: one read, a list of them, or
+        # None (too many to keep).
+        self._log: bytes | list[Any] | None = b""
+        self._log_size = 0
+        # The start of a message whose verb llhttp refused and that a read cut before the verb ended, and
+        # when its first byte arrived.
+        self._pending_method = b""
+        self._pending_times: tuple[float, float] | None = None
+        self._odd_times = (0.0, 0.0)
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -145,6 +180,10 @@ class RequestParser:
         self._received_at = 0.0
         self._received_wall = 0.0
         self._request_line: tuple[str, str, bytes] | None = None
+        # The real verb of the message llhttp is parsing under _STAND_IN_METHOD, and when it arrived.
+        self._odd_method: bytes | None = None  # (its arrival time is _odd_times, set with it)
+        # High-bit bytes of this message's request line were percent-encoded (they were not in the verb).
+        self._escaped = False
 
     # --- public API -------------------------------------------------------------------------------------
 
@@ -160,6 +199,11 @@ class RequestParser:
 
     def feed(self, data: bytes) -> list[Any]:
         """Parse ``data`` and return the events it completed. Raises ``ProtocolError`` (Rule 1)."""
+        if self._pending_method:
+            # A verb cut by a read: the message starts again from its first byte, in front of llhttp afresh.
+            data = self._pending_method + data
+            self._pending_method = b""
+            self._in_head = False
         if self._request_line_pending and not data.isascii():
             return self._feed_raw_utf8(data)
         return self._feed(data)
@@ -174,7 +218,15 @@ class RequestParser:
         line = data[blank:] if end < 0 else data[blank : end + 1]
         if line.isascii() or (self._in_head and not _ends_request_line(line)):
             return self._feed(data)
-        escaped = _HIGH_BYTE.sub(_percent_encode, line)
+        if self._in_head:
+            # The rest of a request line cut by a read; if the cut was inside the verb, a '%' this makes
+            # there must not pass for part of a token verb (_odd_verb).
+            escaped = _HIGH_BYTE.sub(_percent_encode, line)
+            self._escaped = True
+        else:
+            # A whole request line: the verb is left as it came (high-bit bytes there make it no token).
+            space = line.find(b" ")
+            escaped = line if space < 0 else line[:space] + _HIGH_BYTE.sub(_percent_encode, line[space:])
         events = self._feed(data[:blank] + escaped)
         if end >= 0 and line.strip():
             self._request_line_pending = False
@@ -195,23 +247,36 @@ class RequestParser:
         events = self._events = []
         head_continues = self._in_head
         self._begun_in_feed = False
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            # An Upgrade (or CONNECT) we do not honour: the request is answered as a plain one and the
-            # connection closes after it, so bytes meant for the other protocol are never parsed as HTTP.
-            self._finish_after_upgrade()
-        except httptools.HttpParserCallbackError as exc:
-            cause = exc.__context__
-            if isinstance(cause, _Finished):
-                pass
-            elif isinstance(cause, ProtocolError):
-                self._poison(cause)
-            else:  # a bug of ours inside a callback: still only a ProtocolError leaves this layer
-                self._poison(ProtocolError(f"parser callback failed: {cause!r}"))
-        except httptools.HttpParserError as exc:
-            hint, reason = _reason_for(exc)
-            self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
+        if self._request_line_pending and not head_continues:
+            self._log = data  # llhttp is at a message boundary: the log starts again (one read: no list)
+        else:
+            self._log_more(data)
+        rest: bytes | memoryview = data
+        while True:
+            try:
+                self._parser.feed_data(rest)
+            except httptools.HttpParserUpgrade:
+                # An Upgrade (or CONNECT) we do not honour: the request is answered as a plain one and the
+                # connection closes after it, so bytes meant for the other protocol are never parsed as HTTP.
+                self._finish_after_upgrade()
+            except httptools.HttpParserCallbackError as exc:
+                cause = exc.__context__
+                if isinstance(cause, _Finished):
+                    pass
+                elif isinstance(cause, ProtocolError):
+                    self._poison(cause)
+                else:  # a bug of ours inside a callback: still only a ProtocolError leaves this layer
+                    self._poison(ProtocolError(f"parser callback failed: {cause!r}"))
+            except httptools.HttpParserError as exc:
+                if isinstance(exc, httptools.HttpParserInvalidMethodError) or _is_http_method_error(exc):
+                    # The rest of the refused message under a stand-in verb, for a fresh llhttp.
+                    rest = self._odd_verb(exc)
+                    if rest:
+                        continue
+                else:
+                    hint, reason = _reason_for(exc)
+                    self._poison(ProtocolError(str(exc) or "malformed request", hint, reason))
+            break
         if self._in_head:
             if head_continues and not self._begun_in_feed:
                 self._head_raw += len(data)
@@ -219,9 +284,69 @@ class RequestParser:
                 self._poison(ProtocolError("request head too long", (400, 0), "RequestLength"))
         return events
 
+    def _log_more(self, data: bytes) -> None:
+        """Add a read that continues a message to the replay log (dropped past ``_REPLAY_LOG_MAX``)."""
+        log = self._log
+        if log is None:
+            return
+        if type(log) is not list:
+            self._log_size = len(log)
+            log = self._log = [log]
+        log.append(data)
+        self._log_size += len(data)
+        if self._log_size > _REPLAY_LOG_MAX:
+            self._log = None
+
+    # --- verbs llhttp does not know ---------------------------------------------------------------------
+
+    def _odd_verb(self, exc: Exception) -> bytes | memoryview:
+        """llhttp refused a verb. Find the refused message's bytes; if its verb is a token llhttp does not
+        know, a fresh llhttp is handed ``_STAND_IN_METHOD`` and the rest of the message is returned for it
+        (the real verb is kept for the ``Request``); a verb cut by a read is kept until the rest arrives."""
+        times = self._pending_times or (self._received_at, self._received_wall)
+        self._pending_times = None
+        log = self._log
+        if log is None:
+            self._refuse_verb(exc)
+        message = _replay_from(log if type(log) is list else [log])
+        start = 0
+        while start < len(message) and message[start] in _CRLF:  # llhttp skips empty lines before a request
+            start += 1
+        window = bytes(message[start : start + MAX_FIELD_LENGTH + 1])
+        space = window.find(b" ")
+        verb = window if space < 0 else window[:space]
+        if _TOKEN.fullmatch(verb) is None or (self._escaped and b"%" in verb):
+            self._refuse_verb(exc)
+        if len(verb) > MAX_FIELD_LENGTH:
+            # A verb is a request-line field: MaxFieldLength bounds it (and what is buffered waiting for it).
+            self._request_line = (verb[:MAX_FIELD_LENGTH].decode("ascii"), "", b"")
+            self._poison(ProtocolError("verb too long", (400, 0), "FieldLength"))
+        if space >= 0 and _llhttp_knows(verb):
+            self._refuse_verb(exc)
+        # llhttp is dead after an error; a fresh one starts at this message, which is a boundary.
+        self._parser = httptools.HttpRequestParser(self)
+        self._reset_head()
+        if space < 0:
+            self._pending_method = bytes(message[start:])
+            self._pending_times = times
+            self._in_head = True  # the header-wait timer runs for a verb cut by a read
+            return b""
+        self._odd_method = verb
+        self._odd_times = times
+        rest = message[start + space :]  # a view: the pipelined bytes behind it are not copied again
+        self._parser.feed_data(_STAND_IN_METHOD)  # cannot fail: the start of a request line
+        self._log = [_STAND_IN_METHOD, rest]
+        self._log_size = len(_STAND_IN_METHOD) + len(rest)
+        return rest
+
+    def _refuse_verb(self, exc: Exception) -> NoReturn:
+        """400 Invalid Verb: not a token (control characters, separators, high-bit bytes), or a verb llhttp
+        knows refused for what follows it. HTTPERR has no request line for it (cs-method '-')."""
+        self._poison(ProtocolError(str(exc) or "invalid verb", (400, 0), "Verb"))
+
     # --- errors -----------------------------------------------------------------------------------------
 
-    def _poison(self, error: ProtocolError) -> None:
+    def _poison(self, error: ProtocolError) -> NoReturn:
         error.events = self._events  # type: ignore[attr-defined]  # the good events before the error
         # (method, version, target) when the refused head got that far: HTTPERR's cs-method, cs-version
         # and cs-uri, and whether the answer may carry a body (not to HEAD).
@@ -283,7 +408,12 @@ class RequestParser:
         self._request_line_pending = False
         parser = self._parser
         target = self._url[0] if len(self._url) == 1 else b"".join(self._url)
-        raw_method = parser.get_method()
+        odd = self._odd_method
+        if odd is None:
+            raw_method = parser.get_method()
+        else:  # llhttp parsed this message under _STAND_IN_METHOD
+            raw_method = odd
+            self._received_at, self._received_wall = self._odd_times
         self._head_exact += len(raw_method) + 1 + self._url_len + _REQUEST_LINE_OVERHEAD + 2
         if self._head_exact > MAX_REQUEST_BYTES:
             raise ProtocolError("request head too long", (400, 0), "RequestLength")
@@ -291,7 +421,7 @@ class RequestParser:
         method = _METHODS.get(raw_method)
         if method is None:
             method = raw_method.decode("ascii", "replace")
-            if len(_METHODS) < 64:
+            if len(_METHODS) < 64 and odd is None:
                 _METHODS[raw_method] = method
         version = parser.get_http_version()
         self._request_line = (method, version, target)
@@ -400,11 +530,88 @@ class RequestParser:
             raise _Finished
 
 
+def _is_http_method_error(exc: Exception) -> bool:
+    """llhttp's refusal of an RTSP-only verb (PLAY, SETUP ...) on an HTTP request: a token verb to HTTP.sys."""
+    return str(exc).startswith("Invalid method for HTTP")
+
+
+class _Counter:
+    """A do-nothing llhttp protocol that counts the messages it completes (``_replay_from``)."""
+
+    __slots__ = ("completed",)
+
+    def __init__(self) -> None:
+        self.completed = 0
+
+    def on_message_complete(self) -> None:
+        self.completed += 1
+
+
+def _completed_in(log: list[Any], limit: int) -> int:
+    """How many messages a fresh llhttp completes over the first ``limit`` bytes of ``log`` (it stops at
+    an error, so this costs no more than the bytes up to the refused verb)."""
+    counter = _Counter()
+    parser = httptools.HttpRequestParser(counter)
+    try:
+        for piece in log:
+            if limit <= 0:
+                break
+            view = memoryview(piece)
+            parser.feed_data(view[:limit] if len(view) > limit else view)
+            limit -= len(view)
+    except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+        pass
+    return counter.completed
+
+
+def _replay_from(log: list[Any]) -> memoryview:
+    """The bytes of ``log`` from the start of the message llhttp refused to the end.
+
+    ``log`` is what llhttp was fed from a message boundary on, so a fresh llhttp reproduces the run exactly:
+    the refused message starts where the messages before it end. httptools reports no positions, so that end
+    is the shortest prefix of ``log`` that completes as many messages as the whole of it (completions only
+    grow with the prefix), found by doubling then halving: the work is a few passes over the bytes before
+    the refused message, so pipelined odd verbs cost linear time. Runs only when a verb was refused."""
+    total = sum(len(piece) for piece in log)
+    completed = _completed_in(log, total)
+    if completed:
+        high = 256
+        while high < total and _completed_in(log, high) < completed:
+            high *= 2
+        low, high = high // 2 if high > 256 else 0, min(high, total)
+        while low < high:
+            middle = (low + high) // 2
+            if _completed_in(log, middle) >= completed:
+                high = middle
+            else:
+                low = middle + 1
+        offset = low
+    else:
+        offset = 0
+    for index, piece in enumerate(log):  # the message starts in this piece: copy only when it spans pieces
+        if offset < len(piece):
+            if index == len(log) - 1:
+                return memoryview(piece)[offset:]
+            return memoryview(b"".join([memoryview(piece)[offset:], *log[index + 1 :]]))
+        offset -= len(piece)
+    return memoryview(b"")
+
+
+def _llhttp_knows(verb: bytes) -> bool:
+    """Whether llhttp takes ``verb`` on an HTTP/1.1 request (then a refusal was about something else)."""
+    try:
+        httptools.HttpRequestParser(_Counter()).feed_data(verb + b" / HTTP/1.1\r\nHost: a\r\n\r\n")
+    except httptools.HttpParserError as exc:
+        return not (isinstance(exc, httptools.HttpParserInvalidMethodError) or _is_http_method_error(exc))
+    return True
+
+
 class _Finished(Exception):
     """Raised from on_message_complete to stop llhttp after the last request of the connection."""
 
 
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_CRLF = b"\r\n"
 _VERSION_END = re.compile(rb" HTTP/\d\.\d\r?\n\Z")
 
 

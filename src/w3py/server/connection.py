@@ -925,8 +925,9 @@ class HTTPConnection(asyncio.Protocol):
         if request is not None:
             version, method, uri = "HTTP/" + request.http_version, request.method, log_uri(request.target)
         elif request_line is not None:
+            # A refusal inside the request line (an over-long verb) has no version or target yet: '-'.
             method, version, target = request_line
-            version, uri = "HTTP/" + version, log_uri(target)
+            version, uri = ("HTTP/" + version if version else None), log_uri(target)
         entry = HTTPERREntry(
             c_ip=self._client[0],
             c_port=self._client[1],
