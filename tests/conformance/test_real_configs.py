@@ -157,11 +157,8 @@ def test_trimmed_stock_config_serves_default_documents(trimmed_server, path, exp
     assert (response.status_code, response.text) == (200, dict(SITE_FILES, **{"docs/index.html": "<h1>docs</h1>"})[expected])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (404.17 rule): an extensionless URL that matches no file ('/about') is 404.17 behind the "
-    "stock '*.' ExtensionlessUrlHandler mappings; on IIS it goes to ASP.NET's integrated handler (precondition "
-    "satisfied), which finds nothing: 404.0. w3py cannot run managed code, but a missing file is 404.0"))
 def test_trimmed_stock_config_missing_extensionless_url_is_404_0(trimmed_server) -> None:
+    """'/about' matches the stock '*.' ExtensionlessUrlHandler mappings but no file: 404.0, not 404.17."""
     assert httpx.get(trimmed_server.url("/about")).status_code == 404
     entry = trimmed_server.log_entry(lambda e: e["cs-uri-stem"] == "/about")
     assert (entry["sc-status"], entry["sc-substatus"]) == ("404", "0")
