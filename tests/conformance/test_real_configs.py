@@ -88,19 +88,12 @@ def test_stock_iis10_config_sends_its_custom_header(stock_server) -> None:
     assert response.headers.get("X-Powered-By") == "ASP.NET"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (src/w3py/pipeline/application.py _build_plan): every native module in <modules> that w3py "
-    "does not implement (IsapiModule, IsapiFilterModule, StaticCompressionModule, CgiModule, "
-    "RequestMonitorModule, ConfigurationValidationModule, RewriteModule, AspNetCoreModuleV2) makes EVERY "
-    "request 500.21; IIS serves static files with them loaded. Expected: skip such modules (log once) and "
-    "fail only requests whose handler needs one (500.21 there)."))
 def test_stock_iis10_config_serves_the_default_document(stock_server) -> None:
     response = httpx.get(stock_server.url("/"))
     assert response.status_code == 200
     assert response.text == SITE_FILES["iisstart.htm"]
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline owner: same 500.21 for every request as above")
 def test_stock_iis10_config_still_filters_requests(stock_server) -> None:
     assert httpx.get(stock_server.url("/bin/Shop.dll")).status_code == 404
     entry = stock_server.log_entry(lambda e: e["cs-uri-stem"] == "/bin/Shop.dll")

@@ -327,9 +327,6 @@ def test_304_carries_validators_and_no_body(server) -> None:
     assert "Content-Length" not in headers or headers["Content-Length"] == "0"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (src/w3py/modules/static_file.py): a 416 must say the current length with "
-    "'Content-Range: bytes */<size>' (RFC 9110 §14.4; IIS's StaticFileModule sends it); w3py sends none"))
 def test_416_says_the_current_length(server) -> None:
     raw = server.raw(Case("416", b"/a.txt", headers={"Range": "bytes=100-"}).request())
     assert dict(headers_as_sent(raw)).get("Content-Range") == "bytes */5"

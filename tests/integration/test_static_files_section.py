@@ -1,18 +1,11 @@
 """``<w3py><staticFiles caseInsensitiveFileNames=".." serveDotFiles=".."/></w3py>`` over a real server, set
 per directory in web.config files: what a client sees.
 
-The configuration side is done (tests/config/test_w3py_sections.py); the pipeline still builds ``SiteOptions``
-with its defaults instead of from ``effective[StaticFilesSection]`` (docs/config.md, "w3py's own sections").
-Until it does, these tests fail and are marked xfail(strict): when the wiring lands they pass, and the strict
-marker makes the suite say so, so that the marker is removed.
+The configuration side is tests/config/test_w3py_sections.py; the pipeline builds ``SiteOptions`` from
+``effective[StaticFilesSection]`` for each path (docs/config.md, "w3py's own sections"; docs/pipeline.md).
 """
 
 from __future__ import annotations
-
-import pytest
-
-PENDING = pytest.mark.xfail(strict=True, reason="pipeline: SiteOptions not yet built from w3py/staticFiles "
-                                                "(application._build_plan)")
 
 FILES = {
     "A.txt": "upper a",
@@ -36,7 +29,6 @@ def test_defaults_hide_dot_files_and_ignore_case(served) -> None:
     assert site.log_rows()[-1]["sc-substatus"] == "9"
 
 
-@PENDING
 def test_web_config_serves_dot_files_below_it(served) -> None:
     site = served(FILES)
     answer = site.get("/open/.env")
@@ -44,7 +36,6 @@ def test_web_config_serves_dot_files_below_it(served) -> None:
     assert site.get("/.env").status == 404          # the site root keeps the default
 
 
-@PENDING
 def test_web_config_makes_names_case_sensitive_below_it(served) -> None:
     site = served(FILES)
     assert site.get("/exact/B.txt").status == 200

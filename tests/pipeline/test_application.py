@@ -339,9 +339,54 @@ def test_stock_plan_shape(site) -> None:
     assert by_step[("BEGIN_REQUEST", False)] == ["RequestFilteringModule", "HttpRedirectionModule"]
     assert by_step[("AUTHENTICATE_REQUEST", False)] == ["AnonymousAuthenticationModule"]
     assert by_step[("MAP_REQUEST_HANDLER", False)] == ["core"]
-    assert [m.name for _f, _a, m in plan.send_response] == ["ProtocolSupportModule", "CustomErrorModule"]
+    # reversed priorities: StaticFileModule (FIRST: restores a 416's Content-Range) runs after CustomErrorModule
+    assert [m.name for _f, _a, m in plan.send_response] == [
+        "ProtocolSupportModule", "CustomErrorModule", "StaticFileModule"]
     assert [m.name for _f, _a, m in plan.log_request] == ["HttpLoggingModule"]
     static = plan.handlers.select("GET", "/a.txt")
     assert static.name == "StaticFile"
     assert [m.name for _f, _a, m in static.entries] == [
         "DefaultDocumentModule", "DirectoryListingModule", "StaticFileModule"]
+
+
+def test_unimplemented_native_modules_that_change_no_answer_are_left_out(site) -> None:
+    from w3py.testing.pipeline import stock_apphost
+
+    text = stock_apphost(extra_modules=("IsapiModule", "StaticCompressionModule", "RewriteModule",
+                                        "AspNetCoreModuleV2", "ConfigurationValidationModule"))
+    s = site(FILES, apphost=text, locations="")
+    assert s.get("/a.txt").status == 200
+    # ... but a handler that needs one still cannot run
+    s2 = site(FILES, apphost=stock_apphost(
+        handlers_before_stock('<add name="ISAPI-dll" path="*.dll" verb="*" modules="IsapiModule" '
+                              'resourceType="File" requireAccess="Read"/>'),
+        extra_modules=("IsapiModule",)))
+    (s2.wwwroot / "x.dll").write_bytes(b"MZ")
+    r = s2.get("/x.dll")
+    assert (r.status, r.substatus) == (500, 21)
+    assert 'bad module "IsapiModule"' in (r.ctx.detail or "")
+
+
+def test_unimplemented_security_module_fails_closed(site) -> None:
+    from w3py.testing.pipeline import stock_apphost
+
+    s = site(FILES, apphost=stock_apphost(extra_modules=("IpRestrictionModule",)))
+    r = s.get("/a.txt")
+    assert (r.status, r.substatus) == (500, 21)
+    assert "IpRestrictionModule" in (r.ctx.detail or "")
+
+
+def test_404_17_only_for_files_a_skipped_script_handler_maps(site) -> None:
+    # the extensionless routing handler of ASP.NET (skipped: no CLR) does not make "/" or a file 404.17
+    s = site({"index.htm": "home", "LICENSE": "text", "Default.aspx": "<%@ Page %>"}, locations=handlers_before_stock(
+        '<add name="ExtensionlessUrlHandler-Integrated-4.0" path="*." verb="GET,HEAD,POST,DEBUG" '
+        'type="System.Web.Handlers.TransferRequestHandler" preCondition="integratedMode,runtimeVersionv4.0"/>'
+        '<add name="PageHandlerFactory-Integrated-4.0" path="*.aspx" verb="GET,HEAD,POST,DEBUG" '
+        'type="System.Web.UI.PageHandlerFactory" preCondition="integratedMode,runtimeVersionv4.0"/>')
+        + location('<defaultDocument><files><clear/><add value="Default.aspx"/><add value="index.htm"/></files>'
+                   "</defaultDocument>"))
+    r = s.get("/")
+    assert (r.status, r.substatus) == (404, 17)  # the default document is a script w3py cannot run
+    assert s.get("/LICENSE").substatus == 3  # extensionless file: no MIME type, not "dynamic content"
+    (s.wwwroot / "Default.aspx").unlink()
+    assert s.get("/").body == b"home"

@@ -232,3 +232,24 @@ def test_in_head_tracks_a_partial_head() -> None:
 def test_escaped_printable_characters_and_query_controls_are_left_to_the_pipeline() -> None:
     request = parse(b"GET /a%20b%2F%7e?x=%00 HTTP/1.1\r\nHost: a\r\n\r\n")[0]
     assert request.path == b"/a%20b%2F%7e" and request.query == b"x=%00"
+
+
+def test_raw_utf8_in_the_request_target_is_taken_percent_encoded() -> None:
+    # HTTP.sys: EnableNonUTF8=1, FavorUTF8=1 (curl and scripts send UTF-8 unescaped)
+    request = parse(b"GET /caf\xc3\xa9.txt?q=\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n")[0]
+    assert (request.path, request.query) == (b"/caf%C3%A9.txt", b"q=%C3%A9")
+
+
+def test_raw_utf8_request_line_cut_by_a_read() -> None:
+    parser = RequestParser()
+    events = parser.feed(b"GET /caf\xc3") + parser.feed(b"\xa9.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert events[0].path == b"/caf%C3%A9.txt"
+
+
+def test_high_bit_bytes_outside_the_request_line_are_left_alone() -> None:
+    parser = RequestParser()
+    events = parser.feed(b"POST / HTTP/1.1\r\n") + parser.feed(
+        b"X-Name: caf\xc3\xa9\r\nHost: a\r\nContent-Length: 2\r\n\r\n\xff\xfe"
+    )
+    assert events[0].header(b"x-name") == b"caf\xc3\xa9"
+    assert body_of(events) == b"\xff\xfe"

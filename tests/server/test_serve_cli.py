@@ -68,7 +68,8 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
 
 def rebind(config: Path, port: int) -> None:
     text = config.read_text(encoding="utf-8")
-    config.write_text(re.sub(r'bindingInformation="\*:\d+:"', f'bindingInformation="*:{port}:"', text), encoding="utf-8")
+    text = re.sub(r'bindingInformation="\*:\d+:"', f'bindingInformation="*:{port}:"', text)
+    config.write_text(text, encoding="utf-8")
 
 
 def test_server_root_layout_is_created_from_the_default(tmp_path) -> None:
@@ -176,14 +177,29 @@ def test_default_site_serves_the_welcome_page_through_the_pipeline(tmp_path) -> 
     assert response.status_code == 200 and "w3py is running" in response.text
 
 
-def test_https_binding_without_certificate_is_one_line_and_exit_2(tmp_path) -> None:
+def test_https_binding_without_certificate_is_reported_and_the_rest_is_served(tmp_path) -> None:
     config = ensure_server_root(tmp_path)
+    port, https_port = free_port(), free_port()
     text = config.read_text(encoding="utf-8").replace(
         '<binding protocol="http" bindingInformation="*:8080:" />',
-        f'<binding protocol="https" bindingInformation="*:{free_port()}:secure.example" />',
+        f'<binding protocol="http" bindingInformation="*:{port}:" />'
+        f'<binding protocol="https" bindingInformation="*:{https_port}:secure.example" />',
     )
     config.write_text(text, encoding="utf-8")
-    code, out, err = finish(w3py("--workers", "1", env={"W3PY_ROOT": str(tmp_path)}))
+    proc = w3py("--workers", "1", "--app", FIXED_APP, env={"W3PY_ROOT": str(tmp_path)})
+    try:
+        assert wait_serving(proc, port).status_code == 200
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0
+    assert f"no certificate for binding https *:{https_port}:secure.example" in out
+    assert f"binding https *:{https_port}" not in out.replace("no certificate for binding https", "")
+
+
+def test_server_root_that_cannot_be_created_is_one_line_and_exit_2(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, out, err = finish(w3py(env={"W3PY_ROOT": str(blocker / "root")}))
     assert code == 2
     (line,) = err.strip().splitlines()
-    assert line.startswith("no certificate for binding https *:") and "secure.example.pem" in line
+    assert line.startswith(f"cannot create the server root {blocker / 'root'}")

@@ -129,3 +129,24 @@ def test_wildcard_binding_listens_on_ipv6_too(serve) -> None:
     # IPv4 clients on the dual-stack socket are seen as plain IPv4 addresses (not ::ffff:...)
     assert [r.client[0] for r in srv.app.requests] == ["::1", "127.0.0.1"]
     assert srv.app.requests[1].server[0] == "127.0.0.1"
+
+
+def test_wildcard_host_header_serves_names_below_the_domain(serve) -> None:
+    sites = [
+        site(1, "catch-all", bindings=[FakeBinding(host="")]),
+        site(2, "wild", bindings=[FakeBinding(host="*.contoso.example")]),
+        site(3, "deeper", bindings=[FakeBinding(host="*.shop.contoso.example")]),
+        site(4, "exact", bindings=[FakeBinding(host="www.contoso.example")]),
+    ]
+    srv = serve(sites=sites, app=HandlerApp(site_name))
+    assert get(srv, b"a.contoso.example") == (200, b"wild")
+    assert get(srv, b"a.b.CONTOSO.example") == (200, b"wild")
+    assert get(srv, b"x.shop.contoso.example") == (200, b"deeper")  # the longest suffix wins
+    assert get(srv, b"www.contoso.example") == (200, b"exact")  # an exact name beats the wildcard
+    assert get(srv, b"contoso.example") == (200, b"catch-all")  # the domain itself is not below it
+
+
+def test_wildcard_host_header_without_a_fallback_is_404(serve) -> None:
+    srv = serve(sites=[site(2, "wild", bindings=[FakeBinding(host="*.contoso.example")])], app=HandlerApp(site_name))
+    assert get(srv, b"www.contoso.example") == (200, b"wild")
+    assert get(srv, b"contoso.example")[0] == 404

@@ -11,7 +11,6 @@ import pytest
 import trustme
 
 from w3py.protocol.messages import FileBody, Request, Response
-from w3py.server.tls import TLSConfigError
 from w3py.testing.server import FakeBinding, HandlerApp, running_server, site
 
 
@@ -92,8 +91,31 @@ def test_plain_http_on_a_tls_port_does_not_hurt_the_server(tmp_path, ca) -> None
         assert httpx.get(f"https://127.0.0.1:{srv.port}/", verify=client_context(ca)).status_code == 200
 
 
-def test_https_binding_without_a_certificate_names_the_binding(tmp_path) -> None:
-    sites = [site(1, bindings=[FakeBinding(protocol="https", port=0, host="www.example")])]
-    with pytest.raises(TLSConfigError, match=r"binding https \*:0:www.example .*www.example.pem"):
-        with running_server(tmp_path, sites=sites):
-            pass
+def test_https_binding_without_a_certificate_is_reported_and_not_listened_on(tmp_path) -> None:
+    from w3py.server.bindings import plan_endpoints
+    from w3py.server.tls import attach_ssl_contexts
+
+    sites = [
+        site(1, bindings=[FakeBinding(protocol="https", port=443, host="www.example"), FakeBinding(port=80)]),
+    ]
+    endpoints = plan_endpoints(sites)
+    problems = attach_ssl_contexts(endpoints, tmp_path)
+    assert [(e.tls, e.port) for e in endpoints] == [(False, 80)]  # the http binding is still served
+    (line,) = problems
+    assert line.startswith("no certificate for binding https *:443:www.example (looked for ")
+    assert line.endswith("www.example.pem); not listening on it")
+
+
+def test_a_host_without_its_certificate_gets_another_one_and_a_warning(tmp_path, ca) -> None:
+    from w3py.server.bindings import plan_endpoints
+    from w3py.server.tls import attach_ssl_contexts
+
+    install(tmp_path, ca, "a.example", "a.example")
+    sites = [
+        site(1, bindings=[FakeBinding(protocol="https", port=443, host="a.example")]),
+        site(2, bindings=[FakeBinding(protocol="https", port=443, host="b.example")]),
+    ]
+    endpoints = plan_endpoints(sites)
+    (problem,) = attach_ssl_contexts(endpoints, tmp_path)
+    assert endpoints[0].ssl is not None
+    assert "binding https *:443:b.example" in problem and "another name's certificate" in problem

@@ -39,14 +39,17 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
     from w3py.errors import ConfigError
     from w3py.process.supervisor import run_server
     from w3py.server.listener import BindError
-    from w3py.server.tls import TLSConfigError
 
     if config_path is None:
         from w3py.process.server_root import default_root, ensure_server_root
 
         root = default_root()
         created = not root.exists()
-        config_path = ensure_server_root(root)
+        try:
+            config_path = ensure_server_root(root)
+        except OSError as exc:
+            click.echo(f"cannot create the server root {root}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         if created:
             click.echo(f"Created the server root {root} from the built-in default configuration")
     try:
@@ -60,9 +63,6 @@ def serve(config_path: Path | None, workers: int | None, app_spec: str) -> None:
         sys.exit(2)
     except BindError as exc:
         click.echo(exc.strerror, err=True)
-        sys.exit(2)
-    except TLSConfigError as exc:
-        click.echo(str(exc), err=True)
         sys.exit(2)
     except KeyboardInterrupt:  # Ctrl+C while still starting (afterwards the supervisor handles SIGINT)
         sys.exit(130)

@@ -27,6 +27,26 @@ _IMPLEMENTED: dict[str, str] = {
 }
 
 
+# Native IIS modules w3py does not implement but may leave out of a plan without changing any answer a
+# request gets, so that an applicationHost.config copied from Windows serves its static content:
+# * handler providers — they act only for requests mapped to a handler that names them, and such a request
+#   still gets 500.21 ("Handler X has a bad module Y");
+# * caches, compression, tracing, monitoring, warm-up, configuration validation (500.22–24 is not checked),
+#   ISAPI filters, and URL Rewrite (whose configuration w3py accepts and ignores until it implements it).
+# Every other name w3py does not implement — authentication, authorization and IP restriction modules above
+# all, whose absence would serve what IIS refuses — makes its paths 500.21.
+SKIPPABLE_NATIVE: frozenset[str] = frozenset({
+    # handler providers
+    "IsapiModule", "CgiModule", "FastCgiModule", "ServerSideIncludeModule", "WebDAVModule",
+    "AspNetCoreModule", "AspNetCoreModuleV2", "ApplicationRequestRouting", "WebSocketModule",
+    # no effect on what a request is answered
+    "UriCacheModule", "FileCacheModule", "TokenCacheModule", "StaticCompressionModule",
+    "DynamicCompressionModule", "RequestMonitorModule", "TracingModule", "FailedRequestsTracingModule",
+    "CustomLoggingModule", "ConfigurationValidationModule", "ApplicationInitializationModule",
+    "IsapiFilterModule", "RewriteModule", "WebMatrixSupportModule",
+})
+
+
 def _load(table: dict[str, str]) -> dict[str, "type[Module]"]:
     out: dict[str, type[Module]] = {}
     for name, where in table.items():

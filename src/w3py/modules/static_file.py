@@ -34,7 +34,17 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import Any, AsyncIterator
 
 from w3py import status
-from w3py.api import CacheCandidate, FileBody, HTTPContext, Module, NotificationStatus, file_signature, win32
+from w3py.api import (
+    CacheCandidate,
+    FileBody,
+    HTTPContext,
+    Module,
+    Notification,
+    NotificationStatus,
+    Priority,
+    file_signature,
+    win32,
+)
 from w3py.config.sections import StaticContentSection
 
 CONTINUE = NotificationStatus.CONTINUE
@@ -213,6 +223,7 @@ class StaticFileModule(Module):
 
     name = "StaticFileModule"
     sections = (StaticContentSection,)
+    priority = {Notification.SEND_RESPONSE: Priority.FIRST}
 
     def provision(self, config: Any) -> None:
         section = config[StaticContentSection]
@@ -242,6 +253,14 @@ class StaticFileModule(Module):
         self.cache_headers = tuple(headers)
         self.set_etag = bool(cc.set_etag)
         self._accept_cache: dict[bytes, list[tuple[str, str, float]]] = {}
+
+    def on_send_response(self, ctx: HTTPContext) -> None:
+        """A 416 says the current length (``Content-Range: bytes */N``, RFC 9110 §15.5.17) even after
+        CustomErrorModule replaced the body and its entity headers: runs after it (FIRST, reversed order)."""
+        content_range = ctx.module_data[self.index]
+        if content_range is not None and ctx.response.status.code == 416:
+            if ctx.response.get_header(b"content-range") is None:
+                ctx.response.headers.append((b"content-range", content_range))
 
     def mime_type(self, path: str) -> str | None:
         """The mimeMap type for a file name (longest multi-dot extension first), or None."""
@@ -280,7 +299,8 @@ class StaticFileModule(Module):
             return FINISH
         handlers = ctx.plan.handlers
         if handlers is not None and handlers.skipped:
-            script = handlers.skipped_for(method, ctx.url)
+            # the file actually served (a default document is not the URL's last segment)
+            script = handlers.skipped_for(method, "/" + info.path.rsplit("/", 1)[-1])
             if script is not None:
                 response.set_status(status.DYNAMIC_CONTENT_AS_STATIC, win32.ERROR_NOT_SUPPORTED,
                                     f'handler "{script.name}" for this file was skipped (preCondition '
@@ -400,7 +420,9 @@ class StaticFileModule(Module):
         size = entry.size
         if not ranges:
             response.set_status(status.RANGE_NOT_SATISFIABLE, 0, "no requested range is inside the file")
-            response.headers.append((b"content-range", b"bytes */%d" % size))
+            content_range = b"bytes */%d" % size
+            response.headers.append((b"content-range", content_range))
+            ctx.module_data[self.index] = content_range  # restored after custom errors (on_send_response)
             return FINISH
         response.set_status(status.PARTIAL_CONTENT)
         path = ctx.file_info.path

@@ -5,9 +5,11 @@ trailing slash, as IIS evaluates it), map the physical path, run the engine; ser
 responses from the response cache (``cache.py``). Plans are built from the effective configuration:
 
 * the module list is the effective ``<modules>`` (native entries must also be in ``<globalModules>``); a name
-  that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path; managed
-  entries with the ``managedHandler`` precondition never run (no managed handlers exist in w3py) and are
-  skipped, other managed entries → 500.21;
+  that w3py does not implement (``w3py.modules.MODULES``) → 500.21 for every request of that path, except the
+  native modules in ``w3py.modules.SKIPPABLE_NATIVE`` (handler providers, caches, compression, tracing …),
+  which are left out — a request whose handler names one still gets 500.21; managed entries with the
+  ``managedHandler`` precondition never run (no managed handlers exist in w3py) and are skipped, other managed
+  entries → 500.21;
 * the handler map from ``<handlers>``;
 * a ``ConfigError`` from ``effective()`` → 500.19 for that path, with the error on ``ctx.config_error``; the
   plan then uses the modules of the nearest ancestor path whose configuration loads (else applicationHost's
@@ -106,10 +108,11 @@ class PipelineApplication:
         options: SiteOptions | dict[int, SiteOptions] | None = None,
         modules: dict[str, type] | None = None,
     ) -> None:
-        if modules is None:
-            from w3py.modules import MODULES
+        from w3py.modules import MODULES, SKIPPABLE_NATIVE  # the module list sits above the engine
 
+        if modules is None:
             modules = MODULES
+        self.skippable = SKIPPABLE_NATIVE
         self.config = server_config
         self.implemented = dict(modules)
         self._options = options
@@ -118,16 +121,30 @@ class PipelineApplication:
         # (site id, vdir, physical root, ids of the section objects) -> plan, shared by such directories
         self._shared: dict[tuple[Any, ...], SitePlan] = {}
         self._errors: dict[tuple[Any, ...], SitePlan] = {}
+        self._skipped_logged: set[str] = set()
         self.cache = ResponseCache()
 
     # --- options / plans ----------------------------------------------------------------------------------
-    def options_for(self, site: Any) -> SiteOptions:
+    def options_for(self, site: Any, effective: Any = None) -> SiteOptions:
+        """The w3py-specific behaviour for a path: ``options`` given to the application win (tests, embedding);
+        otherwise the path's ``<w3py><staticFiles caseInsensitiveFileNames serveDotFiles/></w3py>``."""
         opts = self._options
-        if opts is None:
-            return DEFAULT_OPTIONS
-        if isinstance(opts, SiteOptions):
-            return opts
-        return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
+        if opts is not None:
+            if isinstance(opts, SiteOptions):
+                return opts
+            return opts.get(getattr(site, "id", 0), DEFAULT_OPTIONS)
+        if effective is not None:
+            try:
+                from w3py.config.sections import StaticFilesSection
+            except ImportError:  # a configuration layer without w3py's own sections
+                return DEFAULT_OPTIONS
+            section = effective.get(StaticFilesSection)
+            if section is not None:
+                return SiteOptions(
+                    case_insensitive_files=bool(section.case_insensitive_file_names),
+                    serve_dot_files=bool(section.serve_dot_files),
+                )
+        return DEFAULT_OPTIONS
 
     def plan_for(self, site: Any, directory: str) -> SitePlan:
         """The plan for (site, directory) (see ``lookup``)."""
@@ -255,6 +272,12 @@ class PipelineApplication:
                                   f'Managed module "{name}" ({entry.type}) is not supported by w3py', None)
                 continue
             cls = self.implemented.get(name)
+            if cls is None and name in self.skippable and name in global_names:
+                if name not in self._skipped_logged:
+                    self._skipped_logged.add(name)
+                    log.info("module %s is not implemented by w3py; left out of the pipeline (a handler that "
+                             "needs it answers 500.21)", name)
+                continue
             if cls is None or name not in global_names:
                 why = "is not implemented by w3py" if cls is None else "is not registered in <globalModules>"
                 error = error or (MODULE_NOT_RECOGNIZED, win32.ERROR_MOD_NOT_FOUND, f'Module "{name}" {why}', None)
@@ -288,7 +311,7 @@ class PipelineApplication:
         )
         for handler in handler_map.handlers:
             handler.entries = plan.handler_entries(handler.modules)
-        options = self.options_for(site)
+        options = self.options_for(site, effective)
         vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
         plan.mapper = Mapper(str(mapped.vdir.physical_path), vdir_path, options)
         plan.application = mapped.application

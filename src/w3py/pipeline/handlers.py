@@ -213,8 +213,11 @@ class HandlerMap:
         last = url[url.rfind("/") + 1 :].lower()
         url_lower = url.lower().rstrip("/")
         for handler in self.skipped:
-            if (handler.verbs is None or method in handler.verbs) and handler.kind != _ANY \
-                    and handler.matches_path(url_lower, last):
+            # catch-alls (``*``) and the extensionless routing handlers (``*.``) map no kind of file: a
+            # static file they would have taken is not "dynamic content"
+            if handler.kind in (_ANY, _NOEXT):
+                continue
+            if (handler.verbs is None or method in handler.verbs) and handler.matches_path(url_lower, last):
                 return handler
         return None
 

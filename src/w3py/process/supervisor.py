@@ -45,7 +45,7 @@ from w3py.errors import ConfigError
 from w3py.server.bindings import Endpoint, binding_text, plan_endpoints
 from w3py.server.listener import GRACEFUL_STOP_S, BindError, bind_sockets
 from w3py.server.site_limits import SharedSiteCounts, create_shared_table, zero_row
-from w3py.server.tls import TLSConfigError, attach_ssl_contexts
+from w3py.server.tls import attach_ssl_contexts
 
 logger = logging.getLogger("w3py.process")
 
@@ -87,11 +87,13 @@ def binding_lines(config: Any, endpoints: list[tuple[Endpoint, socket.socket]]) 
             if protocol not in ("http", "https"):
                 continue
             text = binding_text(binding)
-            port = binding.port
+            port = None
             for endpoint, _ in endpoints:
                 if text in endpoint.bindings:
                     port = endpoint.port
                     break
+            if port is None:
+                continue  # not listened on (an https binding without a certificate, reported already)
             state = "" if getattr(site, "server_auto_start", True) else " (site stopped: answers 404.1)"
             host = binding.host or ("localhost" if binding.ip in ("*", "", "0.0.0.0") else binding.ip)
             shown = f"{binding.ip}:{port}:{binding.host}"
@@ -137,16 +139,16 @@ class Supervisor:
 
     # --- start ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _plan(config: Any) -> list[Endpoint]:
+    def _plan(self, config: Any) -> list[Endpoint]:
         endpoints = plan_endpoints(config.sites)
         if any(e.tls for e in endpoints):
-            attach_ssl_contexts(endpoints, Path(getattr(config, "root", ".")))
+            for problem in attach_ssl_contexts(endpoints, Path(getattr(config, "root", "."))):
+                self.out(problem)
         return endpoints
 
     def bind(self) -> None:
-        """Bind the sockets of the configuration. Raises ``BindError`` (or ``TLSConfigError`` for an https
-        binding without a certificate)."""
+        """Bind the sockets of the configuration. Raises ``BindError``. An https binding without a
+        certificate is reported and skipped (server/tls.py)."""
         endpoints = bind_sockets(self._plan(self._config))
         self._sockets = {endpoint_key(e): s for e, s in endpoints}
         self._current = _Generation(self._config, endpoints)
@@ -297,11 +299,7 @@ class Supervisor:
         except ConfigError as exc:
             self.out(f"reload failed, keeping the running configuration: {exc.one_line()}")
             return
-        try:
-            planned = self._plan(config)
-        except TLSConfigError as exc:
-            self.out(f"reload failed, keeping the running configuration: {exc}")
-            return
+        planned = self._plan(config)
         new_sockets: dict[tuple[str, int], socket.socket] = {}
         endpoints: list[tuple[Endpoint, socket.socket]] = []
         try:
@@ -399,8 +397,8 @@ def run_server(
 ) -> int:
     """Serve ``server_config`` with ``workers`` processes (default: one per core), each running
     ``app_factory(server_config)``. ``reload`` re-reads the configuration (SIGHUP, or a change of the
-    ``watch`` file). Returns the exit status. Raises ``BindError`` (a socket cannot be opened) or
-    ``TLSConfigError`` (an https binding has no certificate) before any worker starts."""
+    ``watch`` file). Returns the exit status. Raises ``BindError`` before any worker starts when a binding's
+    socket cannot be opened."""
     supervisor = Supervisor(server_config, app_factory, workers, reload, out, watch)
     supervisor.bind()
     return supervisor.run()

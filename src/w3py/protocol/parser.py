@@ -114,6 +114,7 @@ class RequestParser:
         "_received_wall",
         "_request_line",
         "_last_host",
+        "_request_line_pending",
     )
 
     def __init__(self) -> None:
@@ -125,6 +126,9 @@ class RequestParser:
         self._begun_in_feed = False
         # (Host value, parsed host) of the previous request: a keep-alive client repeats its Host header.
         self._last_host: tuple[bytes, str | None] = (b"", None)
+        # The next bytes may belong to a request line (at a message boundary, or a request line cut by a
+        # read): where raw high-bit bytes are escaped (_feed_raw_utf8).
+        self._request_line_pending = True
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -156,6 +160,34 @@ class RequestParser:
 
     def feed(self, data: bytes) -> list[Any]:
         """Parse ``data`` and return the events it completed. Raises ``ProtocolError`` (Rule 1)."""
+        if self._request_line_pending and not data.isascii():
+            return self._feed_raw_utf8(data)
+        return self._feed(data)
+
+    def _feed_raw_utf8(self, data: bytes) -> list[Any]:
+        """HTTP.sys takes raw UTF-8 (and other high-bit) bytes in the request target (EnableNonUTF8=1,
+        FavorUTF8=1; curl and scripts send them unescaped); llhttp refuses them. The request line is passed
+        on with those bytes percent-encoded, which is how the rest of w3py would have received them from a
+        browser. Only the request line is touched: header and body bytes go through as they came."""
+        blank = len(data) - len(data.lstrip(b"\r\n")) if not self._in_head else 0
+        end = data.find(b"\n", blank)
+        line = data[blank:] if end < 0 else data[blank : end + 1]
+        if line.isascii() or (self._in_head and not _ends_request_line(line)):
+            return self._feed(data)
+        escaped = _HIGH_BYTE.sub(_percent_encode, line)
+        events = self._feed(data[:blank] + escaped)
+        if end >= 0 and line.strip():
+            self._request_line_pending = False
+        rest = data[blank + len(line) :]
+        if rest:
+            try:
+                events = events + self.feed(rest)
+            except ProtocolError as exc:
+                exc.events = events + exc.events  # type: ignore[attr-defined]
+                raise
+        return events
+
+    def _feed(self, data: bytes) -> list[Any]:
         if self._error is not None:
             raise self._error
         if self._finished:
@@ -228,6 +260,7 @@ class RequestParser:
             raise ProtocolError("request URL too long", (414, 0), "URL_Length")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._request_line_pending = False
         size = len(name) + len(value)
         if size > MAX_FIELD_LENGTH:
             raise ProtocolError("header field too long", (400, 0), "FieldLength")
@@ -247,6 +280,7 @@ class RequestParser:
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        self._request_line_pending = False
         parser = self._parser
         target = self._url[0] if len(self._url) == 1 else b"".join(self._url)
         raw_method = parser.get_method()
@@ -347,6 +381,7 @@ class RequestParser:
         self._events.append(Data(body))
 
     def on_message_complete(self) -> None:
+        self._request_line_pending = True
         events = self._events
         events.append(END_OF_MESSAGE)
         # Rule 3: find this message's Request (the last one) to know whether more may follow.
@@ -367,6 +402,20 @@ class RequestParser:
 
 class _Finished(Exception):
     """Raised from on_message_complete to stop llhttp after the last request of the connection."""
+
+
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_VERSION_END = re.compile(rb" HTTP/\d\.\d\r?\n\Z")
+
+
+def _percent_encode(match: re.Match[bytes]) -> bytes:
+    return b"%%%02X" % match.group()[0]
+
+
+def _ends_request_line(line: bytes) -> bool:
+    """Whether ``line`` (the first line of a read, inside a head) is the rest of a request line that an
+    earlier read cut, rather than a header line."""
+    return _VERSION_END.search(line) is not None
 
 
 def parser_content_length(headers: list[tuple[bytes, bytes]]) -> int:

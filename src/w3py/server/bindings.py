@@ -10,6 +10,10 @@ address binding beats ``*``):
 
 1. this address + this host   2. ``*`` + this host   3. this address + any host   4. ``*`` + any host
 
+IIS 10 also takes wildcard host headers (``*:80:*.contoso.com``): they serve every name below the domain
+(www.contoso.com, a.b.contoso.com, never contoso.com itself), after the exact host names and before the
+bindings without a host; the longest suffix wins.
+
 Stopped sites (``serverAutoStart="false"``) take no part: their requests fall through to the next rule, and
 if nothing matches the listener answers 404.1 (site not found) and logs it in HTTPERR.
 """
@@ -83,18 +87,39 @@ class Endpoint:
     timeout_s: float = DEFAULT_CONNECTION_TIMEOUT_S  # before a request names its site
     tls: bool = False  # an https endpoint
     ssl: Any = None  # its ssl.SSLContext, attached by server/tls.py before the sockets are used
+    # IIS 10 wildcard host headers ("*.contoso.com"): (ip, ".contoso.com", site), longest suffix first
+    wildcard_hosts: list[tuple[str, str, Any]] = field(default_factory=list)
 
     def route(self, local_ip: str, host: str) -> Any | None:
-        """The site for a request that arrived on ``local_ip`` with host name ``host`` (rules 1-4)."""
+        """The site for a request that arrived on ``local_ip`` with host name ``host`` (rules 1-4, with
+        wildcard host headers between an exact host and any host)."""
         routes = self.routes
         site = routes.get((local_ip, host))
         if site is None:
             site = routes.get((WILDCARD, host))
             if site is None:
+                if self.wildcard_hosts:
+                    site = self._route_wildcard(local_ip, host)
+                    if site is not None:
+                        return site
                 site = routes.get((local_ip, ""))
                 if site is None:
                     site = routes.get((WILDCARD, ""))
         return site
+
+    def _route_wildcard(self, local_ip: str, host: str) -> Any | None:
+        # "*.contoso.com" serves www.contoso.com and a.b.contoso.com, never contoso.com itself; the longest
+        # matching suffix wins, and for one suffix this address beats *.
+        best = None
+        for ip, suffix, site in self.wildcard_hosts:
+            if host.endswith(suffix) and len(host) > len(suffix):
+                if ip == local_ip:
+                    return site
+                if ip == WILDCARD and best is None:
+                    best = (suffix, site)
+            elif best is not None and len(suffix) < len(best[0]):
+                break
+        return best[1] if best is not None else None
 
 
 def plan_endpoints(sites: Iterable[Any]) -> list[Endpoint]:
@@ -128,9 +153,17 @@ def plan_endpoints(sites: Iterable[Any]) -> list[Endpoint]:
                 )
             endpoint.bindings.append(text)
             endpoint.timeout_s = min(endpoint.timeout_s, timeout_seconds(site))
-            if getattr(site, "server_auto_start", True) and (ip, host) not in endpoint.routes:
+            if not getattr(site, "server_auto_start", True):
+                continue
+            if host.startswith("*."):
+                entry = (ip, host[1:], site)
+                if not any(e[0] == ip and e[1] == entry[1] for e in endpoint.wildcard_hosts):
+                    endpoint.wildcard_hosts.append(entry)
+            elif (ip, host) not in endpoint.routes:
                 endpoint.routes[(ip, host)] = site
         endpoints.extend(by_ip.values())
+    for endpoint in endpoints:
+        endpoint.wildcard_hosts.sort(key=lambda e: -len(e[1]))
     return endpoints
 
 

@@ -50,7 +50,7 @@ from w3py import SERVER_SOFTWARE
 from w3py.core import clock
 from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
-from w3py.protocol.messages import EMPTY_BODY, FileBody, Request, Response, ResponseResult
+from w3py.protocol.messages import FileBody, Request, Response, ResponseResult
 from w3py.protocol.parser import RequestParser
 from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
@@ -410,7 +410,11 @@ class HTTPConnection(asyncio.Protocol):
         pause = (
             self._writing_paused
             or len(self._queue) >= MAX_PIPELINED_REQUESTS
-            or (receiving is not None and receiving.body is not None and receiving.body.buffered >= BODY_HIGH_WATER_BYTES)
+            or (
+                receiving is not None
+                and receiving.body is not None
+                and receiving.body.buffered >= BODY_HIGH_WATER_BYTES
+            )
         )
         if pause != self._reading_paused:
             self._reading_paused = pause
@@ -701,7 +705,8 @@ class HTTPConnection(asyncio.Protocol):
         status_line = STATUS_LINES.get(status) if not reason else None
         if status_line is None:
             phrase = reason or reason_phrase(status) or "Unknown"
-            status_line = b"HTTP/1.1 %d %s" % (status, phrase.encode("latin-1", "replace").replace(b"\r", b"").replace(b"\n", b""))
+            phrase_bytes = phrase.encode("latin-1", "replace").replace(b"\r", b"").replace(b"\n", b"")
+            status_line = b"HTTP/1.1 %d %s" % (status, phrase_bytes)
         lines[0] = status_line
         head = b"\r\n".join(lines) + b"\r\n\r\n"
 

@@ -178,7 +178,8 @@ class Server:
             if any(e.tls for e in planned):
                 from w3py.server.tls import attach_ssl_contexts
 
-                attach_ssl_contexts(planned, Path(getattr(self.config, "root", ".")))
+                for problem in attach_ssl_contexts(planned, Path(getattr(self.config, "root", "."))):
+                    logger.warning("%s", problem)
             sockets = bind_sockets(planned)
             self._owned_sockets = [sock for _, sock in sockets]
         from w3py.server.connection import HTTPConnection

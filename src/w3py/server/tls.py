@@ -10,15 +10,19 @@ None of that lives in applicationHost.config. w3py uses one folder under the ser
 * ``default.pem`` (or ``default.crt`` + ``.key``) for bindings without a host name, and for clients that
   send no SNI or an unknown name.
 
-A ``.pem`` holds the certificate chain and the private key (unencrypted). A missing or unreadable
-certificate stops the start-up with one line naming the binding, like a port in use.
+A ``.pem`` holds the certificate chain and the private key (unencrypted).
+
+An https binding without a usable certificate does not stop the server: IIS starts such a site too, and
+its TLS handshakes fail. w3py says so in one line naming the binding and the file it looked for, and does
+not listen on that endpoint; the site's other bindings are served. (A configuration copied from Windows
+usually has ``https *:443:`` bound to a certificate that lives in the Windows store.)
 """
 
 from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from w3py.server.bindings import Endpoint
 
@@ -56,35 +60,59 @@ def _context(files: tuple[Path, Path | None], binding: str) -> ssl.SSLContext:
     return context
 
 
-def attach_ssl_contexts(endpoints: Iterable[Endpoint], root: Path) -> None:
+def attach_ssl_contexts(endpoints: list[Endpoint], root: Path) -> list[str]:
     """Give every https endpoint its SSLContext (default certificate + one per host name, chosen by SNI).
-    Raises ``TLSConfigError`` naming the first binding without a certificate."""
-    directory = ssl_directory(root)
-    for endpoint in endpoints:
+    Endpoints without any usable certificate are removed from ``endpoints``. The returned lines say what
+    is not served, or served with another name's certificate."""
+    problems: list[str] = []
+    for endpoint in list(endpoints):
         if not endpoint.tls:
             continue
-        hosts = sorted({host for (_, host) in endpoint.routes if host})
-        by_host: dict[str, ssl.SSLContext] = {}
-        for host in hosts:
-            files = _cert_files(directory, host) or _cert_files(directory, _wildcard_name(host))
-            if files is not None:
+        try:
+            problems.extend(_attach(endpoint, ssl_directory(root)))
+        except TLSConfigError as exc:
+            endpoints.remove(endpoint)
+            problems.append(f"{exc}; not listening on it")
+    return problems
+
+
+def _attach(endpoint: Endpoint, directory: Path) -> list[str]:
+    """Attach the endpoint's context; raise ``TLSConfigError`` when it has no usable certificate at all."""
+    hosts = sorted({host for (_, host) in endpoint.routes if host})
+    by_host: dict[str, ssl.SSLContext] = {}
+    notes: list[str] = []
+    for host in hosts:
+        files = _cert_files(directory, host) or _cert_files(directory, _wildcard_name(host))
+        if files is not None:
+            try:
                 by_host[host] = _context(files, _binding_for(endpoint, host))
-        default_files = _cert_files(directory, DEFAULT_CERT_NAME)
-        missing = [host for host in hosts if host not in by_host]
-        if default_files is not None:
-            default = _context(default_files, _binding_for(endpoint, ""))
-        elif not missing and by_host and not _has_hostless_binding(endpoint):
-            # Every binding names its host: a client without SNI gets the first host's certificate.
-            default = by_host[hosts[0]]
-        else:
+            except TLSConfigError as exc:
+                notes.append(str(exc))
+    default_files = _cert_files(directory, DEFAULT_CERT_NAME)
+    default = _context(default_files, _binding_for(endpoint, "")) if default_files is not None else None
+    missing = [host for host in hosts if host not in by_host]
+    if default is None:
+        if not by_host:
             host = missing[0] if missing else ""
             wanted = f"{host}.pem" if host else f"{DEFAULT_CERT_NAME}.pem"
             raise TLSConfigError(
                 f"no certificate for binding {_binding_for(endpoint, host)} (looked for {directory / wanted})"
             )
-        if by_host:
-            default.sni_callback = _sni_chooser(by_host)
-        endpoint.ssl = default
+        # Clients without SNI (and the names below) get the first host's certificate, as a browser would
+        # see with a wrong certificate bound in IIS.
+        default = by_host[hosts[0] if hosts[0] in by_host else next(iter(by_host))]
+        if _has_hostless_binding(endpoint):
+            missing.insert(0, "")
+        for host in missing:  # (with a default.pem, names without their own file simply get that one)
+            wanted = f"{host}.pem" if host else f"{DEFAULT_CERT_NAME}.pem"
+            notes.append(
+                f"no certificate for binding {_binding_for(endpoint, host)} (looked for {directory / wanted});"
+                " its clients get another name's certificate"
+            )
+    if by_host:
+        default.sni_callback = _sni_chooser(by_host)
+    endpoint.ssl = default
+    return notes
 
 
 def _wildcard_name(host: str) -> str:
@@ -106,7 +134,10 @@ def _binding_for(endpoint: Endpoint, host: str) -> str:
 def _sni_chooser(by_host: dict[str, ssl.SSLContext]) -> Any:
     def choose(sslobj: ssl.SSLObject, server_name: str | None, _default: ssl.SSLContext) -> None:
         if server_name:
-            context = by_host.get(server_name.lower())
+            name = server_name.lower()
+            context = by_host.get(name)
+            if context is None and "." in name:  # a wildcard host header binding ("*.contoso.com")
+                context = by_host.get("*." + name.split(".", 1)[1])
             if context is not None:
                 sslobj.context = context
         return None

@@ -423,7 +423,9 @@ def load_json_config(path: Path) -> FakeServerConfig:
             site(
                 s["id"],
                 s.get("name"),
-                bindings=[FakeBinding(ip=b.get("ip", "*"), port=b["port"], host=b.get("host", "")) for b in s["bindings"]],
+                bindings=[
+                    FakeBinding(ip=b.get("ip", "*"), port=b["port"], host=b.get("host", "")) for b in s["bindings"]
+                ],
                 timeout_s=s.get("timeout_s"),
                 max_connections=s.get("max_connections", UNLIMITED),
                 started=s.get("started", True),
