@@ -387,10 +387,6 @@ def test_connection_limit_is_http_sys_503(server) -> None:
     server.httperr_line("ConnLimit")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "listener owner (src/w3py/protocol / server): HTTP.sys accepts raw UTF-8 bytes in the request target "
-    "(EnableNonUTF8=1, FavorUTF8=1, reference §1.12) — curl and scripts send them unescaped; w3py answers 400 "
-    "URL. Expected: decoded like %C3%A9, so allowHighBitCharacters=false gives 404.12"))
 def test_raw_utf8_in_the_request_line_reaches_request_filtering(server) -> None:
     raw = server.raw(b"GET /caf\xc3\xa9.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: case-raw-utf8\r\n"
                      b"Connection: close\r\n\r\n")
@@ -399,10 +395,6 @@ def test_raw_utf8_in_the_request_line_reaches_request_filtering(server) -> None:
     assert (entry["sc-status"], entry["sc-substatus"]) == ("404", "12")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "listener owner (src/w3py/server/bindings.py): IIS 10 accepts wildcard host headers in bindings "
-    "('*:80:*.contoso.com' serves www.contoso.com and a.b.contoso.com, not contoso.com); w3py treats "
-    "'*.wild.example' as a literal host name, so every such request is HTTP.sys's 404"))
 def test_wildcard_host_header_binding(server) -> None:
     port = server.root.other_ports[1]
     for host, expected in [(b"www.wild.example", b"200"), (b"a.b.WILD.example", b"200"), (b"wild.example", b"404")]:
