@@ -81,3 +81,17 @@ def test_in_place_edit_that_keeps_size_and_mtime_is_served(server, monkeypatch) 
     target.write_text("version-2")
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     wait_for(lambda: httpx.get(server.url("/same.txt")).text == "version-2", "the new content")
+
+
+def test_client_reset_mid_download_is_logged_200_0_64(server) -> None:
+    """IIS logs a download the client abandoned as 200 with sc-win32-status 64 (ERROR_NETNAME_DELETED, §2.3)."""
+    import struct
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nUser-Agent: gives-up\r\n\r\n")
+        sock.recv(65536)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    entry = server.log_entry(lambda e: e["cs(User-Agent)"] == "gives-up")
+    assert (entry["sc-status"], entry["sc-substatus"], entry["sc-win32-status"]) == ("200", "0", "64")
