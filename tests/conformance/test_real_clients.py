@@ -41,6 +41,9 @@ FILES = {
     "big.bin": BIG,
     "text.txt": b"0123456789" * 400,
     "docs/readme.txt": b"read me",
+    # a media element: Chromium fetches it with "Range: bytes=0-" and expects 206
+    "video.html": b'<!DOCTYPE html><video src="clip.webm" preload="auto" autoplay muted></video>',
+    "clip.webm": b"\x1a\x45\xdf\xa3" + bytes(300_000),
 }
 
 
@@ -418,3 +421,17 @@ def test_httpx_concurrent_keep_alive_clients_lose_nothing(server) -> None:
     logged = wait_for(lambda: (lambda n: n if n >= len(paths) else 0)(
         sum(1 for e in server.log_entries() if e["cs(User-Agent)"] == agent)), "every request in the log")
     assert logged == len(paths)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_chromium_media_element_gets_a_206(server, tmp_path) -> None:
+    agent = "w3py-media-check"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+         "--autoplay-policy=no-user-gesture-required", f"--user-agent={agent}",
+         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=4000", "--dump-dom",
+         server.url("/video.html")],
+        capture_output=True, text=True, timeout=90)
+    entry = server.log_entry(lambda e: e["cs-uri-stem"] == "/clip.webm" and e["cs(User-Agent)"] == agent)
+    assert entry["sc-status"] == "206"
