@@ -44,13 +44,23 @@ FILES = {
     # a media element: Chromium fetches it with "Range: bytes=0-" and expects 206
     "video.html": b'<!DOCTYPE html><video src="clip.webm" preload="auto" autoplay muted></video>',
     "clip.webm": b"\x1a\x45\xdf\xa3" + bytes(300_000),
+    # always revalidated (Cache-Control: no-cache from clientCache DisableCache): heuristic freshness from
+    # Last-Modified would otherwise let a browser skip the request, depending on the files' age
+    "fresh/index.html": PAGE,
+    "fresh/style.css": b"body { color: #333 }\n",
+    "fresh/app.js": APP_JS,
+    "fresh/data.json": b'{"msg": "fresh"}',
+    "fresh/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(16),
 }
+WEB_CONFIGS = {"fresh": '<?xml version="1.0" encoding="utf-8"?>\n<configuration><system.webServer><staticContent>'
+                        '<clientCache cacheControlMode="DisableCache" /></staticContent></system.webServer>'
+                        '</configuration>\n'}
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
 def server(request, tmp_path_factory):
     """The same site served by one worker and by two (requests spread over processes sharing the socket)."""
-    root = ServerRoot.create(tmp_path_factory.mktemp("clients"), files=FILES)
+    root = ServerRoot.create(tmp_path_factory.mktemp("clients"), files=FILES, web_configs=WEB_CONFIGS)
     with serving(root, workers=request.param) as served:
         yield served
 
@@ -368,9 +378,9 @@ def test_chromium_revalidates_with_a_warm_cache_and_gets_304s(server, tmp_path) 
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
              f"--user-data-dir={profile}", f"--user-agent={agent}", "--virtual-time-budget=3000", "--dump-dom",
-             server.url("/index.html")],
+             server.url("/fresh/index.html")],
             capture_output=True, text=True, timeout=90)
-    for path in ("/index.html", "/style.css", "/app.js"):
+    for path in ("/fresh/index.html", "/fresh/style.css", "/fresh/app.js"):
         statuses = wait_for(lambda p=path: [e["sc-status"] for e in server.log_entries()
                                             if e["cs-uri-stem"] == p and e["cs(User-Agent)"] == agent][:2] == ["200", "304"],
                             f"200 then 304 for {path}")
