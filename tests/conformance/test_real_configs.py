@@ -310,3 +310,34 @@ def test_config_check_flags_unexpanded_variables_in_paths(tmp_path, monkeypatch)
     result = run_w3py("config", "check", "--config", str(root.config), cwd=tmp_path)
     assert "IIS_SITES_HOME" in result.stdout + result.stderr
     assert "IIS_USER_HOME" in result.stdout + result.stderr
+
+
+HTTPS_REDIRECT_RULE = b"""<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <system.webServer>
+    <rewrite>
+      <rules>
+        <rule name="Redirect to HTTPS" stopProcessing="true">
+          <match url="(.*)" />
+          <conditions>
+            <add input="{HTTPS}" pattern="^OFF$" />
+          </conditions>
+          <action type="Redirect" url="https://{HTTP_HOST}/{R:1}" redirectType="Permanent" />
+        </rule>
+      </rules>
+    </rewrite>
+  </system.webServer>
+</configuration>
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "no owner yet: URL Rewrite is accepted and ignored. The HTTP-to-HTTPS redirect rule is in a large share of "
+    "real web.configs; IIS with URL Rewrite answers 301 to https://host/path, w3py serves the page over "
+    "plain HTTP (reference §6)"))
+def test_https_redirect_rule(tmp_path) -> None:
+    root = ServerRoot.create(tmp_path, files={"shop/cart.html": "cart"}, web_configs={"shop": HTTPS_REDIRECT_RULE})
+    with serving(root) as served:
+        response = httpx.get(served.url("/shop/cart.html"), headers={"Host": "www.example.com"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://www.example.com/shop/cart.html"
