@@ -341,3 +341,15 @@ def test_https_redirect_rule(tmp_path) -> None:
         response = httpx.get(served.url("/shop/cart.html"), headers={"Host": "www.example.com"})
     assert response.status_code == 301
     assert response.headers["Location"] == "https://www.example.com/shop/cart.html"
+
+
+@pytest.mark.parametrize("log_format", ["NCSA", "IIS"])
+def test_unsupported_log_format_is_reported_as_unlogged(tmp_path, log_format) -> None:
+    """A site whose logFile asks for IIS's other formats (reference §2.4): w3py writes W3C only, so it says at
+    start-up that the site will not be logged (and does not pretend W3C logs are written instead)."""
+    text = stock_text().replace('<logFile logFormat="W3C"', f'<logFile logFormat="{log_format}"')
+    root = ServerRoot.create(tmp_path, text, files={"a.txt": "x"})
+    with serving(root) as served:
+        assert httpx.get(served.url("/a.txt")).status_code == 200
+    output = served.output[-1]
+    assert f"logFormat={log_format}" in output and "not logged" in output

@@ -276,7 +276,10 @@ class W3CLogWriter(BufferedLog):
             return None  # logTargetW3C="ETW" only: IIS writes no file (ETW itself is not reproduced)
         fmt = str(getattr(lf, "log_format", "W3C") or "W3C")
         if fmt.upper() != "W3C":
-            log.warning("site %s: logFile logFormat=%s is not supported; only W3C logs are written", site.id, fmt)  # type: ignore[attr-defined]
+            # Say plainly that the site goes unlogged: the admin chose a format w3py does not write (IIS, NCSA,
+            # Custom), and silently writing W3C files in its place would break their log tools instead.
+            log.warning("site %s: logFile logFormat=%s is not supported (w3py writes W3C only): requests to this "
+                        "site are not logged; set logFormat=\"W3C\" to log them", site.id, fmt)  # type: ignore[attr-defined]
             return None
         if getattr(lf, "directory", None) is None:
             raise ValueError(f"site {site.id}: logFile has no directory")  # type: ignore[attr-defined]
