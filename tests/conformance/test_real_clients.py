@@ -30,7 +30,8 @@ PAGE = b"""<!DOCTYPE html>
 <html><head><title>w3py</title><link rel="stylesheet" href="style.css"><script src="app.js" defer></script></head>
 <body><h1 id="title">static</h1><img src="logo.png" alt=""></body></html>
 """
-APP_JS = b"""fetch('data.json').then(r => r.json()).then(d => { document.getElementById('title').textContent = d.msg; });
+APP_JS = b"""fetch('data.json').then(r => r.json())
+  .then(d => { document.getElementById('title').textContent = d.msg; });
 """
 FILES = {
     "index.html": PAGE,

@@ -146,7 +146,8 @@ def test_trimmed_stock_config_serves_default_documents(trimmed_server, path, exp
     """Behind the stock ASP.NET handlers ('*.' ExtensionlessUrlHandler-*), directory requests still get their
     default document (404.17 is only for script-mapped files falling through to StaticFile)."""
     response = httpx.get(trimmed_server.url(path))
-    assert (response.status_code, response.text) == (200, dict(SITE_FILES, **{"docs/index.html": "<h1>docs</h1>"})[expected])
+    contents = dict(SITE_FILES, **{"docs/index.html": "<h1>docs</h1>"})
+    assert (response.status_code, response.text) == (200, contents[expected])
 
 
 def test_trimmed_stock_config_missing_extensionless_url_is_404_0(trimmed_server) -> None:

@@ -129,8 +129,9 @@ ROOT_WEB_CONFIG = wrap_web_config("""  <system.webServer>
 
 
 def _redirect(status: str) -> str:
-    return wrap_web_config('  <system.webServer>\n    <httpRedirect enabled="true" destination="http://example.com/new" '
-                           f'httpResponseStatus="{status}" />\n  </system.webServer>')
+    return wrap_web_config('  <system.webServer>\n    <httpRedirect enabled="true" '
+                           f'destination="http://example.com/new" httpResponseStatus="{status}" />\n'
+                           '  </system.webServer>')
 
 
 FILES = {
@@ -162,7 +163,8 @@ WEB_CONFIGS = {
 def server(tmp_path_factory):
     text = with_sites(with_locations(stock_text(), LOCATIONS), SITES)
     # a pool kept in the configuration but not started with IIS (autoStart="false"), used by site 4
-    text = text.replace('<add name="DefaultAppPool" />', '<add name="DefaultAppPool" />\n<add name="ParkedPool" autoStart="false" />')
+    text = text.replace('<add name="DefaultAppPool" />',
+                        '<add name="DefaultAppPool" />\n<add name="ParkedPool" autoStart="false" />')
     root = ServerRoot.create(tmp_path_factory.mktemp("status"), text, files=FILES, web_configs=WEB_CONFIGS)
     limited = root.path / "inetpub" / "limited"
     limited.mkdir(exist_ok=True)
