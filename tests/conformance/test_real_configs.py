@@ -344,13 +344,41 @@ def test_https_redirect_rule(tmp_path) -> None:
     assert response.headers["Location"] == "https://www.example.com/shop/cart.html"
 
 
-@pytest.mark.parametrize("log_format", ["NCSA", "IIS"])
+@pytest.mark.parametrize("log_format", ["IIS", "Custom"])
 def test_unsupported_log_format_is_reported_as_unlogged(tmp_path, log_format) -> None:
-    """A site whose logFile asks for IIS's other formats (reference §2.4): w3py writes W3C only, so it says at
-    start-up that the site will not be logged (and does not pretend W3C logs are written instead)."""
+    """A site whose logFile asks for a format w3py does not write (reference §2.4): it says at start-up that the
+    site will not be logged (and does not pretend W3C logs are written instead)."""
     text = stock_text().replace('<logFile logFormat="W3C"', f'<logFile logFormat="{log_format}"')
     root = ServerRoot.create(tmp_path, text, files={"a.txt": "x"})
     with serving(root) as served:
         assert httpx.get(served.url("/a.txt")).status_code == 200
     output = served.output[-1]
     assert f"logFormat={log_format}" in output and "not logged" in output
+
+
+def test_ncsa_log_format(tmp_path) -> None:
+    """logFormat="NCSA" (reference §2.4, names §2.1): u_ncYYMMDD.log in W3SVC<id>, no header block, one line
+    per request: host - user [dd/Mon/yyyy:HH:MM:SS +hhmm] "request line" status bytes."""
+    import re
+
+    from w3py.testing.conformance import wait_for
+
+    text = stock_text().replace('<logFile logFormat="W3C"', '<logFile logFormat="NCSA"')
+    root = ServerRoot.create(tmp_path, text, files={"a b.txt": "hello"})
+    with serving(root) as served:
+        assert httpx.get(served.url("/a%20b.txt?x=1")).status_code == 200
+        assert httpx.get(served.url("/missing")).status_code == 404
+
+        def lines() -> list[str]:
+            files = sorted(root.log_dir.glob("u_nc*.log")) if root.log_dir.exists() else []
+            return [line for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
+
+        found = wait_for(lambda: (lambda ls: ls if len(ls) >= 2 else None)(lines()), "two NCSA lines")
+    assert [p.name for p in root.log_dir.iterdir()] == [f"u_nc{p.name[4:10]}.log" for p in root.log_dir.iterdir()]
+    pattern = (r'127\.0\.0\.1 - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] '
+               r'"(?P<req>[^"]*)" (?P<status>\d{3}) (?P<bytes>\d+|-)')
+    parsed = [re.fullmatch(pattern, line) for line in found]
+    assert all(parsed), found
+    assert [(m["req"], m["status"]) for m in parsed] == [("GET /a%20b.txt?x=1 HTTP/1.1", "200"),
+                                                         ("GET /missing HTTP/1.1", "404")]
+    assert int(parsed[0]["bytes"]) > len("hello")
