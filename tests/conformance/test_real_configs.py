@@ -344,7 +344,7 @@ def test_https_redirect_rule(tmp_path) -> None:
     assert response.headers["Location"] == "https://www.example.com/shop/cart.html"
 
 
-@pytest.mark.parametrize("log_format", ["IIS", "Custom"])
+@pytest.mark.parametrize("log_format", ["Custom"])
 def test_unsupported_log_format_is_reported_as_unlogged(tmp_path, log_format) -> None:
     """A site whose logFile asks for a format w3py does not write (reference §2.4): it says at start-up that the
     site will not be logged (and does not pretend W3C logs are written instead)."""
@@ -382,3 +382,27 @@ def test_ncsa_log_format(tmp_path) -> None:
     assert [(m["req"], m["status"]) for m in parsed] == [("GET /a%20b.txt?x=1 HTTP/1.1", "200"),
                                                          ("GET /missing HTTP/1.1", "404")]
     assert int(parsed[0]["bytes"]) > len("hello")
+
+
+def test_iis_log_format(tmp_path) -> None:
+    """logFormat="IIS" (reference §2.4, names §2.1): u_inYYMMDD.log, comma-separated fixed fields ending with a
+    comma: client IP, user, date, time, W3SVC<id>, server name, server IP, time taken, bytes received, bytes
+    sent, status, Win32 status, method, stem, query."""
+    from w3py.testing.conformance import wait_for
+
+    text = stock_text().replace('<logFile logFormat="W3C"', '<logFile logFormat="IIS"')
+    root = ServerRoot.create(tmp_path, text, files={"a.txt": "hello"})
+    with serving(root) as served:
+        assert httpx.get(served.url("/a.txt?x=1,2")).status_code == 200
+
+        def lines() -> list[str]:
+            files = sorted(root.log_dir.glob("u_in*.log")) if root.log_dir.exists() else []
+            return [line for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
+
+        line = wait_for(lines, "an IIS-format line")[0]
+    values = line.split(", ")
+    assert line.endswith(",") and len(values) == 15, line
+    assert values[0] == "127.0.0.1" and values[1] == "-" and values[4] == "W3SVC1"
+    assert values[10:14] == ["200", "0", "GET", "/a.txt"]
+    assert values[14] == "x=1%2C2,"
+    assert int(values[9]) > len("hello") and int(values[8]) > 0

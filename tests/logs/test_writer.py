@@ -350,8 +350,8 @@ def test_from_site_reads_duck_typed_config(tmp_path, fixed_clock) -> None:
     assert W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=SimpleNamespace(enabled=False))) is None
     ncsa = SimpleNamespace(**{**vars(log_file), "log_format": "NCSA"})
     assert type(W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=ncsa))).__name__ == "NCSALogWriter"
-    iis = SimpleNamespace(**{**vars(log_file), "log_format": "IIS"})
-    assert W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=iis)) is None  # not written: reported
+    custom = SimpleNamespace(**{**vars(log_file), "log_format": "Custom"})
+    assert W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=custom)) is None  # not written: reported
 
 
 def _worker(directory: str, tag: int, count: int) -> None:

@@ -283,12 +283,12 @@ class W3CLogWriter(BufferedLog):
         if targets is not None and "File" not in targets:
             return None  # logTargetW3C="ETW" only: IIS writes no file (ETW itself is not reproduced)
         fmt = str(getattr(lf, "log_format", "W3C") or "W3C")
-        if fmt.upper() == "NCSA" and cls is W3CLogWriter:
-            cls = NCSALogWriter
+        if fmt.upper() in _OTHER_FORMATS and cls is W3CLogWriter:
+            cls = _OTHER_FORMATS[fmt.upper()]
         elif fmt.upper() != "W3C":
-            # Say plainly that the site goes unlogged: the admin chose a format w3py does not write (IIS,
-            # Custom), and silently writing W3C files in its place would break their log tools instead.
-            log.warning("site %s: logFile logFormat=%s is not supported (w3py writes W3C and NCSA): requests to "
+            # Say plainly that the site goes unlogged: the admin chose a format w3py does not write (Custom:
+            # a third-party logging module), and writing W3C files in its place would break their tools.
+            log.warning("site %s: logFile logFormat=%s is not supported (w3py writes W3C, IIS and NCSA): requests to "
                         "this site are not logged; set logFormat=\"W3C\" to log them", site.id, fmt)  # type: ignore[attr-defined]
             return None
         if getattr(lf, "directory", None) is None:
@@ -506,3 +506,44 @@ class NCSALogWriter(W3CLogWriter):
 
     def _header(self, started: str) -> bytes:
         return b""  # NCSA files have no directives
+
+
+class IISLogWriter(NCSALogWriter):
+    """``logFormat="IIS"``: IIS's own fixed, comma-separated format (reference §2.4, file names §2.1)::
+
+        203.0.113.7, -, 03/17/26, 9:12:44, W3SVC1, WEB01, 10.0.0.5, 15, 348, 1234, 200, 0, GET, /a/b.htm, x=1,
+
+    client IP, user, local date (mm/dd/yy) and time, service and instance, server name, server IP, time taken
+    (ms), bytes received, bytes sent, status, Win32 status, method, URI stem, query (``-`` when empty), each
+    followed by ``, `` and the line by a final ``,``. Files are ``inYYMMDD.log`` … (``inetsvN.log`` for
+    MaxSize). Commas and spaces inside the path and query are percent-encoded so that they cannot shift fields.
+    """
+
+    FILE_PREFIX = "in"
+    SIZE_PREFIX = "inetsv"
+
+    def format_line(self, record: object) -> str:
+        get = record.get if isinstance(record, Mapping) else (lambda key, _r=record: getattr(_r, key, None))
+        moment = dt.datetime.fromtimestamp(clock.CLOCK.time()).astimezone()
+
+        def text(value: object) -> str:
+            return "-" if value is None or value == "" else _CONTROLS.sub("+", str(value)).replace(",", "%2C")
+
+        safe = _NCSA_PATH_SAFE.replace(",", "")
+        query = get("cs_uri_query")
+        fields = [
+            text(get("c_ip")), text(get("cs_username")),
+            f"{moment.month:02d}/{moment.day:02d}/{moment.year % 100:02d}",
+            f"{moment.hour}:{moment.minute:02d}:{moment.second:02d}",
+            self._site_name, self._computer_name, text(get("s_ip")),
+            text(get("time_taken")), text(get("cs_bytes")), text(get("sc_bytes")),
+            text(get("sc_status")), text(get("sc_win32_status") or 0), text(get("cs_method")),
+            quote(str(get("cs_uri_stem") or "/"), safe=safe),
+            quote(str(query), safe=safe + "?") if query else "-",
+        ]
+        line = "".join(f"{value}, " for value in fields[:-1]) + f"{fields[-1]},"
+        return line if len(line) <= self.max_line_chars else line[: self.max_line_chars]
+
+
+# logFormat values written by the writers above besides W3C.
+_OTHER_FORMATS: dict[str, type[W3CLogWriter]] = {"NCSA": NCSALogWriter, "IIS": IISLogWriter}
