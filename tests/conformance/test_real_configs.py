@@ -406,3 +406,18 @@ def test_iis_log_format(tmp_path) -> None:
     assert values[10:14] == ["200", "0", "GET", "/a.txt"]
     assert values[14] == "x=1%2C2,"
     assert int(values[9]) > len("hello") and int(values[8]) > 0
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="no chromium")
+def test_chromium_on_the_stock_iis10_config(stock_server, tmp_path) -> None:
+    """A real IIS configuration and a real browser, end to end: the site root renders and is logged 200."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    result = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+         f"--user-data-dir={tmp_path / 'profile'}", "--user-agent=stock-config-browser", "--dump-dom",
+         stock_server.url("/")],
+        capture_output=True, text=True, timeout=90)
+    assert '<div id="root"></div>' in result.stdout, result.stderr[-2000:]
+    entry = stock_server.log_entry(lambda e: e["cs-uri-stem"] == "/" and e["cs(User-Agent)"] == "stock-config-browser")
+    assert (entry["sc-status"], entry["sc-substatus"]) == ("200", "0")
