@@ -288,8 +288,9 @@ class W3CLogWriter(BufferedLog):
         elif fmt.upper() != "W3C":
             # Say plainly that the site goes unlogged: the admin chose a format w3py does not write (Custom:
             # a third-party logging module), and writing W3C files in its place would break their tools.
-            log.warning("site %s: logFile logFormat=%s is not supported (w3py writes W3C, IIS and NCSA): requests to "
-                        "this site are not logged; set logFormat=\"W3C\" to log them", site.id, fmt)  # type: ignore[attr-defined]
+            site_id = site.id  # type: ignore[attr-defined]
+            log.warning("site %s: logFile logFormat=%s is not supported (w3py writes W3C, IIS and NCSA): "
+                        "requests to this site are not logged; set logFormat=\"W3C\" to log them", site_id, fmt)
             return None
         if getattr(lf, "directory", None) is None:
             raise ValueError(f"site {site.id}: logFile has no directory")  # type: ignore[attr-defined]
