@@ -95,3 +95,31 @@ def test_client_reset_mid_download_is_logged_200_0_64(server) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
     entry = server.log_entry(lambda e: e["cs(User-Agent)"] == "gives-up")
     assert (entry["sc-status"], entry["sc-substatus"], entry["sc-win32-status"]) == ("200", "0", "64")
+
+
+def test_stop_during_a_download_finishes_it_and_logs_it(tmp_path) -> None:
+    """A service stop (SIGTERM) while a client downloads: the download completes, its W3C line is written,
+    and the server exits 0 — as IIS drains requests within shutdownTimeLimit."""
+    import signal
+
+    from w3py.testing.conformance import start, stop
+    from w3py.testing.w3c_log import parse_w3c
+
+    root = ServerRoot.create(tmp_path, files={"big.bin": BIG})
+    served = start(root)
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", served.port))
+            sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nUser-Agent: during-stop\r\nConnection: close\r\n\r\n")
+            data = sock.recv(65536)
+            served.proc.send_signal(signal.SIGTERM)
+            while chunk := sock.recv(1 << 20):
+                data += chunk
+    finally:
+        stop(served)
+    assert served.proc.returncode == 0
+    assert data.split(b"\r\n\r\n", 1)[1] == BIG
+    rows = [row for f in root.log_dir.glob("*.log") for row in parse_w3c(f).rows]
+    assert [(r["sc-status"], r["sc-win32-status"]) for r in rows if r["cs(User-Agent)"] == "during-stop"] == [
+        ("200", "0")]
