@@ -39,7 +39,8 @@ CASES: dict[str, tuple[bytes, tuple[str, str, str]]] = {
                       '<appSettings><add key="k" value="caf\xe9"/></appSettings>\n</configuration>\n'
                       ).encode("cp1252"), ("200", "0", "0")),
     # Visual Studio 2005-era files carry the .NET 2.0 namespace on <configuration>
-    "net20-namespace": (b'<?xml version="1.0"?>\n<configuration xmlns="http://schemas.microsoft.com/.NetConfiguration/v2.0">'
+    "net20-namespace": (b'<?xml version="1.0"?>\n'
+                        b'<configuration xmlns="http://schemas.microsoft.com/.NetConfiguration/v2.0">'
                         b'\n<system.webServer><directoryBrowse enabled="true"/></system.webServer>\n</configuration>',
                         ("200", "0", "0")),
     "comments-and-cdata": (wrap_web_config('  <!-- <system.webServer><bogus/></system.webServer> -->\n'

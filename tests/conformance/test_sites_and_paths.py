@@ -138,11 +138,6 @@ def test_plain_directory_without_slash_is_a_301(server) -> None:
         assert dict(headers_as_sent(raw))["Location"] == "http://h/admin/"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (src/w3py/modules/anonymous_authentication.py, documented known limit) and config owner "
-    "(the anonymousAuthentication section is 'not implemented'): <anonymousAuthentication enabled=\"false\"/> "
-    "is ignored, so content an admin closed to anonymous users is served with 200. IIS answers 401.2 (no "
-    "authentication module produced a user, reference §5.2), logged 401 2 5 — w3py fails open"))
 def test_disabled_anonymous_authentication_is_401_2(server) -> None:
     raw = server.raw(b"GET /admin/a.txt HTTP/1.1\r\nHost: h\r\nUser-Agent: anon-off\r\nConnection: close\r\n\r\n")
     assert status_line(raw).startswith("HTTP/1.1 401 ")
@@ -161,7 +156,7 @@ def test_unknown_host_on_a_host_header_endpoint_is_not_served(server) -> None:
 @pytest.mark.xfail(strict=True, reason=(
     "pipeline owner (no access check) and config owner (security/access is 'not implemented'): a folder that "
     "requires SSL (<access sslFlags=\"Ssl\"/>) is served over plain HTTP with 200; IIS answers 403.4 "
-    "(reference §5.3) — w3py has no TLS at all, so every such request should be 403.4, not served"))
+    "(reference §5.3); over https the folder is served as usual"))
 def test_ssl_required_folder_is_403_4_over_http(server) -> None:
     raw = server.raw(b"GET /secure/a.txt HTTP/1.1\r\nHost: h\r\nUser-Agent: ssl-req\r\nConnection: close\r\n\r\n")
     assert b"tls-only" not in body(raw)

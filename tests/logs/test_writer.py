@@ -349,7 +349,9 @@ def test_from_site_reads_duck_typed_config(tmp_path, fixed_clock) -> None:
     assert read_log(tmp_path / "W3SVC5" / "ex26031712.log").lines[0]["s-sitename"] == "W3SVC5"
     assert W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=SimpleNamespace(enabled=False))) is None
     ncsa = SimpleNamespace(**{**vars(log_file), "log_format": "NCSA"})
-    assert W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=ncsa)) is None
+    assert type(W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=ncsa))).__name__ == "NCSALogWriter"
+    custom = SimpleNamespace(**{**vars(log_file), "log_format": "Custom"})
+    assert W3CLogWriter.from_site(SimpleNamespace(id=6, name="x", log_file=custom)) is None  # not written: reported
 
 
 def _worker(directory: str, tag: int, count: int) -> None:

@@ -390,3 +390,15 @@ def test_404_17_only_for_files_a_skipped_script_handler_maps(site) -> None:
     assert s.get("/LICENSE").substatus == 3  # extensionless file: no MIME type, not "dynamic content"
     (s.wwwroot / "Default.aspx").unlink()
     assert s.get("/").body == b"home"
+
+
+def test_anonymous_access_off_is_401_2(site) -> None:
+    s = site(FILES, locations=location('<security><authentication><anonymousAuthentication enabled="false"/>'
+                                       "</authentication></security>", "Default Web Site/sub"))
+    r = s.get("/sub/b.txt")
+    assert (r.status, r.substatus, r.win32) == (401, 2, 5)
+    assert r.ctx.status_module == "IIS Web Core"
+    assert r.ctx.status_notification is Notification.AUTHENTICATE_REQUEST
+    assert b"beta" not in r.body
+    ok = s.get("/a.txt")
+    assert ok.status == 200 and ok.ctx.user == "" and ok.ctx.server_variable("AUTH_USER") == ""

@@ -1,4 +1,5 @@
-"""HttpLoggingModule's file format: the per-site W3C extended log, named and rolled over as IIS does.
+"""HttpLoggingModule's file format: the per-site W3C extended log, named and rolled over as IIS does (and the
+NCSA Common Log Format, ``NCSALogWriter`` at the end, for ``logFormat="NCSA"``).
 
 Reproduced from IIS (iis-reference.md §1.9 ``logFile``, §2.1, §2.2):
 
@@ -39,6 +40,7 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from w3py.core import clock
 from w3py.logs._files import BufferedLog, LogFile, highest_sequence
@@ -162,12 +164,14 @@ def period_stamp(period: str, now: float, local: bool = False) -> tuple[str, flo
     raise ValueError(f"not a time-based logFile period: {period!r}")
 
 
-def log_file_name(period: str, now: float, *, utf8: bool = True, local: bool = False, sequence: int = 1) -> str:
-    """IIS's W3C file name for ``period`` at ``now`` (``u_ex260317.log``, ``u_extend3.log`` …)."""
-    prefix = "u_ex" if utf8 else "ex"
+def log_file_name(period: str, now: float, *, utf8: bool = True, local: bool = False, sequence: int = 1,
+                  prefix: str = "ex", size_prefix: str = "extend") -> str:
+    """IIS's file name for ``period`` at ``now`` (``u_ex260317.log``, ``u_extend3.log`` …). ``prefix`` and
+    ``size_prefix`` name the format: ``ex``/``extend`` for W3C, ``nc``/``ncsa`` for NCSA (reference §2.1)."""
+    utf8_mark = "u_" if utf8 else ""
     if period.lower() in ("maxsize", "unlimited"):
-        return f"{prefix}tend{sequence}.log"
-    return f"{prefix}{period_stamp(period, now, local)[0]}.log"
+        return f"{utf8_mark}{size_prefix}{sequence}.log"
+    return f"{utf8_mark}{prefix}{period_stamp(period, now, local)[0]}.log"
 
 
 # --- the writer -------------------------------------------------------------------------------------------
@@ -202,6 +206,10 @@ def _normalise_custom(custom_fields: object) -> tuple[CustomField, ...]:
 
 class W3CLogWriter(BufferedLog):
     """One site's W3C log files. ``write(record)`` never touches the disk; see ``_files`` for flushing."""
+
+    # File names of this format (reference §2.1): <u_><prefix><period stamp>.log, <u_><size prefix>N.log.
+    FILE_PREFIX = "ex"
+    SIZE_PREFIX = "extend"
 
     def __init__(
         self,
@@ -275,8 +283,14 @@ class W3CLogWriter(BufferedLog):
         if targets is not None and "File" not in targets:
             return None  # logTargetW3C="ETW" only: IIS writes no file (ETW itself is not reproduced)
         fmt = str(getattr(lf, "log_format", "W3C") or "W3C")
-        if fmt.upper() != "W3C":
-            log.warning("site %s: logFile logFormat=%s is not supported; only W3C logs are written", site.id, fmt)  # type: ignore[attr-defined]
+        if fmt.upper() in _OTHER_FORMATS and cls is W3CLogWriter:
+            cls = _OTHER_FORMATS[fmt.upper()]
+        elif fmt.upper() != "W3C":
+            # Say plainly that the site goes unlogged: the admin chose a format w3py does not write (Custom:
+            # a third-party logging module), and writing W3C files in its place would break their tools.
+            site_id = site.id  # type: ignore[attr-defined]
+            log.warning("site %s: logFile logFormat=%s is not supported (w3py writes W3C, IIS and NCSA): "
+                        "requests to this site are not logged; set logFormat=\"W3C\" to log them", site_id, fmt)
             return None
         if getattr(lf, "directory", None) is None:
             raise ValueError(f"site {site.id}: logFile has no directory")  # type: ignore[attr-defined]
@@ -399,7 +413,7 @@ class W3CLogWriter(BufferedLog):
 
     def _roll(self, now: float) -> str:
         stamp, boundary = period_stamp(self.period, now, self.local_time_rollover)
-        name = f"{'u_ex' if self.utf8 else 'ex'}{stamp}.log"
+        name = f"{'u_' if self.utf8 else ''}{self.FILE_PREFIX}{stamp}.log"
         # One assignment, so a thread never sees the new boundary with the old file name.
         self._period = (now, boundary, name)
         return name
@@ -409,7 +423,8 @@ class W3CLogWriter(BufferedLog):
         """The file the next lines go to."""
         if self.size_based:
             seq = max(self._sequence, 1)
-            return self.directory / log_file_name(self.period, 0, utf8=self.utf8, sequence=seq)
+            return self.directory / log_file_name(self.period, 0, utf8=self.utf8, sequence=seq,
+                                                  prefix=self.FILE_PREFIX, size_prefix=self.SIZE_PREFIX)
         name = self._period[2] or self._roll(clock.CLOCK.time())
         return self.directory / name
 
@@ -435,7 +450,8 @@ class W3CLogWriter(BufferedLog):
                 self._open(self.directory / str(target)).append(body, header)
                 continue
             if self._sequence == 0:
-                self._sequence = max(highest_sequence(self.directory, "u_extend" if self.utf8 else "extend"), 1)
+                series = ("u_" if self.utf8 else "") + self.SIZE_PREFIX
+                self._sequence = max(highest_sequence(self.directory, series), 1)
             while self._open(self.current_path).append(body, header, self.truncate_size) is None:
                 self._sequence += 1
 
@@ -443,3 +459,92 @@ class W3CLogWriter(BufferedLog):
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Characters of a URL path written as they are in the NCSA request line; the rest is percent-encoded so that a
+# decoded path with a space, a quote or a control character cannot break the line's fields.
+_NCSA_PATH_SAFE = "/:@!$&'()*+,;=~-._%"
+
+
+class NCSALogWriter(W3CLogWriter):
+    """``logFormat="NCSA"``: the NCSA Common Log Format IIS writes (reference §2.4, file names §2.1).
+
+    One line per request, space-separated, no header block::
+
+        203.0.113.7 - alice [17/Mar/2026:09:12:44 +0000] "GET /a/b.htm?x=1 HTTP/1.1" 200 1234
+
+    remote host, ``-`` (remote log name), user (``-`` for anonymous), local time with its UTC offset, the
+    request line (method, path with its query, version), status, bytes sent. Files are ``ncYYMMDD.log`` …
+    (``ncsaN.log`` for MaxSize), with the ``u_`` prefix when logs are UTF-8; period, rollover and flushing are
+    the W3C writer's. ``logExtFileFlags`` and ``customFields`` do not apply: the format is fixed.
+    """
+
+    FILE_PREFIX = "nc"
+    SIZE_PREFIX = "ncsa"
+
+    def __init__(self, site_id: int, directory: Path | str, **kwargs: object) -> None:
+        kwargs.pop("custom_fields", None)  # fixed format: no custom fields (and no custom-field lookups)
+        super().__init__(site_id, directory, **kwargs)  # type: ignore[arg-type]
+
+    def format_line(self, record: object) -> str:
+        get = record.get if isinstance(record, Mapping) else (lambda key, _r=record: getattr(_r, key, None))
+        moment = dt.datetime.fromtimestamp(clock.CLOCK.time()).astimezone()
+        offset = moment.strftime("%z") or "+0000"
+        stamp = (f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment.year}:"
+                 f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {offset}")
+        path = quote(str(get("cs_uri_stem") or "/"), safe=_NCSA_PATH_SAFE)
+        query = get("cs_uri_query")
+        if query:
+            path += "?" + quote(str(query), safe=_NCSA_PATH_SAFE + "?")
+        request_line = f"{get('cs_method') or '-'} {path} {get('cs_version') or 'HTTP/1.1'}"
+        sent = get("sc_bytes")
+        fields = [encode_value(get("c_ip")), "-", encode_value(get("cs_username")), f"[{stamp}]",
+                  f'"{_CONTROLS.sub("+", request_line)}"', str(get("sc_status") or 0),
+                  str(sent) if sent is not None else "-"]
+        line = " ".join(fields)
+        return line if len(line) <= self.max_line_chars else line[: self.max_line_chars]
+
+    def _header(self, started: str) -> bytes:
+        return b""  # NCSA files have no directives
+
+
+class IISLogWriter(NCSALogWriter):
+    """``logFormat="IIS"``: IIS's own fixed, comma-separated format (reference §2.4, file names §2.1)::
+
+        203.0.113.7, -, 03/17/26, 9:12:44, W3SVC1, WEB01, 10.0.0.5, 15, 348, 1234, 200, 0, GET, /a/b.htm, x=1,
+
+    client IP, user, local date (mm/dd/yy) and time, service and instance, server name, server IP, time taken
+    (ms), bytes received, bytes sent, status, Win32 status, method, URI stem, query (``-`` when empty), each
+    followed by ``, `` and the line by a final ``,``. Files are ``inYYMMDD.log`` … (``inetsvN.log`` for
+    MaxSize). Commas and spaces inside the path and query are percent-encoded so that they cannot shift fields.
+    """
+
+    FILE_PREFIX = "in"
+    SIZE_PREFIX = "inetsv"
+
+    def format_line(self, record: object) -> str:
+        get = record.get if isinstance(record, Mapping) else (lambda key, _r=record: getattr(_r, key, None))
+        moment = dt.datetime.fromtimestamp(clock.CLOCK.time()).astimezone()
+
+        def text(value: object) -> str:
+            return "-" if value is None or value == "" else _CONTROLS.sub("+", str(value)).replace(",", "%2C")
+
+        safe = _NCSA_PATH_SAFE.replace(",", "")
+        query = get("cs_uri_query")
+        fields = [
+            text(get("c_ip")), text(get("cs_username")),
+            f"{moment.month:02d}/{moment.day:02d}/{moment.year % 100:02d}",
+            f"{moment.hour}:{moment.minute:02d}:{moment.second:02d}",
+            self._site_name, self._computer_name, text(get("s_ip")),
+            text(get("time_taken")), text(get("cs_bytes")), text(get("sc_bytes")),
+            text(get("sc_status")), text(get("sc_win32_status") or 0), text(get("cs_method")),
+            quote(str(get("cs_uri_stem") or "/"), safe=safe),
+            quote(str(query), safe=safe + "?") if query else "-",
+        ]
+        line = "".join(f"{value}, " for value in fields[:-1]) + f"{fields[-1]},"
+        return line if len(line) <= self.max_line_chars else line[: self.max_line_chars]
+
+
+# logFormat values written by the writers above besides W3C.
+_OTHER_FORMATS: dict[str, type[W3CLogWriter]] = {"NCSA": NCSALogWriter, "IIS": IISLogWriter}

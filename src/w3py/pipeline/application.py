@@ -45,6 +45,7 @@ from w3py.protocol.messages import Request, Response, ResponseResult
 from w3py.status import (
     CONFIG_DATA_INVALID,
     INTERNAL_SERVER_ERROR,
+    LOGON_FAILED_SERVER_CONFIG,
     MODULE_NOT_RECOGNIZED,
     NO_HANDLER,
     NOT_FOUND,
@@ -305,7 +306,10 @@ class PipelineApplication:
         plan = SitePlan(
             modules,
             config=effective,
-            core={Notification.MAP_REQUEST_HANDLER: (map_request_handler,)},
+            core={
+                Notification.AUTHORIZE_REQUEST: (require_user,),
+                Notification.MAP_REQUEST_HANDLER: (map_request_handler,),
+            },
             error=error,
             handlers=handler_map,
         )
@@ -445,6 +449,18 @@ def is_local(ctx: HTTPContext) -> bool:
     """Whether the client is on this machine (loopback), for IIS's local/remote distinctions."""
     ip = ctx.request.client[0]
     return ip.startswith(_LOOPBACK_PREFIXES) or ip == ctx.request.server[0]
+
+
+def require_user(ctx: HTTPContext) -> NotificationStatus:
+    """IIS Web Core after AUTHENTICATE_REQUEST: a request no authentication module accepted (not even the
+    anonymous one) is 401.2 (reference §3.2, §5.10 note 5). Runs first at AUTHORIZE_REQUEST, so it is
+    reported at AUTHENTICATE_REQUEST as IIS does."""
+    if ctx.user is None:
+        ctx.current_notification = Notification.AUTHENTICATE_REQUEST
+        ctx.response.set_status(LOGON_FAILED_SERVER_CONFIG, win32.ERROR_ACCESS_DENIED,
+                                "no authentication module accepted the request (anonymous access is off)")
+        return FINISH
+    return CONTINUE
 
 
 def map_request_handler(ctx: HTTPContext) -> NotificationStatus:

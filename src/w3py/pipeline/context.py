@@ -142,6 +142,8 @@ class HTTPContext:
     * ``handler_name`` — the ``<handlers>`` entry chosen at MAP_REQUEST_HANDLER (None before that).
     * ``module_data`` — a list with one slot per module of the plan, indexed by ``module.index``, for
       module-private per-request state.
+    * ``user`` — the authenticated user: None until an authentication module accepts the request, "" for the
+      anonymous user (IIS Web Core answers 401.2 when AUTHENTICATE_REQUEST leaves it None).
     * ``result`` — the listener's ``ResponseResult`` (bytes sent, time) once the response is written: set
       before LOG_REQUEST runs.
     * ``started`` — ``time.monotonic()`` when the request arrived.
@@ -206,7 +208,9 @@ class HTTPContext:
         self.finished = False
         # stat of the physical path, shared by handler mapping and the static handlers (None: not looked up)
         self.file_info: Any = None
-        self.user = ""  # cs-username: set by authentication modules; "" is anonymous
+        # the authenticated user (cs-username): None until an authentication module accepts the request, ""
+        # for the anonymous user; IIS Web Core answers 401.2 when AUTHENTICATE_REQUEST leaves it None
+        self.user: str | None = None
         self.cache_state: Any = None  # the response cache's note about this request
         # (path, signature) pairs a cacheable output depends on beyond the served file (see pipeline/cache.py)
         self.cache_depends: list[tuple[str, tuple[int, int, int, int]]] | None = None
@@ -317,8 +321,8 @@ _SERVER_VARIABLES: dict[str, Callable[[HTTPContext], str | None]] = {
     "PATH_TRANSLATED": lambda c: c.physical_path,
     "REQUEST_FILENAME": lambda c: c.physical_path,
     "SCRIPT_FILENAME": lambda c: c.physical_path,
-    "AUTH_USER": lambda c: c.user,
-    "LOGON_USER": lambda c: c.user,
-    "REMOTE_USER": lambda c: c.user,
+    "AUTH_USER": lambda c: c.user or "",
+    "LOGON_USER": lambda c: c.user or "",
+    "REMOTE_USER": lambda c: c.user or "",
     "AUTH_TYPE": lambda c: "",
 }
