@@ -47,6 +47,7 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 from w3py.core import clock
+from w3py.core.url import UndecodablePath, climbs_above_root, decode_path
 from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
 from w3py.protocol.host import parse_host
@@ -486,6 +487,8 @@ class RequestParser:
         if not ALLOW_RESTRICTED_CHARS and b"%" in path and _ESCAPED_CONTROL.search(path) is not None:
             # AllowRestrictedChars=0: HTTP.sys refuses escaped control characters (%00-%1F, %7F) in the path.
             raise ProtocolError("escaped control character in URL", (400, 0), "URL")
+        if (b"%" in path or b".." in path) and path[:1] == b"/":
+            _check_canonical(path)
 
         chunked = False
         te = self._te
@@ -665,3 +668,16 @@ def _check_segments(path: bytes) -> None:
             decoded = unquote_to_bytes(segment).decode("utf-8", "replace")
             if len(decoded) > URL_SEGMENT_MAX_LENGTH:
                 raise ProtocolError("URL segment too long", (400, 0), "URL")
+
+
+def _check_canonical(path: bytes) -> None:
+    """HTTP.sys's canonicalisation of the path: one that cannot be decoded (invalid or overlong UTF-8, an
+    escaped control character) or whose ``..`` climbs above ``/`` is 400 Invalid URL, s-reason ``URL``. The
+    decoding is the pipeline's own (``w3py.core.url``), so whatever passes here decodes there the same way.
+    Only called when the path has a ``%`` or a ``..``: a plain path cannot fail either check."""
+    try:
+        text = decode_path(path)
+    except UndecodablePath as exc:
+        raise ProtocolError(str(exc), (400, 0), "URL") from None
+    if climbs_above_root(text):
+        raise ProtocolError("the URL climbs above the root", (400, 0), "URL")
