@@ -116,6 +116,17 @@ def test_ipv6_host_literal() -> None:
         pytest.param(b"GET /a%0d%0A HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="escaped-crlf"),
         pytest.param(b"GET /a%7f HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="escaped-del"),
         pytest.param(b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "Version_N/S", id="http2-version"),
+        pytest.param(b"GET / HTTP/1.1\nHost: a\n\n", 400, "BadRequest", id="bare-lf-head"),
+        pytest.param(b"GET / HTTP/1.0\n\n", 400, "BadRequest", id="bare-lf-http10"),
+        pytest.param(b"GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "BadRequest", id="junk-after-version"),
+        pytest.param(b"GET /%C0%AF.txt HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="overlong-utf8"),
+        pytest.param(b"GET /%E9.txt HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="invalid-utf8"),
+        pytest.param(b"GET /\xe9.txt HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="raw-invalid-utf8"),
+        pytest.param(b"GET /../a HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="climb-above-root"),
+        pytest.param(b"GET /a/../.. HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="climb-to-above-root"),
+        pytest.param(b"GET /a%2F..%2F..%2Fetc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="encoded-climb"),
+        pytest.param(b"GET /a\\..\\..\\x HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", id="backslash-climb"),
+        pytest.param(b"GET http://a/../x HTTP/1.1\r\n\r\n", 400, "URL", id="absolute-form-climb"),
         pytest.param(
             b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
             400,
@@ -236,6 +247,17 @@ def test_in_head_tracks_a_partial_head() -> None:
 def test_escaped_printable_characters_and_query_controls_are_left_to_the_pipeline() -> None:
     request = parse(b"GET /a%20b%2F%7e?x=%00 HTTP/1.1\r\nHost: a\r\n\r\n")[0]
     assert request.path == b"/a%20b%2F%7e" and request.query == b"x=%00"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [b"/a/../b.txt", b"/a/%2e%2e/b", b"/a%2F..", b"/x..y/..z", b"/caf%C3%A9.txt", b"/%25C0%25AF", b"/a?x=%C0%AF&y=/../.."],
+)
+def test_paths_that_canonicalise_inside_the_root_pass_unchanged(target: bytes) -> None:
+    # Only what HTTP.sys cannot canonicalise is refused; the rest reaches the pipeline as sent (the query is
+    # never decoded by the listener, and a second layer of escapes stays literal).
+    request = parse(b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n")[0]
+    assert request.target == target
 
 
 def test_raw_utf8_in_the_request_target_is_taken_percent_encoded() -> None:

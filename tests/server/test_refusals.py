@@ -49,6 +49,11 @@ CASES = [
         id="smuggling-cl-te",
     ),
     pytest.param(b"GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505, "Version_N/S", "Version Not Supported", id="505"),
+    # a head with bare LF line ends is a parse error to HTTP.sys (400), not an unsupported version
+    pytest.param(b"GET / HTTP/1.1\nHost: a\n\n", 400, "BadRequest", "Bad Request", id="bare-lf"),
+    # what HTTP.sys cannot canonicalise is its own 400 Invalid URL, before any site sees it
+    pytest.param(b"GET /%C0%AF HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", "Invalid URL", id="overlong-utf8"),
+    pytest.param(b"GET /a/../../x HTTP/1.1\r\nHost: a\r\n\r\n", 400, "URL", "Invalid URL", id="climb"),
 ]
 
 

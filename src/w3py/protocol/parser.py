@@ -102,6 +102,11 @@ def _reason_for(exc: Exception) -> tuple[tuple[int, int], str]:
         return (400, 0), "URL"
     if "transfer-encoding" in text:  # e.g. Content-Length together with Transfer-Encoding: smuggling
         return (400, 0), "BadRequest"
+    if "expected crlf" in text:
+        # The request line does not end in CRLF right after the version: a bare LF (``HTTP/1.1\n``) or
+        # bytes after the version. llhttp names the version, but the version was read fine; HTTP.sys answers
+        # 400 (a parse error, s-reason BadRequest), not 505.
+        return (400, 0), "BadRequest"
     if "version" in text:
         return (505, 0), "Version_N/S"
     if "header" in text and ("token" in text or "char" in text):
