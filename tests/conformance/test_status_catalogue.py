@@ -459,16 +459,20 @@ def test_detailed_page_rows_match_iis_captures(answers, code) -> None:
     assert re.search(rf"IIS70Error={status},{sub},0x[0-9a-f]{{8}},\d+\"", page), page[-600:]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "listener owner (application pools are not modelled): a site whose application pool has autoStart=\"false\" "
-    "is not running after start-up, so IIS's HTTP.sys answers 503 Service Unavailable (HTTPERR AppOffline, "
-    "reference §5.7 503.0); w3py serves it"))
 def test_site_of_a_pool_not_started_is_503(server) -> None:
     port = server.root.other_ports[1]  # site 4 "Parked" (ports in document order: Limited, Parked, Named)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = sock.recv(65536)
-    assert data.startswith(b"HTTP/1.1 503 ")
+        sock.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: parked-pool\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):  # HTTP.sys closes the connection after its own error
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    headers = dict(headers_as_sent(data))
+    assert headers["Content-Type"] == "text/html; charset=us-ascii"
+    assert headers["Content-Length"] == "326"  # the captured HTTP.sys "Service Unavailable" page (§4.5)
+    # HTTPERR: site 4, reason AppOffline, the pool as s-queuename; never the site's W3C log
+    line = server.httperr_line(f"{port} HTTP/1.1 GET /a.txt 503 ")
+    assert line.split()[-3:] == ["4", "AppOffline", "ParkedPool"], line
 
 
 @pytest.mark.parametrize("target", [b"/%C0%AF.txt", b"/a%2F..%2F..%2Fetc/passwd", b"/%E9.txt", b"/../a.txt",

@@ -52,6 +52,7 @@ from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
 from w3py.protocol.messages import FileBody, Request, Response, ResponseResult
 from w3py.protocol.parser import RequestParser
+from w3py.server.app_pools import APP_OFFLINE, root_pool
 from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
     BODY_HIGH_WATER_BYTES,
@@ -347,6 +348,10 @@ class HTTPConnection(asyncio.Protocol):
         site = self._endpoint.route(self._local_ip, request.host)
         if site is None:
             cycle = _Cycle(request, _Refusal(404, 1, "NotFound"))
+        elif self._state.offline_sites and site.id in self._state.offline_sites:
+            # The site's application pool is not running: HTTP.sys has no queue to deliver to (app_pools.py).
+            request.site = site  # (for HTTPERR's s-siteid and s-queuename)
+            cycle = _Cycle(request, _Refusal(503, 0, APP_OFFLINE))
         else:
             request.site = site
             cycle = _Cycle(request)
@@ -869,7 +874,7 @@ class HTTPConnection(asyncio.Protocol):
         request = cycle.request
         self._closing = True
         if not refusal.logged:
-            self._log_httperr(refusal.reason, refusal.status, request, None, refusal.request_line)
+            self._log_httperr(refusal.reason, refusal.status, request, _site(cycle), refusal.request_line)
         if cycle.started or self._lost:
             self._abort()
             if response is not None:
@@ -971,10 +976,7 @@ _SENDFILE = hasattr(os, "sendfile")
 
 def _queue_name(site: Any) -> str | None:
     """s-queuename: the application pool of the site's root application (HTTP.sys's request queue)."""
-    for application in getattr(site, "applications", ()) or ():
-        if getattr(application, "path", None) == "/":
-            return getattr(application, "application_pool", None)
-    return None
+    return root_pool(site) if site is not None else None
 
 
 async def _close_stream(stream: Any) -> None:

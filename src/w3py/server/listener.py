@@ -16,6 +16,7 @@ import socket
 from pathlib import Path
 from typing import Any, Iterable
 
+from w3py.server.app_pools import offline_site_ids
 from w3py.server.bindings import Endpoint, max_connections, plan_endpoints, socket_address
 from w3py.server.httperr import HTTPERREntry, HTTPERRSink, httperr_directory, open_httperr_log
 from w3py.server.site_limits import LocalSiteCounts, SiteCounts
@@ -111,6 +112,7 @@ class ServerState:
         app: Any,
         httperr: HTTPERRSink | None,
         site_counts: SiteCounts | None = None,
+        offline_sites: frozenset[int] = frozenset(),
     ) -> None:
         self.loop = loop
         self.app = app
@@ -118,6 +120,8 @@ class ServerState:
         # connections per site id, for maxConnections (shared between workers under the supervisor)
         self.site_counts: SiteCounts = site_counts if site_counts is not None else LocalSiteCounts()
         self.stopping = False
+        # ids of the sites whose application pool is not running: HTTP.sys answers them 503 (app_pools.py)
+        self.offline_sites = offline_sites
         self._httperr = httperr
         self._ids = itertools.count(1)
         self._max_connections: dict[int, int | None] = {}
@@ -172,7 +176,9 @@ class Server:
     async def start(self, sockets: list[tuple[Endpoint, socket.socket]] | None = None) -> None:
         """Start accepting. ``sockets``: already bound (a worker); None: bind them here."""
         loop = asyncio.get_running_loop()
-        self._state = state = ServerState(loop, self.app, self._httperr, self.site_counts)
+        self._state = state = ServerState(
+            loop, self.app, self._httperr, self.site_counts, offline_site_ids(self.config)
+        )
         if sockets is None:
             planned = self.plan()
             if any(e.tls for e in planned):
