@@ -29,6 +29,10 @@ Request smuggling: ``Content-Length`` together with ``Transfer-Encoding``, dupli
 bad chunk framing and bare CR/LF are all 400 (llhttp in its strict mode; no leniency flags are set).
 A transfer-coding other than exactly ``chunked`` is 501 (HTTP.sys implements no other, s-reason ``N/I``).
 
+Canonicalisation: a path HTTP.sys cannot canonicalise (invalid or overlong UTF-8 after one percent-decoding, an
+escaped control character, a ``..`` above ``/``) is 400 s-reason ``URL`` here, so it never reaches a site; the
+decoding rules are ``w3py.core.url``'s, the same the pipeline maps URLs with.
+
 Verbs: HTTP.sys takes any RFC 9110 token as the verb (``DEBUG``, ``BREW``, lower-case ``get``) and leaves it to
 IIS (request filtering's ``<verbs>`` 404.6, the handler's 405), but llhttp only knows a fixed list. Known verbs
 go through llhttp untouched. When llhttp refuses a verb, the bytes of that message are found again (see
