@@ -471,12 +471,6 @@ def test_site_of_a_pool_not_started_is_503(server) -> None:
     assert data.startswith(b"HTTP/1.1 503 ")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (PipelineApplication.prepare: url_from_raw's HTTPError becomes a pipeline 400) with the "
-    "listener: a URL HTTP.sys cannot canonicalise (overlong UTF-8 %C0%AF, an encoded climb above the root) "
-    "is HTTP.sys's own 400 'Bad Request - Invalid URL' (reference §4.5; HTTPERR reason URL, §2.5) and never "
-    "reaches the W3C log (§5.1). w3py sends the IIS detailed page, and logs a W3C line whose cs-uri-stem is "
-    "'/' or the climbed-to path ('/etc/passwd'); its own page text says HTTP.sys would have answered"))
 @pytest.mark.parametrize("target", [b"/%C0%AF.txt", b"/a%2F..%2F..%2Fetc/passwd"])
 def test_undecodable_url_is_http_sys_400(server, target, monkeypatch) -> None:
     from w3py.testing import conformance
