@@ -158,9 +158,13 @@ def test_remove_server_header(site) -> None:
     assert s.get("/a.txt").response.server_header is False
 
 
-def test_undecodable_url_is_400(site) -> None:
-    r = site(FILES).get("/%C0%AE%C0%AE/a.txt")
-    assert (r.status, r.substatus) == (400, 0)
+@pytest.mark.parametrize("target", ["/%C0%AE%C0%AE/a.txt", "/a%2F..%2F..%2Fetc/passwd", "/../a.txt"])
+def test_url_that_cannot_be_canonicalised_is_the_listeners_400(site, target: str) -> None:
+    from w3py.errors import ProtocolError
+
+    with pytest.raises(ProtocolError) as info:
+        site(FILES).get(target)
+    assert (info.value.status_hint, info.value.reason) == ((400, 0), "URL")
 
 
 def test_reject_renders_through_the_site_pipeline(site) -> None:

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from w3py.errors import ProtocolError
+
 SECRET = b"TOP-SECRET-OUTSIDE-THE-SITE"
 
 ATTACKS = [
@@ -53,7 +55,11 @@ def tree(site):  # noqa: ANN001, ANN201
 @pytest.mark.parametrize("path", ATTACKS)
 def test_traversal_never_leaks(tree, path: str) -> None:  # noqa: ANN001
     for method in ("GET", "HEAD"):
-        r = tree.request(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode("latin-1"))
+        try:
+            r = tree.request(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode("latin-1"))
+        except ProtocolError as exc:  # an invalid URL: the listener's own 400 (HTTP.sys "Invalid URL")
+            assert exc.status_hint == (400, 0) and exc.reason == "URL"
+            continue
         assert SECRET not in r.body
         assert r.status != 200 or b"secret.txt" not in r.body
         assert not (r.ctx.physical_path and os.path.realpath(r.ctx.physical_path) == str(tree.root / "secret.txt")

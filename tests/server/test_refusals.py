@@ -123,6 +123,22 @@ def test_error_page_lengths_match_http_sys(serve) -> None:
     )
 
 
+def test_url_refused_by_the_pipeline_is_answered_and_logged_as_http_sys(serve) -> None:
+    # The pipeline's defence in depth: a URL it cannot map raises ProtocolError (400, "URL"); the listener
+    # answers HTTP.sys's page and writes the HTTPERR line (nothing logged it before).
+    from w3py.errors import ProtocolError
+    from w3py.testing.server import HandlerApp
+
+    async def handler(request):
+        raise ProtocolError("invalid URL", (400, 0), "URL")
+
+    srv = serve(app=HandlerApp(handler))
+    (response,), closed = exchange(srv, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n", check_close=True)
+    assert response.status == 400 and closed and b"Bad Request - Invalid URL" in response.body
+    (line,) = srv.httperr_lines()
+    assert " GET /x 400 1 URL " in line
+
+
 def test_handler_exception_becomes_500_and_the_server_goes_on(serve) -> None:
     from w3py.testing.server import HandlerApp
 

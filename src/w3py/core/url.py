@@ -8,7 +8,7 @@ Rules (the pipeline's Rule 1-3, see ``pipeline/paths.py``):
 - a control character (U+0000-U+001F, U+007F) in the decoded path is refused;
 - ``\\`` separates segments as ``/`` does, and a ``..`` segment removes the segment before it. HTTP.sys
   refuses a path whose ``..`` would climb above ``/`` (``/../x``, ``/a%2F..%2F..%2Fetc``) as an invalid URL;
-  the pipeline, which only sees paths the listener let through, clamps such a climb at ``/`` instead.
+  the pipeline's ``normalize_path`` refuses the same climbs (defence in depth).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import logging
 from typing import Any
 
 from w3py.core import clock
-from w3py.errors import ConfigError, HTTPError
+from w3py.errors import ConfigError, HTTPError, ProtocolError
 from w3py.pipeline import engine, win32
 from w3py.pipeline.cache import NO_FILE, CacheEntry, ResponseCache, install_hit
 from w3py.pipeline.context import HTTPContext
@@ -334,14 +334,15 @@ class PipelineApplication:
     # --- requests -----------------------------------------------------------------------------------------
     def prepare(self, request: Request) -> HTTPContext:
         """A context with URL, plan, configuration and physical path set (nothing run yet)."""
-        ctx = HTTPContext(request)
-        site = ctx.site
-        decode_error: HTTPError | None = None
         try:
             url = url_from_raw(request.path)
         except HTTPError as exc:
-            decode_error = exc
-            url = "/"
+            # A URL HTTP.sys cannot canonicalise (invalid UTF-8 such as overlong %C0%AF, a control character,
+            # a climb above the root) never reaches IIS: the listener answers its own 400 "Invalid URL" and
+            # logs it in HTTPERR, not in the site's W3C log (reference §4.5, §5.1).
+            raise ProtocolError(exc.detail or "invalid URL", (400, 0), "URL") from exc
+        ctx = HTTPContext(request)
+        site = ctx.site
         ctx.url = url
         effective, plan = self.lookup(site, config_path(url))
         ctx.plan = plan
@@ -351,11 +352,6 @@ class PipelineApplication:
         mapper = plan.mapper
         if mapper is not None:
             ctx.physical_path = mapper.physical(url)
-        if decode_error is not None:
-            ctx.module_data = [None] * len(plan.modules)
-            ctx.current_notification = Notification.BEGIN_REQUEST
-            ctx.response.set_status(decode_error.status, decode_error.win32, decode_error.detail)
-            ctx.finished = True
         return ctx
 
     async def handle(self, request: Request) -> Response:
@@ -363,22 +359,22 @@ class PipelineApplication:
         return self._finish(await self.run_context(request))
 
     async def run_context(self, request: Request) -> HTTPContext:
-        """Everything but building the listener's Response: the context after SEND_RESPONSE.
+        """Everything but building the listener's Response: the context after SEND_RESPONSE. Raises
+        ``ProtocolError`` (400, "URL") for a URL that cannot be canonicalised: the listener answers that one.
 
         If the request is cancelled mid-pipeline (server stop), LOG_REQUEST and END_REQUEST still run — the
         engine's Rule 6 — with a result saying nothing was sent (win32 64, ERROR_NETNAME_DELETED, as IIS logs
         requests whose client went away), then the cancellation goes on."""
         try:
             ctx = self.prepare(request)
+        except ProtocolError:
+            raise  # the listener's own refusal (an invalid URL)
         except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
             ctx = HTTPContext(request)
             ctx.plan = _EMPTY_PLAN
             ctx.module_data = []
             ctx.current_notification = Notification.BEGIN_REQUEST
             engine.fail(ctx, exc)
-            return ctx
-        if ctx.finished:  # refused before the pipeline could start (URL not decodable)
-            engine.run_send_response(ctx)
             return ctx
         cache = self.cache
         try:

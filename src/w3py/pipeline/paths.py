@@ -9,9 +9,10 @@ Rule 1. The raw path is percent-decoded exactly once, then decoded as strict UTF
 Rule 2. NUL and every other control character (U+0000–U+001F, U+007F) in the decoded path are refused with
         400.0: they have no business in a file name and NUL truncates paths in C APIs.
 Rule 3. ``\\`` is a path separator, as on Windows and in HTTP.sys; then ``.`` and ``..`` segments are resolved
-        against the virtual path (RFC 3986 §5.2.4) and empty segments dropped. ``..`` can never climb above
-        ``/``: the result always starts with ``/`` (the listener has already refused a path that tries, as
-        HTTP.sys does, so the clamp is defence in depth).
+        against the virtual path (RFC 3986 §5.2.4) and empty segments dropped. A ``..`` that would climb above
+        ``/`` makes the URL invalid (400.0, as HTTP.sys refuses it): the result always starts with ``/``. The
+        listener refuses such URLs (and Rule 1-2's) first, with the same rules (``w3py.core.url``), as HTTP.sys
+        does; these checks are defence in depth.
 Rule 4. The physical path is the virtual directory's physical path joined with the remaining segments, and
         after resolving symlinks (``os.path.realpath``) it must still lie inside that directory's real path;
         a symlink that points outside the site is refused (404.0) exactly as if the file were absent.
@@ -50,7 +51,8 @@ def decode_path(raw: bytes) -> str:
 
 
 def normalize_path(text: str) -> str:
-    """Rule 3: resolve ``\\``, ``.``, ``..`` and empty segments. Keeps a trailing slash."""
+    """Rule 3: resolve ``\\``, ``.``, ``..`` and empty segments. Keeps a trailing slash. Raises HTTPError 400.0
+    for a ``..`` above the root."""
     if "\\" in text:
         text = text.replace("\\", "/")
     if "/." not in text and "//" not in text and text.startswith("/"):
@@ -61,8 +63,9 @@ def normalize_path(text: str) -> str:
         if segment == "" or segment == ".":
             continue
         if segment == "..":
-            if out:
-                out.pop()
+            if not out:
+                raise HTTPError(BAD_REQUEST, detail="the URL climbs above the site root")
+            out.pop()
             continue
         out.append(segment)
     path = "/" + "/".join(out)

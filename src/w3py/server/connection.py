@@ -528,10 +528,12 @@ class HTTPConnection(asyncio.Protocol):
         except asyncio.CancelledError:
             raise
         except ProtocolError as exc:
-            # The body was malformed (already logged in HTTPERR when it was detected); the pipeline let the
-            # error through, so the listener answers as HTTP.sys would.
+            # The body was malformed (already logged in HTTPERR when it was detected), or the pipeline found a
+            # URL that HTTP.sys would have refused (its defence in depth: not logged yet); either way the
+            # listener answers as HTTP.sys would.
             code, substatus = exc.status_hint
-            await self._send_refusal(cycle, _Refusal(code, substatus, exc.reason, logged=True))
+            logged = cycle.body is not None and cycle.body._error is exc
+            await self._send_refusal(cycle, _Refusal(code, substatus, exc.reason, logged=logged))
             return
         except ConnectionError:
             body = cycle.body
