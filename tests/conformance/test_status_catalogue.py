@@ -459,7 +459,9 @@ def test_detailed_page_rows_match_iis_captures(answers, code) -> None:
     assert re.search(rf"IIS70Error={status},{sub},0x[0-9a-f]{{8}},\d+\"", page), page[-600:]
 
 
-def test_site_of_a_pool_not_started_is_503(server) -> None:
+def test_site_of_a_pool_not_started_is_503(server, monkeypatch) -> None:
+    from w3py.testing import conformance
+
     port = server.root.other_ports[1]  # site 4 "Parked" (ports in document order: Limited, Parked, Named)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: parked-pool\r\n\r\n")
@@ -473,6 +475,16 @@ def test_site_of_a_pool_not_started_is_503(server) -> None:
     # HTTPERR: site 4, reason AppOffline, the pool as s-queuename; never the site's W3C log
     line = server.httperr_line(f"{port} HTTP/1.1 GET /a.txt 503 ")
     assert line.split()[-3:] == ["4", "AppOffline", "ParkedPool"], line
+    # no W3C line in site 4's folder (W3SVC4, beside site 1's) once the writer's periodic flush has run
+    assert server.root.log_dir.name == "W3SVC1"
+    site_logs = server.root.log_dir.parent / "W3SVC4"
+
+    def logged() -> bool:
+        return any("parked-pool" in f.read_text(errors="replace") for f in site_logs.glob("*.log"))
+
+    monkeypatch.setattr(conformance, "LOG_LIMIT_S", 1.5)  # the writer flushes every second
+    with pytest.raises(AssertionError):
+        wait_for(logged, "a W3C line for the parked site")
 
 
 @pytest.mark.parametrize("target", [b"/%C0%AF.txt", b"/a%2F..%2F..%2Fetc/passwd", b"/%E9.txt", b"/../a.txt",
