@@ -165,10 +165,6 @@ def test_ssl_required_folder_is_403_4_over_http(server) -> None:
     assert (entry["sc-status"], entry["sc-substatus"]) == ("403", "4")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config/pipeline owners: a virtual directory whose physicalPath does not exist (deleted folder, "
-    "unreachable share) is IIS's 500.19 0x80070003 'Cannot read configuration file' (reference §5.9) for "
-    "every URL under it; w3py answers 404.0 as if the site simply lacked the file"))
 def test_missing_virtual_directory_folder_is_500_19_0x80070003(server) -> None:
     port = server.root.other_ports[0]
     raw = get(port, f"www.contoso.com:{port}", "/gone/report.pdf")

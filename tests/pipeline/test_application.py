@@ -406,3 +406,21 @@ def test_anonymous_access_off_is_401_2(site) -> None:
     assert b"beta" not in r.body
     ok = s.get("/a.txt")
     assert ok.status == 200 and ok.ctx.user == "" and ok.ctx.server_variable("AUTH_USER") == ""
+
+
+def test_missing_virtual_directory_folder_is_500_19_until_it_returns(site, tmp_path) -> None:
+    from w3py.testing.pipeline import stock_apphost
+
+    gone = tmp_path / "gone"
+    text = stock_apphost().replace(
+        '<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />',
+        '<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />'
+        f'<virtualDirectory path="/gone" physicalPath="{gone}" />')
+    s = site(FILES, apphost=text)
+    r = s.get("/gone/report.pdf")
+    assert (r.status, r.substatus, r.win32) == (500, 19, 3)
+    assert r.ctx.config_error is not None and r.ctx.config_error.hresult == 0x80070003
+    assert s.get("/a.txt").status == 200
+    gone.mkdir()
+    (gone / "report.txt").write_text("back")
+    assert s.get("/gone/report.txt").body == b"back"

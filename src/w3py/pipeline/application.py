@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from w3py.core import clock
@@ -90,7 +91,11 @@ class SitePlan(engine.Plan):
     to physical paths, and the Server-header and response-cache switches."""
 
     __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
-                 "application", "vdir")
+                 "application", "vdir", "missing_root")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.missing_root: str | None = None  # the absent folder a 500.19 plan waits for
 
 
 _EMPTY_PLAN: "SitePlan"
@@ -167,7 +172,9 @@ class PipelineApplication:
             effective = exc
         cached = self._dirs.get(key)
         if cached is not None and cached[0] is effective:
-            return cached
+            missing = cached[1].missing_root
+            if missing is None or not os.path.isdir(missing):
+                return cached
         if isinstance(effective, ConfigError):
             plan = self._error_plan(site, directory, effective)
         else:
@@ -179,6 +186,9 @@ class PipelineApplication:
 
     def _shared_plan(self, site: Any, directory: str, effective: Any) -> SitePlan:
         mapped = site.map_path(directory)
+        root = str(mapped.vdir.physical_path)
+        if not os.path.isdir(root):
+            return self._missing_root_plan(site, directory, effective, mapped, root)
         vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
         fingerprint = (site.id, vdir_path.lower(), str(mapped.vdir.physical_path),
                        tuple(id(section) for section in effective.values()))
@@ -192,6 +202,23 @@ class PipelineApplication:
         if len(self._shared) >= MAX_SHARED_PLANS:
             self._drop_all()
         self._shared[fingerprint] = plan
+        return plan
+
+    def _missing_root_plan(self, site: Any, directory: str, effective: Any, mapped: Any, root: str) -> SitePlan:
+        """A virtual directory whose folder does not exist (deleted, an unreachable share): IIS cannot read the
+        configuration there, so every URL under it is 500.19 0x80070003 (reference §5.9). Not shared, and
+        looked at again on each request until the folder is back."""
+        error = ConfigError(f"Cannot read configuration file: the physical path {root} of virtual directory "
+                            f"{mapped.vdir.path} does not exist", file=os.path.join(root, "web.config"),
+                            hresult=0x80070003)
+        try:
+            plan = self._build_plan(site, directory, effective, mapped)
+        except ConfigError:
+            plan = _empty_plan()
+            plan.site, plan.server_config, plan.directory = site, self.config, directory
+        plan.error = (CONFIG_DATA_INVALID, win32.from_hresult(error.hresult), error.message, error)
+        plan.use_cache = False
+        plan.missing_root = root
         return plan
 
     def _drop_all(self) -> None:
