@@ -64,11 +64,6 @@ def test_the_log_line_waits_for_the_last_byte(server, monkeypatch) -> None:
     assert (entry["sc-status"], entry["sc-win32-status"]) == ("200", "0")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (src/w3py/pipeline/cache.py file_signature = inode, dev, size, mtime): a deployment that "
-    "rewrites a file in place with the same size and keeps its timestamp (rsync -t, tar, robocopy) leaves the "
-    "old bytes in the response cache indefinitely; IIS's caches drop an entry on the file's change notification. "
-    "Adding st_ctime_ns (which utime cannot restore) to the signature would catch it"))
 def test_in_place_edit_that_keeps_size_and_mtime_is_served(server, monkeypatch) -> None:
     import os
 

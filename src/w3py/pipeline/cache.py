@@ -68,9 +68,13 @@ class CacheCandidate:
 NO_FILE = (-1, -1, -1, -1)
 
 
-def file_signature(st: os.stat_result) -> tuple[int, int, int, int]:
-    """What identifies one version of a file: a change to any part invalidates cached output."""
-    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
+def file_signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What identifies one version of a file: a change to any part invalidates cached output.
+
+    ctime is in the signature because deployments that rewrite a file in place with the same size and then
+    restore its timestamp (rsync -t, tar, robocopy) leave size and mtime unchanged; no user call can set
+    ctime back, so any write shows there."""
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class CacheEntry:
