@@ -64,6 +64,7 @@ def test_inherit_in_child_applications(tmp_path):
     tree.web_config("", '<location path="." inheritInChildApplications="false"><system.webServer>'
                         '<directoryBrowse enabled="true"/></system.webServer></location>'
                         '<system.webServer><staticContent enableDocFooter="true"/></system.webServer>')
+    (tree.wwwroot / "app").mkdir()  # a missing application folder is 500.19 0x80070003
     cfg = tree.load()
     site = cfg.sites[0]
     root, sub, app = (cfg.effective(site, p) for p in ("/", "/dir/", "/app/x"))

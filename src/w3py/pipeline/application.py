@@ -49,6 +49,7 @@ from w3py.status import (
     MODULE_NOT_RECOGNIZED,
     NO_HANDLER,
     NOT_FOUND,
+    SSL_REQUIRED,
     Status,
 )
 
@@ -254,6 +255,7 @@ class PipelineApplication:
 
     def _build_plan(self, site: Any, directory: str, effective: Any, mapped: Any) -> SitePlan:
         from w3py.config.sections import (
+            AccessSection,
             GlobalModulesSection,
             HandlersSection,
             ModulesSection,
@@ -303,13 +305,17 @@ class PipelineApplication:
         except PreconditionError as exc:
             handler_map = HandlerMap(())
             error = error or (INTERNAL_SERVER_ERROR, win32.ERROR_INVALID_DATA, f"bad precondition: {exc}", None)
+        core: dict[Notification, tuple[Any, ...]] = {
+            Notification.AUTHORIZE_REQUEST: (require_user,),
+            Notification.MAP_REQUEST_HANDLER: (map_request_handler,),
+        }
+        # Decided here, once per plan: a folder without sslFlags="Ssl" pays nothing per request (STYLE §2.4).
+        if "Ssl" in effective[AccessSection].ssl_flags:
+            core[Notification.AUTHENTICATE_REQUEST] = (require_ssl,)
         plan = SitePlan(
             modules,
             config=effective,
-            core={
-                Notification.AUTHORIZE_REQUEST: (require_user,),
-                Notification.MAP_REQUEST_HANDLER: (map_request_handler,),
-            },
+            core=core,
             error=error,
             handlers=handler_map,
         )
@@ -445,6 +451,22 @@ def is_local(ctx: HTTPContext) -> bool:
     """Whether the client is on this machine (loopback), for IIS's local/remote distinctions."""
     ip = ctx.request.client[0]
     return ip.startswith(_LOOPBACK_PREFIXES) or ip == ctx.request.server[0]
+
+
+def require_ssl(ctx: HTTPContext) -> NotificationStatus:
+    """IIS Web Core at AUTHENTICATE_REQUEST, before the authentication modules: a folder whose
+    ``system.webServer/security/access/@sslFlags`` contains ``Ssl`` refuses a request that did not arrive over
+    TLS with 403.4 "SSL required" (reference §5.3: set by the core at AuthenticateRequest, not by a module of
+    §3.3's list, so removing modules does not turn it off).
+
+    Only plans of such folders carry this step (``_build_plan``), and its cost is one attribute check.
+    ``Ssl128`` needs no check of its own: w3py's TLS contexts negotiate no cipher weaker than 128 bits, so
+    403.5 cannot arise. ``SslRequireCert`` (403.7) is not enforced: the listener never asks the client for a
+    certificate (``server/tls.py``), so it cannot tell whether one would have been presented."""
+    if ctx.request.tls:
+        return CONTINUE
+    ctx.response.set_status(SSL_REQUIRED, win32.ERROR_ACCESS_DENIED, "the folder requires SSL (sslFlags=\"Ssl\")")
+    return FINISH
 
 
 def require_user(ctx: HTTPContext) -> NotificationStatus:
