@@ -244,6 +244,7 @@ class PipelineApplication:
             plan.application, plan.vdir = base.application, base.vdir
             plan.mapper = base.mapper
             plan.remove_server_header = base.remove_server_header
+            plan.header_spelling = base.header_spelling
             plan.use_cache = False
         plan.site = site
         plan.server_config = self.config
@@ -333,6 +334,8 @@ class PipelineApplication:
         plan.site = site
         plan.server_config = self.config
         plan.directory = directory
+        protocol = plan.by_name.get("ProtocolSupportModule")
+        plan.header_spelling = getattr(protocol, "header_spelling", None)  # decided once per plan
         # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
         plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
         return plan
