@@ -43,7 +43,7 @@ from w3py.config.document import (
     HR_ACCESS_DENIED, HR_INVALID_DATA, HR_LOCK_VIOLATION, HR_PATH_NOT_FOUND, ConfigDocument, Declaration, SectionEntry,
     read_document,
 )
-from w3py.config.env import EnvExpander
+from w3py.config.env import EnvExpander, unexpanded
 from w3py.config.merge import apply
 from w3py.config.schema import SECTIONS, ConfigElement, Section
 from w3py.config.sections import LogSection, SitesSection
@@ -446,6 +446,14 @@ class ServerConfig:
         rest of the site keeps serving. The folder is a dependency of the level like a web.config: when it
         comes back (next poll), the level is recomputed and the URLs are served again."""
         folder = str(mapped.physical_path)
+        missing = unexpanded(folder)
+        if missing or not mapped.physical_path.is_absolute():
+            origin = mapped.vdir.origin or (None, None)
+            why = (f"uses {', '.join(missing)}, which is not set in the environment" if missing
+                   else "is a relative path")
+            raise ConfigError(f"the physicalPath of virtual directory '{vpath}' ({folder}) {why}; w3py does not "
+                              "resolve it against the current directory", origin[0], origin[1],
+                              "system.applicationHost/sites", "physicalPath", HR_INVALID_DATA)
         dep = self._deps.get(folder)
         if dep is None or not isinstance(dep, _FolderDep):
             dep = self._deps[folder] = _FolderDep(folder)
