@@ -136,3 +136,52 @@ def test_last_good_configuration_for_an_error_path(tree):
     assert good is cfg.effective(site, "/a") and good[DirectoryBrowseSection].enabled is True
     tree.web_config("", "<system.webServer><directoryBrowse enabled='x'/></system.webServer>")
     assert cfg.last_good(site, "/a/b/c/") is cfg.server_config
+
+
+EXTRA_VDIR_SITE = """\
+      <site name="Default Web Site" id="1">
+        <application path="/">
+          <virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" />
+          <virtualDirectory path="/extra" physicalPath="%SystemDrive%\\extra" />
+        </application>
+        <bindings><binding protocol="http" bindingInformation="*:8080:" /></bindings>
+      </site>
+"""
+
+
+def test_missing_virtual_directory_folder_is_0x80070003_until_it_appears(tmp_path):
+    # IIS: a virtual directory whose physicalPath is not there is 500.19 0x80070003 for every URL under it
+    # (reference §5.9); the rest of the site is unaffected, and the folder coming back is noticed by the poll.
+    tree = ConfigTree(tmp_path)
+    tree.apphost(sites=EXTRA_VDIR_SITE)
+    cfg = tree.load(poll_interval=3600)
+    site = cfg.sites[0]
+    folder = site.map_path("/extra").physical_path
+    assert not folder.exists()
+    for vpath in ("/extra", "/extra/deeper/report.pdf"):
+        with pytest.raises(ConfigError) as err:
+            cfg.effective(site, vpath)
+        assert err.value.hresult == 0x80070003
+        assert str(folder) in err.value.message
+    assert _enabled(cfg, "/other/x") is False
+    folder.mkdir(parents=True)
+    with pytest.raises(ConfigError):  # not re-checked before the poll interval: no stat per lookup
+        cfg.effective(site, "/extra/a.txt")
+    assert cfg.check_for_changes() is True
+    assert _enabled(cfg, "/extra/a.txt") is False
+    (folder / "new.txt").write_text("x")  # the folder's content changing is not a configuration change
+    assert cfg.check_for_changes() is False
+    folder.joinpath("new.txt").unlink()
+    folder.rmdir()
+    assert cfg.check_for_changes() is True
+    with pytest.raises(ConfigError):
+        cfg.effective(site, "/extra/a.txt")
+
+
+def test_missing_site_root_folder_is_0x80070003(tmp_path):
+    tree = ConfigTree(tmp_path)
+    tree.apphost(sites=EXTRA_VDIR_SITE.replace("inetpub\\wwwroot", "nowhere"))
+    cfg = tree.load()
+    with pytest.raises(ConfigError) as err:
+        cfg.effective(cfg.sites[0], "/a.txt")
+    assert err.value.hresult == 0x80070003

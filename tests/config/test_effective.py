@@ -139,6 +139,7 @@ def test_types_enums_flags_timespans(tree):
 
 
 def test_embedded_default_config(tmp_path):
+    (tmp_path / "inetpub/wwwroot").mkdir(parents=True)  # a missing site folder is 500.19 0x80070003
     cfg = load_server_config(str(default_config_path()), root=tmp_path)
     site = cfg.site_by_id(1)
     assert site.name == "Default Web Site"

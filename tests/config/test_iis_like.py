@@ -20,6 +20,7 @@ DATA = Path(__file__).parent / "data" / "iis_like_applicationHost.config"
 def test_iis_like_file_loads(tmp_path):
     tree = ConfigTree(tmp_path)
     shutil.copy(DATA, tree.apphost_path)
+    (tmp_path / "apps/api").mkdir(parents=True)  # a missing vdir folder is 500.19 0x80070003
     cfg = load_server_config(tree.apphost_path, root=tmp_path, poll_interval=0)
     web, ftp = cfg.sites
     assert [b[:4] for b in web.bindings[:2]] == [("http", "*", 80, ""), ("https", "*", 443, "www.example.com")]

@@ -64,6 +64,7 @@ def test_inherit_in_child_applications(tmp_path):
     tree.web_config("", '<location path="." inheritInChildApplications="false"><system.webServer>'
                         '<directoryBrowse enabled="true"/></system.webServer></location>'
                         '<system.webServer><staticContent enableDocFooter="true"/></system.webServer>')
+    (tree.wwwroot / "app").mkdir()  # a missing application folder is 500.19 0x80070003
     cfg = tree.load()
     site = cfg.sites[0]
     root, sub, app = (cfg.effective(site, p) for p in ("/", "/dir/", "/app/x"))
@@ -104,3 +105,18 @@ def test_expanded_strings_map_drives_too():
     assert env.to_path_text("C:\\php\\php-cgi.exe|-c x") == "/srv/root/php/php-cgi.exe|-c x"
     assert env.to_path_text("http://example.com/x") == "http://example.com/x"
     assert env.to_path_text("/errors/404.htm") == "/errors/404.htm"
+
+
+def test_unset_variable_in_physical_path_is_refused_not_made_relative(tmp_path, monkeypatch):
+    # IIS Express's %IIS_SITES_HOME% is set by iisexpress.exe only; left literal it would be a path relative to
+    # the current directory. Serving refuses it with where it was written; config check reports it.
+    monkeypatch.delenv("IIS_SITES_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "%IIS_SITES_HOME%" / "WebSite1").mkdir(parents=True)  # must not be served from the cwd
+    tree = ConfigTree(tmp_path)
+    tree.apphost(sites=APPS.replace('%SystemDrive%\\inetpub\\wwwroot"', '%IIS_SITES_HOME%\\WebSite1"'))
+    cfg = tree.load()
+    with pytest.raises(ConfigError) as err:
+        cfg.effective(cfg.sites[0], "/a.txt")
+    assert "%IIS_SITES_HOME%" in err.value.message and err.value.attribute == "physicalPath"
+    assert err.value.file == str(tree.apphost_path) and err.value.line

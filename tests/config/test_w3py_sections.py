@@ -83,6 +83,7 @@ def test_shorthand_file_without_config_sections(tree):
 
 def test_embedded_default_carries_both_sections_with_their_defaults(tmp_path):
     path = Path(str(default_config_path()))
+    (tmp_path / "inetpub/wwwroot").mkdir(parents=True)  # a missing site folder is 500.19 0x80070003
     cfg = load_server_config(path, root=tmp_path)
     eff = cfg.effective(cfg.sites[0], "/")
     compat, files = eff[CompatibilitySection], eff[StaticFilesSection]

@@ -295,11 +295,6 @@ def test_https_binding_without_certificate_does_not_stop_the_server(tmp_path) ->
     assert "https" in served.output[-1].lower()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config owner (src/w3py/config/env.py, check.py): an IIS Express applicationhost.config uses "
-    "%IIS_SITES_HOME% / %IIS_USER_HOME%, which iisexpress.exe sets; unset here they stay literal and become "
-    "paths relative to the current directory — w3py serves from and writes logs to './%IIS_USER_HOME%/Logs' "
-    "while 'w3py config check' says OK. Expected: config check names the unexpanded variable / relative path"))
 def test_config_check_flags_unexpanded_variables_in_paths(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("IIS_SITES_HOME", raising=False)
     monkeypatch.delenv("IIS_USER_HOME", raising=False)

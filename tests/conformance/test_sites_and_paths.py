@@ -153,10 +153,6 @@ def test_unknown_host_on_a_host_header_endpoint_is_not_served(server) -> None:
     assert b"contoso" not in body(raw)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline owner (no access check) and config owner (security/access is 'not implemented'): a folder that "
-    "requires SSL (<access sslFlags=\"Ssl\"/>) is served over plain HTTP with 200; IIS answers 403.4 "
-    "(reference §5.3); over https the folder is served as usual"))
 def test_ssl_required_folder_is_403_4_over_http(server) -> None:
     raw = server.raw(b"GET /secure/a.txt HTTP/1.1\r\nHost: h\r\nUser-Agent: ssl-req\r\nConnection: close\r\n\r\n")
     assert b"tls-only" not in body(raw)

@@ -49,3 +49,32 @@ def test_keep_alive_off_closes(site) -> None:
     s = site(FILES, locations=location('<httpProtocol allowKeepAlive="false"/>'))
     assert s.get("/a.txt").response.close is True
     assert site(FILES).get("/a.txt").response.close is False
+
+
+def test_custom_header_names_are_sent_exactly_as_configured(tmp_path) -> None:
+    # IIS writes customHeaders names as configured (no re-casing), while built-in headers keep IIS's own
+    # spelling. Read off the socket as raw bytes: HTTP clients lower-case names and would hide the casing.
+    import socket
+
+    from w3py.testing.pipeline import ServedSite, SiteHarness
+
+    harness = SiteHarness(tmp_path / "server", FILES, locations=location(
+        '<httpProtocol><customHeaders><add name="x-frame-options" value="DENY"/>'
+        '<add name="X-CONTENT-type-Options" value="nosniff"/></customHeaders></httpProtocol>'))
+    served = ServedSite(harness)
+    try:
+        raw = b""
+        for path in (b"/a.txt", b"/missing.txt"):
+            with socket.create_connection(("127.0.0.1", served.port), timeout=5) as sock:
+                sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                while chunk := sock.recv(65536):
+                    raw += chunk
+            head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+            names = [line.split(b":", 1)[0] for line in head[1:]]
+            assert b"x-frame-options" in names and b"X-CONTENT-type-Options" in names
+            assert b"X-Frame-Options" not in names
+            assert b"Content-Type" in names and b"Date" in names  # built-in spelling untouched
+            raw = b""
+    finally:
+        served.stop()
+        harness.app.close()

@@ -424,3 +424,26 @@ def test_missing_virtual_directory_folder_is_500_19_until_it_returns(site, tmp_p
     gone.mkdir()
     (gone / "report.txt").write_text("back")
     assert s.get("/gone/report.txt").body == b"back"
+
+
+# --- security/access sslFlags (reference §5.3: 403.4, core at AUTHENTICATE_REQUEST) -------------------------
+SSL_FOLDER = location('<security><access sslFlags="Ssl, SslNegotiateCert"/></security>', "Default Web Site/sub")
+
+
+def test_ssl_folder_is_403_4_without_tls_and_served_with_it(site) -> None:
+    s = site(FILES, locations=SSL_FOLDER)
+    plain = s.get("/sub/b.txt")
+    assert (plain.status, plain.substatus, plain.win32) == (403, 4, 5)
+    assert b"beta" not in plain.body
+    secure = s.get("/sub/b.txt", tls=True)
+    assert (secure.status, secure.body) == (200, b"beta")
+    # the response cache now holds /sub/b.txt: a plain request must still be refused
+    again = s.get("/sub/b.txt")
+    assert (again.status, again.substatus) == (403, 4)
+    # the rest of the site does not require SSL
+    assert s.get("/a.txt").status == 200
+
+
+def test_ssl_flags_without_ssl_do_not_require_tls(site) -> None:
+    s = site(FILES, locations=location('<security><access sslFlags="SslNegotiateCert"/></security>'))
+    assert s.get("/a.txt").status == 200

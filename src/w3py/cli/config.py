@@ -41,6 +41,7 @@ def show(config_path: str | None, site_name: str | None, vpath: str, section: st
     except ConfigError as exc:
         click.echo(exc.one_line(), err=True)
         sys.exit(2)
+    cfg.check_folders = False  # `show` describes configuration (like appcmd); content folders need not exist
     site = cfg.sites[0] if cfg.sites and site_name is None else None
     if site_name is not None:
         site = cfg.site_by_name(site_name) or (cfg.site_by_id(int(site_name)) if site_name.isdigit() else None)

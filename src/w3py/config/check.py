@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from w3py.config.document import ConfigDocument, SectionEntry
+from w3py.config.document import HR_INVALID_DATA, ConfigDocument, SectionEntry
+from w3py.config.env import unexpanded
 from w3py.config.server import ServerConfig, load_server_config
 from w3py.errors import ConfigError
 
@@ -34,6 +35,19 @@ def _unimplemented(doc: ConfigDocument) -> list[tuple[str, str, int]]:
         if e.node is None:
             out.append((e.decl.path, e.origin[0], e.origin[1]))
     return out
+
+
+def _check_log_directory(site, report: CheckReport) -> None:
+    """A site's log directory naming a variable that is not set (IIS Express's ``%IIS_USER_HOME%\\Logs``)
+    would be created relative to the current directory: an error, with where it was written."""
+    directory = str(site.log_file.directory or "")
+    missing = unexpanded(directory)
+    if missing:
+        where = site.log_file.origin_of("directory") or site.origin or (None, None)
+        report.errors.append(ConfigError(
+            f"the logFile directory of site '{site.name}' ({directory}) uses {', '.join(missing)}, which is not "
+            "set in the environment; logs would be written relative to the current directory",
+            where[0], where[1], "system.applicationHost/sites", "directory", HR_INVALID_DATA))
 
 
 def check_server(path: str | Path, root: Path | None = None) -> CheckReport:
@@ -65,6 +79,7 @@ def check_server(path: str | Path, root: Path | None = None) -> CheckReport:
                 report.errors.append(exc)
 
     for site in cfg.sites:
+        _check_log_directory(site, report)
         visit(site, "/")
         # applicationHost.config <location path="Site/..."> blocks are merged when their path is used
         for e in cfg.document.entries:

@@ -19,6 +19,15 @@ _VAR = re.compile(r"%([A-Za-z_][A-Za-z0-9_()]*)%")
 _DRIVE = re.compile(r"^[A-Za-z]:(/|$)")
 
 
+def unexpanded(text: str) -> list[str]:
+    """The ``%NAME%`` references still in an expanded value (variables that are not set). In a path they would
+    be taken literally, relative to the current directory (IIS Express's ``%IIS_USER_HOME%`` outside
+    iisexpress.exe): callers refuse such paths instead."""
+    if "%" not in text:
+        return []
+    return [m.group(0) for m in _VAR.finditer(text)]
+
+
 class EnvExpander(Expander):
     """Expands ``%VAR%`` for one server root."""
 

@@ -33,16 +33,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterator
 
 from w3py.config.document import (
-    HR_ACCESS_DENIED, HR_INVALID_DATA, HR_LOCK_VIOLATION, ConfigDocument, Declaration, SectionEntry,
+    HR_ACCESS_DENIED, HR_INVALID_DATA, HR_LOCK_VIOLATION, HR_PATH_NOT_FOUND, ConfigDocument, Declaration, SectionEntry,
     read_document,
 )
-from w3py.config.env import EnvExpander
+from w3py.config.env import EnvExpander, unexpanded
 from w3py.config.merge import apply
 from w3py.config.schema import SECTIONS, ConfigElement, Section
 from w3py.config.sections import LogSection, SitesSection
@@ -116,6 +117,33 @@ class _Dep:
         return False
 
 
+class _FolderDep(_Dep):
+    """A virtual directory's physical folder: only whether it exists as a directory matters (files added to
+    it change its mtime, which must not drop any configuration). Checked with the web.config files, once per
+    poll interval, so a folder that disappears or comes back is noticed without a stat per request."""
+
+    __slots__ = ()
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.stamp = _folder_stamp(path)
+        self.digest = None
+
+    def changed(self) -> bool:
+        return _folder_stamp(self.path) != self.stamp
+
+
+def _folder_stamp(path: str) -> _Stamp:
+    """``None`` when ``path`` is not a usable directory, else a constant: presence is all that is compared."""
+    try:
+        st = os.stat(path)
+    except PermissionError:
+        return (-1, -1, -1)
+    except (OSError, ValueError):
+        return None
+    return (0, 0, 0) if stat.S_ISDIR(st.st_mode) else None
+
+
 class EffectiveConfig(dict):
     """The merged sections for one (site, path): ``cfg[StaticContentSection]`` -> frozen section instance.
     Read-only; every implemented section is present (schema defaults when nobody set it)."""
@@ -159,6 +187,9 @@ class ServerConfig:
         self.env = env
         self.document = doc
         self.poll_interval = poll_interval
+        # Whether a level whose virtual directory folder is missing is 0x80070003 (serving, IIS); ``w3py config
+        # show`` turns it off to describe configuration of content that is not on this machine.
+        self.check_folders = True
         self.declarations: dict[str, Declaration] = doc.declarations
         self._levels: OrderedDict[tuple[int, str], _Level] = OrderedDict()
         self._paths: OrderedDict[tuple[int, str], EffectiveConfig | ConfigError] = OrderedDict()
@@ -380,6 +411,8 @@ class ServerConfig:
                 mapped = site.map_path(vpath)
             except ValueError:
                 mapped = None
+            if mapped is not None and self.check_folders and _is_vdir_root(mapped, vpath):
+                self._check_vdir_folder(level, mapped, vpath)
             if mapped is not None and (mapped.vdir.allow_sub_dir_config or _is_vdir_root(mapped, vpath)):
                 wc = os.path.join(str(mapped.physical_path), WEB_CONFIG)
                 dep = self._deps.get(wc)
@@ -406,6 +439,29 @@ class ServerConfig:
         level.chain = tuple(chain)
         level.config = EffectiveConfig(sections, site, vpath)
         return level
+
+    def _check_vdir_folder(self, level: _Level, mapped: Any, vpath: str) -> None:
+        """A virtual directory (or application root) whose physicalPath is not a folder: IIS cannot read the
+        web.config there and answers 500.19 with 0x80070003 for every URL under it (reference §5.9), while the
+        rest of the site keeps serving. The folder is a dependency of the level like a web.config: when it
+        comes back (next poll), the level is recomputed and the URLs are served again."""
+        folder = str(mapped.physical_path)
+        missing = unexpanded(folder)
+        if missing or not mapped.physical_path.is_absolute():
+            origin = mapped.vdir.origin or (None, None)
+            why = (f"uses {', '.join(missing)}, which is not set in the environment" if missing
+                   else "is a relative path")
+            raise ConfigError(f"the physicalPath of virtual directory '{vpath}' ({folder}) {why}; w3py does not "
+                              "resolve it against the current directory", origin[0], origin[1],
+                              "system.applicationHost/sites", "physicalPath", HR_INVALID_DATA)
+        dep = self._deps.get(folder)
+        if dep is None or not isinstance(dep, _FolderDep):
+            dep = self._deps[folder] = _FolderDep(folder)
+        level.deps = level.deps + (dep,)  # recorded before raising: the folder's return must be noticed
+        if dep.stamp is None:
+            raise ConfigError(f"cannot read configuration file: the physical path of virtual directory "
+                              f"'{vpath}' ({folder}) does not exist or is not a folder",
+                              os.path.join(folder, WEB_CONFIG), None, None, None, HR_PATH_NOT_FOUND)
 
     def _apply_web_entry(self, sections: dict, modes: dict, chain: list, entry: SectionEntry, vpath: str,
                          location: bool = False, app_root: bool = False) -> None:

@@ -36,6 +36,7 @@ class VirtualDirectory(NamedTuple):
     path: str
     physical_path: Path
     allow_sub_dir_config: bool = True
+    origin: tuple[str, int] | None = None  # (file, line) of the physicalPath, for errors about it
 
 
 class MappedPath(NamedTuple):
@@ -189,7 +190,8 @@ def build_sites(section: ConfigElement, expand_path: Any) -> tuple[Site, ...]:
                     vw = v.origin or where
                     raise ConfigError("missing required attribute 'physicalPath'", vw[0], vw[1],
                                       "system.applicationHost/sites", "physicalPath", HR_INVALID_DATA)
-                vdirs.append(VirtualDirectory(v.path, v_full.physical_path, v_full.allow_sub_dir_config))
+                vdirs.append(VirtualDirectory(v.path, v_full.physical_path, v_full.allow_sub_dir_config,
+                                              v_full.origin_of("physical_path") or v.origin or where))
             if not any(v.path == "/" for v in vdirs):
                 aw = a.origin or where
                 raise ConfigError(f"application '{a.path}' of site '{s.name}' has no root virtual directory "

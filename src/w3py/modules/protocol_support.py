@@ -6,7 +6,8 @@ IIS behaviour reproduced (reference §1.11, §3.3, §5.7, §5.8):
   ``OPTIONS, TRACE, GET, HEAD, POST`` and an empty body;
 * as the module of ``TRACEVerbHandler``: 501.0 — IIS ships with TRACE disabled (``EnableTraceMethod``), and
   so does w3py (echoing requests back helps cross-site tracing, CVE-2003-1567);
-* at SEND_RESPONSE, on every response including errors: ``customHeaders`` are added (a ``<remove>`` in
+* at SEND_RESPONSE, on every response including errors: ``customHeaders`` are added, their names spelled on
+  the wire exactly as configured (IIS does not re-case them: ``x-frame-options`` stays lower-case) (a ``<remove>`` in
   config, e.g. of ``X-Powered-By``, is already applied by the configuration merge), ``redirectHeaders`` are
   added to redirects (3xx with a Location), and ``allowKeepAlive="false"`` makes the listener close the
   connection after the response.
@@ -44,6 +45,13 @@ class ProtocolSupportModule(Module):
         self.custom_headers = _pairs(section.custom_headers)
         self.redirect_headers = _pairs(section.redirect_headers)
         self.allow_keep_alive = bool(section.allow_keep_alive)
+        # IIS writes configured header names as configured; headers travel lower-cased through the pipeline
+        # (internals contract), so the plan keeps each one's spelling for the wire (engine.to_response).
+        spellings = {}
+        for entry in (*section.custom_headers.items, *section.redirect_headers.items):
+            name = entry.name.strip()
+            spellings[name.lower().encode("latin-1")] = name.encode("latin-1")
+        self.header_spelling = spellings or None
 
     def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         method = ctx.request.method

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from w3py.core import clock
@@ -50,6 +49,7 @@ from w3py.status import (
     MODULE_NOT_RECOGNIZED,
     NO_HANDLER,
     NOT_FOUND,
+    SSL_REQUIRED,
     Status,
 )
 
@@ -91,11 +91,7 @@ class SitePlan(engine.Plan):
     to physical paths, and the Server-header and response-cache switches."""
 
     __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
-                 "application", "vdir", "missing_root")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.missing_root: str | None = None  # the absent folder a 500.19 plan waits for
+                 "application", "vdir")
 
 
 _EMPTY_PLAN: "SitePlan"
@@ -172,9 +168,7 @@ class PipelineApplication:
             effective = exc
         cached = self._dirs.get(key)
         if cached is not None and cached[0] is effective:
-            missing = cached[1].missing_root
-            if missing is None or not os.path.isdir(missing):
-                return cached
+            return cached
         if isinstance(effective, ConfigError):
             plan = self._error_plan(site, directory, effective)
         else:
@@ -186,9 +180,6 @@ class PipelineApplication:
 
     def _shared_plan(self, site: Any, directory: str, effective: Any) -> SitePlan:
         mapped = site.map_path(directory)
-        root = str(mapped.vdir.physical_path)
-        if not os.path.isdir(root):
-            return self._missing_root_plan(site, directory, effective, mapped, root)
         vdir_path = (mapped.application.path.rstrip("/") + mapped.vdir.path.rstrip("/")) or ""
         fingerprint = (site.id, vdir_path.lower(), str(mapped.vdir.physical_path),
                        tuple(id(section) for section in effective.values()))
@@ -202,23 +193,6 @@ class PipelineApplication:
         if len(self._shared) >= MAX_SHARED_PLANS:
             self._drop_all()
         self._shared[fingerprint] = plan
-        return plan
-
-    def _missing_root_plan(self, site: Any, directory: str, effective: Any, mapped: Any, root: str) -> SitePlan:
-        """A virtual directory whose folder does not exist (deleted, an unreachable share): IIS cannot read the
-        configuration there, so every URL under it is 500.19 0x80070003 (reference §5.9). Not shared, and
-        looked at again on each request until the folder is back."""
-        error = ConfigError(f"Cannot read configuration file: the physical path {root} of virtual directory "
-                            f"{mapped.vdir.path} does not exist", file=os.path.join(root, "web.config"),
-                            hresult=0x80070003)
-        try:
-            plan = self._build_plan(site, directory, effective, mapped)
-        except ConfigError:
-            plan = _empty_plan()
-            plan.site, plan.server_config, plan.directory = site, self.config, directory
-        plan.error = (CONFIG_DATA_INVALID, win32.from_hresult(error.hresult), error.message, error)
-        plan.use_cache = False
-        plan.missing_root = root
         return plan
 
     def _drop_all(self) -> None:
@@ -270,6 +244,7 @@ class PipelineApplication:
             plan.application, plan.vdir = base.application, base.vdir
             plan.mapper = base.mapper
             plan.remove_server_header = base.remove_server_header
+            plan.header_spelling = base.header_spelling
             plan.use_cache = False
         plan.site = site
         plan.server_config = self.config
@@ -281,6 +256,7 @@ class PipelineApplication:
 
     def _build_plan(self, site: Any, directory: str, effective: Any, mapped: Any) -> SitePlan:
         from w3py.config.sections import (
+            AccessSection,
             GlobalModulesSection,
             HandlersSection,
             ModulesSection,
@@ -330,13 +306,17 @@ class PipelineApplication:
         except PreconditionError as exc:
             handler_map = HandlerMap(())
             error = error or (INTERNAL_SERVER_ERROR, win32.ERROR_INVALID_DATA, f"bad precondition: {exc}", None)
+        core: dict[Notification, tuple[Any, ...]] = {
+            Notification.AUTHORIZE_REQUEST: (require_user,),
+            Notification.MAP_REQUEST_HANDLER: (map_request_handler,),
+        }
+        # Decided here, once per plan: a folder without sslFlags="Ssl" pays nothing per request (STYLE §2.4).
+        if "Ssl" in effective[AccessSection].ssl_flags:
+            core[Notification.AUTHENTICATE_REQUEST] = (require_ssl,)
         plan = SitePlan(
             modules,
             config=effective,
-            core={
-                Notification.AUTHORIZE_REQUEST: (require_user,),
-                Notification.MAP_REQUEST_HANDLER: (map_request_handler,),
-            },
+            core=core,
             error=error,
             handlers=handler_map,
         )
@@ -354,6 +334,8 @@ class PipelineApplication:
         plan.site = site
         plan.server_config = self.config
         plan.directory = directory
+        protocol = plan.by_name.get("ProtocolSupportModule")
+        plan.header_spelling = getattr(protocol, "header_spelling", None)  # decided once per plan
         # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
         plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
         return plan
@@ -472,6 +454,22 @@ def is_local(ctx: HTTPContext) -> bool:
     """Whether the client is on this machine (loopback), for IIS's local/remote distinctions."""
     ip = ctx.request.client[0]
     return ip.startswith(_LOOPBACK_PREFIXES) or ip == ctx.request.server[0]
+
+
+def require_ssl(ctx: HTTPContext) -> NotificationStatus:
+    """IIS Web Core at AUTHENTICATE_REQUEST, before the authentication modules: a folder whose
+    ``system.webServer/security/access/@sslFlags`` contains ``Ssl`` refuses a request that did not arrive over
+    TLS with 403.4 "SSL required" (reference §5.3: set by the core at AuthenticateRequest, not by a module of
+    §3.3's list, so removing modules does not turn it off).
+
+    Only plans of such folders carry this step (``_build_plan``), and its cost is one attribute check.
+    ``Ssl128`` needs no check of its own: w3py's TLS contexts negotiate no cipher weaker than 128 bits, so
+    403.5 cannot arise. ``SslRequireCert`` (403.7) is not enforced: the listener never asks the client for a
+    certificate (``server/tls.py``), so it cannot tell whether one would have been presented."""
+    if ctx.request.tls:
+        return CONTINUE
+    ctx.response.set_status(SSL_REQUIRED, win32.ERROR_ACCESS_DENIED, "the folder requires SSL (sslFlags=\"Ssl\")")
+    return FINISH
 
 
 def require_user(ctx: HTTPContext) -> NotificationStatus:

@@ -125,6 +125,7 @@ class Plan:
         "handlers",
         "by_name",
         "extra",
+        "header_spelling",
     )
 
     def __init__(
@@ -143,6 +144,8 @@ class Plan:
         self.error = error
         self.handlers = handlers
         self.extra: dict[str, Any] = {}
+        # lower-case name -> the exact spelling configuration gave it (httpProtocol customHeaders), or None
+        self.header_spelling: dict[bytes, bytes] | None = None
         core = core or {}
         steps: list[Step] = []
         for notification in _BEFORE_END:
@@ -310,10 +313,16 @@ def to_response(ctx: HTTPContext) -> Response:
     r = ctx.response
     status = r.status
     spelling = _SPELLING
+    configured = ctx.plan.header_spelling
+    if configured is None:
+        headers = [(spelling.get(name) or wire_name(name), value) for name, value in r.headers]
+    else:
+        # IIS sends a configured header name exactly as written (``x-frame-options`` stays lower-case)
+        headers = [(configured.get(name) or spelling.get(name) or wire_name(name), value) for name, value in r.headers]
     response = Response(
         status=status.code,
         reason=r.reason,
-        headers=[(spelling.get(name) or wire_name(name), value) for name, value in r.headers],
+        headers=headers,
         body=r.body,
         substatus=status.substatus,
         win32=r.win32,
