@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, NamedTuple
 
+from w3py.core.accept_language import parse_accept_language
+
 __all__ = [
     "LANGUAGES",
     "CatalogError",
@@ -178,36 +180,14 @@ def win32_entries() -> tuple[Win32Entry, ...]:
 def negotiate_language(accept_language: str | None, default: str = "en") -> str:
     """The catalog language that best fits an ``Accept-Language`` header (``"ja,en-US;q=0.8"`` -> ``"ja"``).
 
-    The header is untrusted input: anything malformed is skipped, never raised, and only the first
-    ``_MAX_LANGUAGE_RANGES`` ranges are looked at.
+    The header is untrusted input: ``w3py.core.accept_language`` bounds it and skips anything malformed.
     """
-    if not accept_language:
-        return default
-    best, best_q = default, 0.0
-    for position, item in enumerate(accept_language.split(",")[:_MAX_LANGUAGE_RANGES]):
-        tag, _, params = item.strip().partition(";")
-        q = 1.0
-        params = params.strip()
-        if params:
-            name, _, value = params.partition("=")
-            if name.strip().lower() != "q":
-                continue
-            try:
-                q = float(value)
-            except ValueError:
-                continue
-            if not 0.0 <= q <= 1.0:
-                continue
-        primary = tag.strip().lower().split("-", 1)[0]
-        lang = default if primary == "*" else primary
-        # ties keep the earlier range, as clients list their preference first
-        if lang in LANGUAGES and q > best_q:
-            best, best_q = lang, q
-    return best
-
-
-# Accept-Language ranges examined; real browsers send fewer than ten.
-_MAX_LANGUAGE_RANGES = 32
+    # Tags come most preferred first (q=0 and "*" dropped), so the first one in a catalog language wins.
+    for tag in parse_accept_language(accept_language):
+        lang = tag.lower().split("-", 1)[0]
+        if lang in LANGUAGES:
+            return lang
+    return default
 
 
 def preload() -> None:

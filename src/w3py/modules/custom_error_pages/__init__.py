@@ -26,13 +26,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+# Accept-Language parsing (and its limits on client input) is shared with the catalog; re-exported here as
+# part of the page logic's language API.
+from w3py.core.accept_language import (  # noqa: F401
+    LANGUAGE_TAG_RE as _TAG_RE,
+    MAX_ACCEPT_LANGUAGE_BYTES,
+    MAX_ACCEPT_LANGUAGE_RANGES,
+    MAX_LANGUAGE_TAG_CHARS,
+    parse_accept_language,
+)
 from w3py.status import reason_phrase
 
 # --- limits ---------------------------------------------------------------------------------------------
-# Accept-Language is client input: bound how much of it we look at.
-MAX_ACCEPT_LANGUAGE_BYTES = 1024  # longer headers are cut here before parsing
-MAX_ACCEPT_LANGUAGE_RANGES = 16  # language ranges considered, in header order
-MAX_LANGUAGE_TAG_CHARS = 35  # RFC 5646 §4.4.1 recommends supporting tags of at least 35 characters
 # A custom error file is read into memory on every use (cached by mtime); a larger file is not served.
 MAX_CUSTOM_ERROR_FILE_BYTES = 1024 * 1024
 # Lines of the broken configuration file shown around the offending line on the 500.19 detailed page.
@@ -214,42 +219,6 @@ def choose_error_page(section: Any, status: int, substatus: int) -> ErrorPageCho
 # Languages
 # =====================================================================================================
 
-_TAG_RE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
-
-
-def parse_accept_language(value: bytes | str | None) -> list[str]:
-    """The language tags of an ``Accept-Language`` header, most preferred first (RFC 9110 §12.5.4).
-
-    Tags with ``q=0``, the ``*`` range and malformed entries are dropped; equal weights keep header order.
-    Only the first ``MAX_ACCEPT_LANGUAGE_BYTES``/``MAX_ACCEPT_LANGUAGE_RANGES`` are looked at."""
-    if not value:
-        return []
-    if isinstance(value, bytes):
-        value = value[:MAX_ACCEPT_LANGUAGE_BYTES].decode("latin-1")
-    else:
-        value = value[:MAX_ACCEPT_LANGUAGE_BYTES]
-    weighted: list[tuple[float, int, str]] = []
-    for index, part in enumerate(value.split(",")[:MAX_ACCEPT_LANGUAGE_RANGES]):
-        tag, _, params = part.strip().partition(";")
-        tag = tag.strip()
-        if len(tag) > MAX_LANGUAGE_TAG_CHARS or not _TAG_RE.match(tag):
-            continue
-        q = 1.0
-        params = params.strip()
-        if params:
-            name, _, number = params.partition("=")
-            if name.strip().lower() != "q":
-                continue
-            try:
-                q = float(number.strip())
-            except ValueError:
-                continue
-            if not 0.0 <= q <= 1.0:
-                continue
-        if q > 0.0:
-            weighted.append((-q, index, tag))
-    weighted.sort()
-    return [tag for _, _, tag in weighted]
 
 
 def language_candidates(tags: Sequence[str], available: Mapping[str, str]) -> list[str]:
