@@ -20,7 +20,7 @@ from w3py.testing.live_site import site_root
 from w3py.testing.w3c_log import parse_w3c
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("w3py.process.supervisor", reason="w3py serve (the process model) is not in this checkout")
+import w3py.process.supervisor  # noqa: F401,E402 - fail, never skip, if the process model is missing
 
 REQUESTS = 1000
 # Connections in flight at once: all of them, when the open-files limit allows (it is raised to the hard limit

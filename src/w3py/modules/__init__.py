@@ -51,12 +51,7 @@ def _load(table: dict[str, str]) -> dict[str, "type[Module]"]:
     out: dict[str, type[Module]] = {}
     for name, where in table.items():
         module_name, _, class_name = where.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # listed before its file landed in this branch: not implemented here yet
+        cls = getattr(importlib.import_module(module_name), class_name)
         if cls.name != name:
             raise TypeError(f"w3py.modules lists {name!r} but {where} is named {cls.name!r}")
         out[name] = cls
