@@ -45,6 +45,15 @@ def moved_body(location: bytes) -> bytes:
            b"</body></html>" % (href, href)
 
 
+def set_redirect(response: Any, redirect_status: Any, location: bytes) -> None:
+    """Make ``response`` a redirect to ``location``: the courtesy slash redirect and HttpRedirectionModule
+    answer the same way, with Location and a short HTML body."""
+    response.set_status(redirect_status)
+    response.set_header(b"location", location)
+    response.set_header(b"content-type", b"text/html; charset=UTF-8")
+    response.body = moved_body(location)
+
+
 class DefaultDocumentModule(Module):
     """Courtesy slash redirect and default documents for directory URLs."""
 
@@ -69,12 +78,8 @@ class DefaultDocumentModule(Module):
             return FINISH
         request = ctx.request
         if not ctx.url.endswith("/"):
-            location = absolute_location(ctx, request.path + b"/", request.query)
-            response = ctx.response
-            response.set_status(status.MOVED_PERMANENTLY)
-            response.set_header(b"location", location)
-            response.set_header(b"content-type", b"text/html; charset=UTF-8")
-            response.body = moved_body(location)
+            set_redirect(ctx.response, status.MOVED_PERMANENTLY,
+                         absolute_location(ctx, request.path + b"/", request.query))
             return FINISH
         if not self.enabled or not self.files:
             return CONTINUE

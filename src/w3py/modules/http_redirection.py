@@ -30,7 +30,7 @@ from urllib.parse import quote
 from w3py import status
 from w3py.api import HTTPContext, Module, Notification, NotificationStatus, Priority
 from w3py.config.sections import HttpRedirectSection
-from w3py.modules.default_document import moved_body
+from w3py.modules.default_document import set_redirect
 
 CONTINUE = NotificationStatus.CONTINUE
 FINISH = NotificationStatus.FINISH_REQUEST
@@ -129,10 +129,5 @@ class HttpRedirectionModule(Module):
                     target = dest.rstrip("/") + rest if rest else dest
                     if query and "?" not in target:
                         target += "?" + query
-        location = quote(target, safe=_LOCATION_SAFE).encode("ascii")
-        response = ctx.response
-        response.set_status(self.status)
-        response.set_header(b"location", location)
-        response.set_header(b"content-type", b"text/html; charset=UTF-8")
-        response.body = moved_body(location)
+        set_redirect(ctx.response, self.status, quote(target, safe=_LOCATION_SAFE).encode("ascii"))
         return FINISH
