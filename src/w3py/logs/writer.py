@@ -381,7 +381,7 @@ class W3CLogWriter(BufferedLog):
             line = _CONTROLS.sub("+", line)
         if len(line) > self.max_line_chars:
             line = self._shorten(line.split(" "))
-        if line[:1] == "#":  # only possible when the first field is client-controlled
+        if line.startswith("#"):  # only possible when the first field is client-controlled
             line = "+" + line[1:]
         return line
 
