@@ -271,3 +271,20 @@ def test_unreadable_file_is_401_3() -> None:
         assert out.stdout.split()[-3:] == ["401", "3", "5"]
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the superuser rule applies to root")
+def test_file_nobody_may_read_is_401_3_even_for_root(tmp_path) -> None:
+    """Root reads every file, yet a file whose mode grants read to nobody (chmod 000) is not served: w3py
+    answers as IIS does for a file its worker identity may not read. A file readable by its owner only is
+    served (it is the site's own file)."""
+    from w3py.testing.pipeline import SiteHarness
+
+    s = SiteHarness(tmp_path / "server", {"locked.txt": "secret", "mine.txt": "ok"})
+    wwwroot = tmp_path / "server" / "inetpub" / "wwwroot"
+    os.chmod(wwwroot / "locked.txt", 0)
+    os.chmod(wwwroot / "mine.txt", 0o600)
+    r = s.get("/locked.txt")
+    assert (r.status, r.substatus, r.win32) == (401, 3, 5)
+    assert b"secret" not in r.body
+    assert s.get("/mine.txt").status == 200

@@ -23,6 +23,12 @@ from w3py.pipeline.paths import CaseFolder, is_inside, join_physical
 # Segments that start with "." but are public by convention (RFC 8615 well-known URIs, e.g. ACME challenges).
 PUBLIC_DOT_SEGMENTS = frozenset({".well-known"})
 
+# A superuser reads every file, so os.access() cannot tell what the site's identity may read. IIS's worker
+# never runs as SYSTEM; w3py started as root still refuses (401.3) a file whose mode lets nobody read it
+# (chmod 000, chmod a-r), the one refusal that is unambiguous whoever the reader would be.
+_SUPERUSER = hasattr(os, "geteuid") and os.geteuid() == 0
+_ANY_READ = stat_mod.S_IRUSR | stat_mod.S_IRGRP | stat_mod.S_IROTH
+
 
 @dataclass(frozen=True, slots=True)
 class SiteOptions:
@@ -129,5 +135,7 @@ class Mapper:
         real = os.path.realpath(path)
         if not is_inside(self.root_real, real):
             return FileInfo(path, None, hidden, outside=True, win32=ERROR_FILE_NOT_FOUND)
-        denied = stat_mod.S_ISREG(st.st_mode) and not os.access(path, os.R_OK)
+        denied = stat_mod.S_ISREG(st.st_mode) and (
+            not os.access(path, os.R_OK) or (_SUPERUSER and not st.st_mode & _ANY_READ)
+        )
         return FileInfo(path, st, hidden, denied=denied, win32=ERROR_ACCESS_DENIED if denied else 0)
