@@ -258,3 +258,13 @@ def test_child_target_escapes_what_the_wire_cannot_carry(url, target) -> None:
 def test_child_target_refuses_what_is_not_a_url_of_this_site(url) -> None:
     with pytest.raises(ChildRequestRefused):
         child_mod.child_target(url)
+
+
+def test_a_refusal_the_listener_makes_gets_the_page_too(site) -> None:
+    """Application.reject is synchronous (the listener's 403.9): a child served from memory completes there."""
+    s = site(_row("/errors/404.htm", code=403))
+    request = make_request("GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n", site=s.site,
+                           client=("203.0.113.7", 4000))
+    response = s.app.reject(request, 403, 9)
+    assert (response.status, response.substatus, response.body) == (403, 9, b"<p>custom 404</p>")
+    assert (b"Content-Type", b"text/html") in response.headers

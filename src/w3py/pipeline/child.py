@@ -38,9 +38,7 @@ Rule 8. Whatever happens inside the child (HTTPError, a module's exception) stay
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any, AsyncIterator, Iterable, Mapping
+from typing import AsyncIterator, Iterable, Mapping
 from urllib.parse import quote
 
 from w3py.core import clock
@@ -50,7 +48,6 @@ from w3py.pipeline.context import HTTPContext
 from w3py.protocol.messages import EMPTY_BODY, FileBody, Request, ResponseResult
 from w3py.status import CANNOT_EXECUTE_IN_APP_POOL, Status
 
-log = logging.getLogger("w3py.pipeline")
 
 # Children nested inside children (an error page that includes a page that executes another …). IIS bounds
 # recursion in ExecuteRequest too; 4 levels is more than any real use and stops a loop early.
@@ -200,15 +197,16 @@ async def execute_child(
         child.response.set_status(CANNOT_EXECUTE_IN_APP_POOL, 0,
                                   f"{child.url} belongs to another application pool than {ctx.url}")
         return ChildResult(child)
+    completed = False
     try:
         await engine.run_request_notifications(child)
         pending = engine.run_send_response(child)
         if pending is not None:
             await pending
+        completed = True
     finally:
         # Rule 6: END_REQUEST, never LOG_REQUEST; also when the parent is cancelled mid-child
-        engine.run_completion(child, ResponseResult(0, 0, not _cancelling(), clock.CLOCK.monotonic()),
-                              log_request=False)
+        engine.run_completion(child, ResponseResult(0, 0, completed, clock.CLOCK.monotonic()), log_request=False)
     return ChildResult(child)
 
 
@@ -216,11 +214,6 @@ def _same_pool(parent: HTTPContext, child: HTTPContext) -> bool:
     mine = getattr(parent.application, "application_pool", None)
     theirs = getattr(child.application, "application_pool", None)
     return mine is None or theirs is None or mine == theirs
-
-
-def _cancelling() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 __all__ = [
