@@ -3,7 +3,8 @@
 IIS behaviour reproduced (iis-reference.md §4.2; the ``system.webServer/httpErrors`` section, §1.5). The module
 runs at SEND_RESPONSE, when the head is about to leave, for every request that reached the pipeline:
 
-1. Statuses below 400 are never touched.
+1. Statuses below 400 are never touched, nor is the error of a child request (``w3py.pipeline.child`` Rule 7:
+   whoever ran the child sees its real status; this is what stops an error page that fails from looping).
 2. ``existingResponse``: ``PassThrough`` sends whatever the handler produced; ``Replace`` always replaces it;
    ``Auto`` (the default) leaves it alone when the producer asked to skip custom errors (ASP.NET's
    ``TrySkipIisCustomErrors``, our ``set_status(..., skip_custom_errors=True)``), else goes on.
@@ -14,24 +15,36 @@ runs at SEND_RESPONSE, when the head is about to leave, for every request that r
    error body (a framework's debug page) is sent unchanged.
 5. The custom branch discards the body and uses the ``<error>`` row for (statusCode, subStatusCode): an exact
    substatus row wins over a ``subStatusCode="-1"`` row, which matches every substatus. ``responseMode``:
-   ``File`` (prefixLanguageFilePath / language folder / path), ``ExecuteURL`` (a page of the same site) or
-   ``Redirect`` (302 to ``path``). With no row, ``defaultPath`` with ``defaultResponseMode`` is used when set,
-   else a built-in one-line text; a missing file also gives the one-line text.
-6. Headers the producer set (``Allow`` on 405, ``WWW-Authenticate`` on 401, custom headers, ``Connection:
-   close``) survive the replacement; only the entity headers are rewritten.
-7. A row declared in a web.config (delegated configuration) may not point outside that web.config's folder
+   ``File`` (prefixLanguageFilePath / language folder / path), ``ExecuteURL`` or ``Redirect`` (302 to
+   ``path``). With no row, ``defaultPath`` with ``defaultResponseMode`` is used when set, else a built-in
+   one-line text; a missing file also gives the one-line text.
+6. ``ExecuteURL``: ``path`` (a URL of the same site) runs as a child request of the failed one through the
+   integrated pipeline (``w3py.api.execute_child``): its own configuration path, web.config, handler mapping,
+   default document for a directory URL, request filtering and mimeMap. Its body and Content-Type (with
+   Content-Language and Content-Encoding) become the error body; not its validators, ranges or caching
+   headers, which describe the page and not what the client asked for. The child gets the client's request
+   headers minus validators, ranges and ``Accept`` (``CHILD_DROPPED_REQUEST_HEADERS``), and, as in IIS,
+   ``QUERY_STRING`` = ``<status>;<the failed request's absolute URL>``. A URL that is not of this site
+   (``http://…``, ``//host``, relative, climbing above the root), another application pool (403.18), or a
+   child that does not answer 200 (missing page, its own 500.19, a redirect) gives the built-in text for
+   the failed request's status; each such problem is logged once.
+7. Headers the producer set survive any replacement (``Allow`` on 405, ``WWW-Authenticate`` on 401, custom
+   headers, ``Connection: close``, and ``Content-Range: bytes */N`` on a 416, which states the resource's
+   length rather than describing the body); only the headers describing the old body are dropped
+   (``custom_error_pages.replace_entity_headers``).
+8. A row declared in a web.config (delegated configuration) may not point outside that web.config's folder
    unless ``allowAbsolutePathsWhenDelegated`` is true (IIS's guard; the attribute is locked in stock config).
 
 Choices where w3py's issue asks for something IIS does not do, documented in docs/errors.md:
-- the status line always carries the status the pipeline set: a custom page (File or ExecuteURL) never turns a
-  404 into a 200 (IIS lets an ExecuteURL child decide the final status). ``Redirect`` is a 302, as in IIS;
+- the status line always carries the status the pipeline set, and the W3C line records it: a custom page
+  (File or ExecuteURL) never turns a 404 into a 200 (IIS lets an ExecuteURL child decide the final status,
+  and then logs that 200). ``Redirect`` is a 302, as in IIS;
 - the language folder is chosen from ``Accept-Language`` among the folders that exist, else ``en-US`` (also
-  when the header is absent, where IIS sends its one-line text);
-- ExecuteURL serves the page's file from the same site (a static page); it does not run a child request.
+  when the header is absent, where IIS sends its one-line text).
 
-The custom page never shows internals (paths, module names, tracebacks): it is a file the admin wrote, or a
-fixed one-line text. The detailed page shows them, HTML-escaped, with the texts of ``w3py.catalog``. The pure
-parts (the decision, the languages, the renderers) are in ``custom_error_pages``.
+The custom page never shows internals (paths, module names, tracebacks): it is a file or a page of the site
+the admin chose, or a fixed one-line text. The detailed page shows them, HTML-escaped, with the texts of
+``w3py.catalog``. The pure parts (the decision, the languages, the renderers) are in ``custom_error_pages``.
 """
 
 from __future__ import annotations

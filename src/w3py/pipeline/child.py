@@ -48,9 +48,8 @@ from w3py.pipeline.context import HTTPContext
 from w3py.protocol.messages import EMPTY_BODY, FileBody, Request, ResponseResult
 from w3py.status import CANNOT_EXECUTE_IN_APP_POOL, Status
 
-
-# Children nested inside children (an error page that includes a page that executes another …). IIS bounds
-# recursion in ExecuteRequest too; 4 levels is more than any real use and stops a loop early.
+# Children nested inside children (an error page that includes a page that executes another …): w3py's own
+# bound, more than any real use needs, so that a loop between pages stops early.
 MAX_CHILD_DEPTH = 4
 # The longest child URL accepted, in bytes once escaped (request filtering's maxUrl default is 4096 and
 # maxQueryString 2048; a configured URL longer than both together is a mistake).
