@@ -268,3 +268,17 @@ def test_a_refusal_the_listener_makes_gets_the_page_too(site) -> None:
     response = s.app.reject(request, 403, 9)
     assert (response.status, response.substatus, response.body) == (403, 9, b"<p>custom 404</p>")
     assert (b"Content-Type", b"text/html") in response.headers
+
+
+def test_a_crash_while_preparing_the_child_keeps_the_parents_status(site, monkeypatch) -> None:
+    s = site(_row("/errors/404.htm"))
+    real = s.app.prepare
+
+    def prepare(request):
+        if request.path.startswith(b"/errors/"):
+            raise RuntimeError("configuration layer bug")
+        return real(request)
+
+    monkeypatch.setattr(s.app, "prepare", prepare)
+    r = s.get("/missing.txt")
+    assert (r.status, r.substatus, b"does not exist" in r.body) == (404, 0, True)

@@ -185,6 +185,13 @@ async def execute_child(
         child = pipeline.prepare(request)
     except ProtocolError as exc:  # a URL that cannot be canonicalised (climbs above the root, bad escape)
         raise ChildRequestRefused(f"{url!r} is not a valid URL of this site: {exc}") from exc
+    except Exception as exc:  # a bug below (configuration lookup, mapping): the child's 500.0, as run_context
+        child = HTTPContext(request)
+        child.child = ChildInfo(ctx, depth, custom_errors)
+        child.plan = ctx.plan
+        child.module_data = []
+        engine.fail(child, exc)
+        return ChildResult(child)
     child.child = ChildInfo(ctx, depth, custom_errors)
     if server_variables:
         for name, value in server_variables.items():
