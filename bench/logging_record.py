@@ -1,7 +1,8 @@
 """Micro-benchmark: HttpLoggingModule's per-request work (build the record, format and buffer the line).
 
 Run by hand: ``.venv/bin/python bench/logging_record.py``. Prints microseconds per request for the default
-field set and for every field, writing to a temporary folder (the flusher thread writes it out).
+field set and for every field, through the general path (a record, then ``format_line``) and through the
+module's per-request path (``W3CLine``), writing to a temporary folder (the flusher thread writes it out).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 
 from w3py import status
-from w3py.modules.http_logging import build_record
+from w3py.modules.http_logging import W3CLine, build_record
 from w3py.logs.writer import W3CLogWriter
 from w3py.pipeline.context import HTTPContext
 from w3py.protocol.messages import ResponseResult
@@ -37,12 +38,18 @@ def main() -> None:
         for label, flags in (("default fields", None), ("every field", ALL)):
             kwargs = {} if flags is None else {"log_ext_file_flags": flags}
             writer = W3CLogWriter(1, Path(tmp) / label.replace(" ", "_"), **kwargs)
+            line = W3CLine(writer)
             start = time.perf_counter()
             for _ in range(N):
                 writer.write(build_record(ctx))
-            elapsed = time.perf_counter() - start
+            general = time.perf_counter() - start
+            start = time.perf_counter()
+            for _ in range(N):
+                writer.write_line(line(ctx))
+            compiled = time.perf_counter() - start
             writer.close()
-            print(f"{label:15s} {elapsed / N * 1e6:6.2f} µs/request  ({N} requests)")
+            print(f"{label:15s} record + format_line {general / N * 1e6:6.2f} µs/request, "
+                  f"W3CLine {compiled / N * 1e6:6.2f} µs/request  ({N} requests each)")
 
 
 if __name__ == "__main__":

@@ -264,3 +264,68 @@ def test_reload_with_new_log_settings_keeps_both_snapshots_writing(tmp_path, wri
     # each writer's lines sit under a header block of their own field set (written again when it changes)
     assert sum(len(b.rows) for b in log.blocks) == 4
     assert sorted("cs-host" in b.fields for b in log.blocks) == [False, True]
+
+
+# --- the compiled per-request line equals the general path ---------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from w3py.logs.fields import FIELDS  # noqa: E402
+from w3py.logs.writer import W3CLogWriter  # noqa: E402
+from w3py.modules.http_logging import W3CLine, build_record  # noqa: E402
+from w3py.protocol.messages import Request  # noqa: E402
+
+# Text a client controls: spaces, controls (C0, DEL, C1, U+2028), '#', '+', non-ASCII, empty.
+_CLIENT_TEXT = st.text(alphabet=st.sampled_from(list("ab #+-/é日\t\x00\x1f\x7f\x85\u2028 ")), max_size=12)
+_HEADER = st.tuples(st.sampled_from([b"user-agent", b"referer", b"cookie", b"host", b"accept"]),
+                    _CLIENT_TEXT.map(lambda t: t.encode("utf-8")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    flags=st.sets(st.sampled_from([f.flag for f in FIELDS]), min_size=1),
+    method=st.sampled_from(["GET", "POST", "PROPFIND", "get"]),
+    url=_CLIENT_TEXT,
+    query=_CLIENT_TEXT.map(lambda t: t.encode("utf-8")),
+    user=st.one_of(st.none(), _CLIENT_TEXT),
+    headers=st.lists(_HEADER, max_size=6),
+    server_ip=st.sampled_from(["10.0.0.1", "::1", ""]),
+    code=st.sampled_from([(200, 0), (404, 7), (500, 19), (304, 0)]),
+    win32=st.sampled_from([0, 5, 64]),
+    result=st.one_of(st.none(), st.tuples(st.integers(0, 10**9), st.integers(0, 10**6), st.booleans(),
+                                          st.one_of(st.floats(-1.0, 100.0),
+                                                    st.sampled_from([0.0, 0.0004, 0.0006, 0.0012, -0.0004])))),
+    site_name=st.sampled_from(["Default Web Site", "Contoso"]),
+    log_site_id=st.booleans(),
+)
+def test_compiled_line_equals_record_and_format_line(flags, method, url, query, user, headers, server_ip, code,
+                                                     win32, result, site_name, log_site_id) -> None:
+    writer = W3CLogWriter(2, "/nonexistent-never-written", log_ext_file_flags=flags, site_name=site_name,
+                          log_site_id=log_site_id, computer_name="WEB 01")
+    try:
+        request = Request(method=method, target=b"/t", path=b"/t", query=query, http_version="1.1",
+                          headers=headers, site=None, client=("192.0.2.7", 5000), server=(server_ip, 8080),
+                          received_at=10.0)
+        ctx = _Ctx(request)
+        ctx.url = url
+        ctx.user = user
+        ctx.response.set_status(status.Status(*code), win32)
+        if result is not None:
+            sent, received, completed, took = result
+            ctx.result = ResponseResult(sent, received, completed, 10.0 + took)
+        assert W3CLine.supports(writer)
+        assert W3CLine(writer)(ctx) == writer.format_line(build_record(ctx))
+    finally:
+        writer.close()
+
+
+def test_compiled_line_is_not_used_where_it_cannot_reproduce_the_writer(tmp_path) -> None:
+    with_custom = W3CLogWriter(1, tmp_path, custom_fields=[{"log_field_name": "X-Id", "source_name": "x-id"}])
+    ncsa = http_logging.W3CLogWriter.from_site(_site(tmp_path, log_format="NCSA"))
+    try:
+        assert not W3CLine.supports(with_custom)
+        assert ncsa is not None and not W3CLine.supports(ncsa)
+    finally:
+        with_custom.close()
+        ncsa.close()

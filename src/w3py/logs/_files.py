@@ -157,6 +157,9 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+_NO_TARGET = object()
+
+
 class BufferedLog:
     """Lines buffered in memory and written by the process's flusher thread (base of both writers).
 
@@ -171,6 +174,9 @@ class BufferedLog:
         self._lock = threading.Lock()  # guards the buffer
         self._io_lock = threading.Lock()  # one flush at a time
         self._batches: list[tuple[object, list[str], str]] = []
+        # The last batch's target and lines (what most lines are appended to); _NO_TARGET after a flush.
+        self._target: object = _NO_TARGET
+        self._lines: list[str] = []
         self._pending = 0
         self._failing = False
         self._closed = False
@@ -179,16 +185,20 @@ class BufferedLog:
 
     def _add(self, target: object, line: str) -> None:
         with self._lock:
-            if self._batches and self._batches[-1][0] == target:
-                self._batches[-1][1].append(line)
+            if target == self._target:
+                self._lines.append(line)
             else:
-                self._batches.append((target, [line], " ".join(clock.CLOCK.w3c())))
+                # A new batch: the first line, a new period's file, or the first line since a flush.
+                self._target, self._lines = target, [line]
+                self._batches.append((target, self._lines, " ".join(clock.CLOCK.w3c())))
             self._pending += len(line)
             pending = self._pending
         if pending >= FLUSH_BYTES:
             if pending >= MAX_PENDING_BYTES:
                 self.flush()
-            else:
+            elif pending - len(line) < FLUSH_BYTES:
+                # Wake the flusher once, when the buffer crosses the mark: waking it again on every line
+                # until it gets the GIL would cost each of those requests an Event.set().
                 _Flusher.wake()
 
     def request_flush(self) -> None:
@@ -200,6 +210,7 @@ class BufferedLog:
         with self._io_lock:
             with self._lock:
                 batches, self._batches, self._pending = self._batches, [], 0
+                self._target = _NO_TARGET
             if not batches:
                 return
             try:
@@ -221,6 +232,7 @@ class BufferedLog:
         self._lock = threading.Lock()
         self._io_lock = threading.Lock()
         self._batches = []
+        self._target = _NO_TARGET
         self._pending = 0
         self._close_files()
 

@@ -269,6 +269,16 @@ class W3CLogWriter(BufferedLog):
         self._file: LogFile | None = None
         super().__init__(f"the W3C log of site {self.site_id} in {self.directory}")
 
+    @property
+    def s_sitename(self) -> str:
+        """The value of the ``s-sitename`` field (``W3SVC<id>`` or the site's name)."""
+        return self._site_name
+
+    @property
+    def s_computername(self) -> str:
+        """The value of the ``s-computername`` field."""
+        return self._computer_name
+
     @classmethod
     def from_site(cls, site: object, log_in_utf8: object = True) -> W3CLogWriter | None:
         """The writer for a config ``Site`` (``site.id``, ``site.name``, ``site.log_file``), or ``None`` when
@@ -358,8 +368,16 @@ class W3CLogWriter(BufferedLog):
             else:
                 value = encode_value(value)
             parts.append(value)
-        line = " ".join(parts)
-        if _CONTROLS.search(line) is not None:
+        return self.finish_line(" ".join(parts))
+
+    def finish_line(self, line: str) -> str:
+        """The last steps of the value encoding, done once on the joined line: controls become ``+`` (safe on
+        the whole line because no separator is a control character), a line longer than
+        ``maxLogLineLength`` has its longest values shortened, and a line never starts with ``#`` (a
+        directive). For callers that join the fields themselves (``HttpLoggingModule``'s compiled lines)."""
+        # isprintable() is a fast C scan that is False for every character _CONTROLS matches (and for a few
+        # more, such as a no-break space, which the substitution then leaves alone).
+        if not line.isprintable():
             line = _CONTROLS.sub("+", line)
         if len(line) > self.max_line_chars:
             line = self._shorten(line.split(" "))
@@ -394,9 +412,14 @@ class W3CLogWriter(BufferedLog):
 
     def write(self, record: object) -> None:
         """Buffer the line for ``record`` in the file of the current period."""
+        if not self._closed:
+            self.write_line(self.format_line(record))
+
+    def write_line(self, line: str) -> None:
+        """Buffer ``line`` (already encoded: ``format_line`` or ``finish_line`` made it) in the file of the
+        current period."""
         if self._closed:
             return
-        line = self.format_line(record)
         if self.size_based:
             target = ""
         else:

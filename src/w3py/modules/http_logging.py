@@ -30,6 +30,8 @@ from typing import Any
 
 from w3py.api import HTTPContext, Module
 from w3py.config.sections import HttpLoggingSection
+from w3py.core import clock
+from w3py.logs.fields import encode_value
 from w3py.logs.writer import W3CLogWriter
 
 log = logging.getLogger("w3py.modules.http_logging")
@@ -179,6 +181,121 @@ def build_record(ctx: HTTPContext, with_custom: bool = False) -> dict[str, Any]:
     return record
 
 
+# --- the per-request path: a line straight from the context -------------------------------------------------
+
+# How each standard W3C field is read from a finished request, as a Python expression over the locals of the
+# generated function (see ``W3CLine``). Free-text values get the field encoding's ``-`` for empty and ``+``
+# for spaces here; controls are replaced on the whole line by ``finish_line``.
+_EXPRESSIONS = {
+    "date": "date",
+    "time": "time",
+    "s_sitename": "sitename",
+    "s_computername": "computername",
+    "s_ip": 'request.server[0] or "-"',
+    "cs_method": 'request.method.replace(" ", "+") or "-"',
+    "cs_uri_stem": '(ctx.url.replace(" ", "+") if ctx.url else "-")',
+    "cs_uri_query": '(request.query.decode("utf-8", "replace").replace(" ", "+") if request.query else "-")',
+    "s_port": "request.server[1]",
+    "cs_username": '(ctx.user.replace(" ", "+") if ctx.user else "-")',
+    "c_ip": 'request.client[0] or "-"',
+    "cs_version": '"HTTP/" + request.http_version',
+    "cs_user_agent": "text(found[0])",
+    "cs_cookie": "text(found[1])",
+    "cs_referer": "text(found[2])",
+    "cs_host": "text(found[3])",
+    "sc_status": "response.status.code",
+    "sc_substatus": "response.status.substatus",
+    "sc_win32_status": "win32",
+    "sc_bytes": '(result.bytes_sent if result is not None else "-")',
+    "cs_bytes": '(result.bytes_received if result is not None else "-")',
+    "time_taken": '(max(round((result.finished_at - request.received_at) * 1000), 0) if result is not None else "-")',
+}
+_HEADER_SLOTS = {b"user-agent": 0, b"cookie": 1, b"referer": 2, b"host": 3}
+_HEADER_KEYS = ("cs_user_agent", "cs_cookie", "cs_referer", "cs_host")
+
+_PREAMBLE_CLOCK = """
+    date, time = clock.CLOCK.w3c()"""
+_PREAMBLE_HEADERS = """
+    found = [None, None, None, None]
+    for name, value in request.headers:
+        slot = slots.get(name)
+        if slot is not None and found[slot] is None:
+            found[slot] = value"""
+_PREAMBLE_WIN32 = """
+    win32 = response.win32
+    if result is not None and not result.completed and win32 == 0:
+        win32 = NETNAME_DELETED"""
+
+
+def _text(value: bytes | None) -> str:
+    """A header value as a W3C field, but for the control characters ``finish_line`` replaces."""
+    if not value:
+        return "-"
+    return value.decode("utf-8", "replace").replace(" ", "+")
+
+
+def _compile_line(keys: tuple[str, ...], namespace: dict[str, Any]) -> Any:
+    """A function ``(ctx) -> str`` that joins the fields ``keys`` of a finished request.
+
+    The source is assembled from ``_EXPRESSIONS`` and the fixed preambles only: field keys come from the
+    field table (``fields_for_flags`` rejects anything else) and no configuration text (site names, custom
+    field names) is ever part of it; those values reach the function through ``namespace``.
+    """
+    body = []
+    if "date" in keys or "time" in keys:
+        body.append(_PREAMBLE_CLOCK)
+    if any(key in _HEADER_KEYS for key in keys):
+        body.append(_PREAMBLE_HEADERS)
+    if "sc_win32_status" in keys:
+        body.append(_PREAMBLE_WIN32)
+    joined = " ".join("{" + _EXPRESSIONS[key] + "}" for key in keys)
+    source = (
+        "def w3c_line(ctx):\n"
+        "    request = ctx.request\n"
+        "    response = ctx.response\n"
+        "    result = ctx.result"
+        + "".join(body)
+        + f"\n    return finish(f'{joined}')\n"
+    )
+    exec(compile(source, "<w3py W3C line>", "exec"), namespace)  # noqa: S102 - source from our own table only
+    return namespace["w3c_line"]
+
+
+class W3CLine:
+    """The W3C line of a finished request, built straight from the context for one writer's field set.
+
+    ``build_record`` + ``W3CLogWriter.format_line`` is the general path (any writer, custom fields): a record
+    dict, then a per-value type dispatch, about 7 µs per request. This path is one function generated for the
+    writer's field list (the way ``dataclasses`` generates ``__init__``): it reads only the logged fields and
+    formats them in one f-string, in about a third of that. The encoding is the same (``-`` for empty, spaces as
+    ``+``, then ``finish_line`` for controls, line length and a leading ``#``); a property test holds the two
+    paths to the same output.
+    """
+
+    __slots__ = ("_line",)
+
+    def __init__(self, writer: W3CLogWriter) -> None:
+        keys = tuple(field.key for field in writer.fields)
+        namespace = {
+            "clock": clock,
+            "slots": _HEADER_SLOTS,
+            "text": _text,
+            "finish": writer.finish_line,
+            "sitename": encode_value(writer.s_sitename),
+            "computername": encode_value(writer.s_computername),
+            "NETNAME_DELETED": WIN32_NETNAME_DELETED,
+        }
+        self._line = _compile_line(keys, namespace)
+
+    @staticmethod
+    def supports(writer: W3CLogWriter) -> bool:
+        """Whether this path reproduces ``writer``'s lines: the W3C format without custom fields."""
+        return type(writer) is W3CLogWriter and not writer.custom_fields and bool(writer.fields)
+
+    def __call__(self, ctx: HTTPContext) -> str:
+        return self._line(ctx)
+
+
 class HttpLoggingModule(Module):
     """Writes the request's W3C log line at LOG_REQUEST, as ``logFile`` and ``httpLogging`` say."""
 
@@ -203,6 +320,7 @@ class HttpLoggingModule(Module):
         # The writer of the last Site object seen: a plan (so this instance) serves one site of one snapshot.
         self._site: Any = None
         self._writer: W3CLogWriter | None = None
+        self._line: W3CLine | None = None
 
     def on_log_request(self, ctx: HTTPContext) -> None:
         low, high = self._logged
@@ -212,11 +330,17 @@ class HttpLoggingModule(Module):
         if site is not self._site:
             if site is None:
                 return
-            self._writer = self.writers.get(site, _log_in_utf8(ctx.plan))
+            writer = self.writers.get(site, _log_in_utf8(ctx.plan))
+            self._writer = writer
+            self._line = W3CLine(writer) if writer is not None and W3CLine.supports(writer) else None
             self._site = site
         writer = self._writer
         if writer is not None:
-            writer.write(build_record(ctx, bool(writer.custom_fields)))
+            line = self._line
+            if line is not None:
+                writer.write_line(line(ctx))
+            else:
+                writer.write(build_record(ctx, bool(writer.custom_fields)))
 
     def cleanup(self) -> None:
         # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the
@@ -232,4 +356,4 @@ def _log_in_utf8(plan: Any) -> bool:
     return bool(getattr(server.log, "log_in_utf8", True))
 
 
-__all__ = ["HttpLoggingModule", "SiteLogWriters", "WRITERS", "build_record", "should_log"]
+__all__ = ["HttpLoggingModule", "SiteLogWriters", "W3CLine", "WRITERS", "build_record", "should_log"]
