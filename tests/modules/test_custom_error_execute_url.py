@@ -47,6 +47,7 @@ class ChildProbeModule(Module):
                 "url": ctx.url, "method": ctx.request.method, "headers": dict(ctx.request.headers),
                 "query_string": ctx.server_variable("QUERY_STRING"),
                 "request_uri": ctx.server_variable("REQUEST_URI"), "depth": ctx.child.depth,
+                "unencoded_url": ctx.server_variable("UNENCODED_URL"),
                 "client": ctx.request.client,
             })
         return NotificationStatus.CONTINUE
@@ -158,6 +159,7 @@ def test_the_child_request_it_is_given(site) -> None:
     # what IIS hands an ExecuteURL page about the failed request
     assert seen["query_string"] == "404;http://example.test:8080/missing.txt?q=1&r=2"
     assert seen["request_uri"] == "/missing.txt?q=1&r=2"
+    assert seen["unencoded_url"] == "/errors/404.htm?404;http://example.test:8080/missing.txt?q=1&r=2"
 
 
 def test_conditional_and_range_headers_never_reach_the_page(site) -> None:

@@ -327,14 +327,18 @@ def _texts(code: int, substatus: int, lang: str) -> pages.PageTexts:
 
 def _child_variables(ctx: HTTPContext, code: int, url: str) -> dict[str, str]:
     """What IIS hands an ExecuteURL error page about the failed request: ``QUERY_STRING`` is
-    ``<status>;<absolute URL of the request, query included>`` (``404;http://host:8080/a/b.txt?x=1``) unless
-    the configured URL has a query of its own, and ``REQUEST_URI`` stays the client's."""
+    ``<status>;<absolute URL of the request, query included>`` (``404;http://host:8080/a/b.txt?x=1``) and
+    ``UNENCODED_URL`` the page's URL with that query, unless the configured URL has a query of its own;
+    ``REQUEST_URI`` stays the client's (iis-reference.md §4.2 5)."""
     request = ctx.request
-    variables = {"REQUEST_URI": request.target.decode("latin-1")}
+    target = request.target.decode("latin-1")
+    variables = {"REQUEST_URI": target}
     if "?" not in url:
         scheme = "https" if request.tls else "http"
         host = (request.header(b"host") or b"").decode("latin-1") or _host_port(request.server)
-        variables["QUERY_STRING"] = f"{code};{scheme}://{host}{request.target.decode('latin-1')}"
+        query = f"{code};{scheme}://{host}{target}"
+        variables["QUERY_STRING"] = query
+        variables["UNENCODED_URL"] = f"{url}?{query}"
     return variables
 
 
