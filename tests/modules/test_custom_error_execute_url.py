@@ -284,3 +284,18 @@ def test_a_crash_while_preparing_the_child_keeps_the_parents_status(site, monkey
     monkeypatch.setattr(s.app, "prepare", prepare)
     r = s.get("/missing.txt")
     assert (r.status, r.substatus, b"does not exist" in r.body) == (404, 0, True)
+
+
+def test_default_path_with_default_response_mode_execute_url(tmp_path) -> None:
+    """A status without a row (416 has none in the stock configuration) uses defaultPath/defaultResponseMode
+    (server level: the stock configuration locks defaultPath below it); the 416 keeps its Content-Range."""
+    stock = '<httpErrors lockAttributes="allowAbsolutePathsWhenDelegated,defaultPath">'
+    text = stock_apphost().replace(stock, stock[:-1] + ' errorMode="Custom" defaultPath="/errors/404.htm" '
+                                   'defaultResponseMode="ExecuteURL">')
+    assert text != stock_apphost()
+    s = SiteHarness(tmp_path, PAGES, apphost=text)
+    r = s.get("/a.txt", "Range: bytes=99-\r\n")
+    assert (r.status, r.body, r.header("content-range")) == (416, b"<p>custom 404</p>", "bytes */11")
+    assert r.header("content-type") == "text/html"
+    # a status with a stock File row still uses it (the shipped pages are not in this root: built-in text)
+    assert b"does not exist" in s.get("/missing.txt").body
