@@ -1,7 +1,8 @@
 """Child requests: another URL of the same site run through the integrated pipeline on behalf of a request.
 
-IIS gives modules ``IHttpContext::ExecuteRequest``: CustomErrorModule's ``responseMode="ExecuteURL"`` uses it,
-so do server-side includes (``<!--#include virtual-->``) and ASP's ``Server.Execute``. The child is a request of
+IIS gives native modules ``IHttpContext::ExecuteRequest`` to run a child request; CustomErrorModule's
+``responseMode="ExecuteURL"`` is one user, and modules w3py may add later (server-side includes' ``<!--#include
+virtual-->``, a URL Rewrite that executes rather than rewrites) are others. The child is a request of
 its own as far as configuration goes (its URL's web.config, handler mapping, default document, request
 filtering, mimeMap), but it belongs to the request that started it: same site, same connection, same client.
 ``execute_child(ctx, url)`` is w3py's equivalent; it returns what the child produced and sends nothing.
