@@ -10,6 +10,8 @@ import logging
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from w3py.api import ChildRequestRefused, HTTPContext, Module, NotificationStatus, execute_child
 from w3py.pipeline import child as child_mod
@@ -299,3 +301,15 @@ def test_default_path_with_default_response_mode_execute_url(tmp_path) -> None:
     assert r.header("content-type") == "text/html"
     # a status with a stock File row still uses it (the shipped pages are not in this root: built-in text)
     assert b"does not exist" in s.get("/missing.txt").body
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_child_target_is_always_a_clean_origin_form_target_or_a_refusal(url) -> None:
+    try:
+        target = child_mod.child_target(url)
+    except ChildRequestRefused:
+        return
+    assert target.startswith(b"/") and not target.startswith(b"//")
+    assert all(0x21 <= byte <= 0x7E for byte in target)  # no space, control or non-ASCII byte on the wire
+    assert b"#" not in target
