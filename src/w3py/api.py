@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from w3py.errors import ConfigError, HTTPError
 from w3py.pipeline.cache import CacheCandidate, file_signature
+from w3py.pipeline.child import ChildRequestRefused, ChildResult, execute_child
 from w3py.pipeline.context import WEB_CORE, HTTPContext, HTTPResponse
 from w3py.pipeline.files import FileInfo, SiteOptions
 from w3py.pipeline.module import Module, ModuleDeclarationError
@@ -33,6 +34,8 @@ from w3py.status import Status
 
 __all__ = [
     "CacheCandidate",
+    "ChildRequestRefused",
+    "ChildResult",
     "ConfigError",
     "FileInfo",
     "FileBody",
@@ -47,6 +50,7 @@ __all__ = [
     "SiteOptions",
     "Status",
     "WEB_CORE",
+    "execute_child",
     "file_signature",
     "win32",
 ]

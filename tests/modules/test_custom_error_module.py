@@ -196,17 +196,8 @@ def test_redirect_mode_sends_302_to_absolute_location() -> None:
     assert b'href="http://example.test:8080/errors/missing.html"' in r.body
 
 
-def test_execute_url_serves_the_sites_page_keeping_the_status(tmp_path) -> None:
-    (tmp_path / "errors").mkdir()
-    (tmp_path / "errors" / "nf.html").write_text("<p>site 404</p>")
-    site = SimpleNamespace(id=1, name="s", map_path=lambda url: SimpleNamespace(
-        physical_path=tmp_path / url.lstrip("/"), vdir=SimpleNamespace(physical_path=tmp_path)))
-    rows = [_row(404, path="/errors/nf.html", mode="ExecuteURL")]
-    r = _run(_section("Custom", rows=rows), "X-Test-Status: 404.0\r\n", site=site)
-    assert (r.status, r.body) == (404, b"<p>site 404</p>")
-    escape = [_row(404, path="/../outside.html", mode="ExecuteURL")]
-    (tmp_path.parent / "outside.html").write_text("outside")
-    assert b"outside" not in _run(_section("Custom", rows=escape), "X-Test-Status: 404.0\r\n", site=site).body
+# ExecuteURL runs a real child request: tests/modules/test_custom_error_execute_url.py and
+# tests/integration/test_error_pages_execute_url.py.
 
 
 # --- existingResponse -----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import w3py.api
 def test_public_names() -> None:
     assert sorted(w3py.api.__all__) == [
         "CacheCandidate",
+        "ChildRequestRefused",
+        "ChildResult",
         "ConfigError",
         "FileBody",
         "FileInfo",
@@ -20,6 +22,7 @@ def test_public_names() -> None:
         "SiteOptions",
         "Status",
         "WEB_CORE",
+        "execute_child",
         "file_signature",
         "win32",
     ]

@@ -343,9 +343,8 @@ def test_stock_plan_shape(site) -> None:
     assert by_step[("BEGIN_REQUEST", False)] == ["RequestFilteringModule", "HttpRedirectionModule"]
     assert by_step[("AUTHENTICATE_REQUEST", False)] == ["AnonymousAuthenticationModule"]
     assert by_step[("MAP_REQUEST_HANDLER", False)] == ["core"]
-    # reversed priorities: StaticFileModule (FIRST: restores a 416's Content-Range) runs after CustomErrorModule
-    assert [m.name for _f, _a, m in plan.send_response] == [
-        "ProtocolSupportModule", "CustomErrorModule", "StaticFileModule"]
+    # SEND_RESPONSE: custom headers, then the error page (reversed priorities, ties in <modules> order)
+    assert [m.name for _f, _a, m in plan.send_response] == ["ProtocolSupportModule", "CustomErrorModule"]
     assert [m.name for _f, _a, m in plan.log_request] == ["HttpLoggingModule"]
     static = plan.handlers.select("GET", "/a.txt")
     assert static.name == "StaticFile"

@@ -3,7 +3,8 @@
 IIS behaviour reproduced (iis-reference.md §4.2; the ``system.webServer/httpErrors`` section, §1.5). The module
 runs at SEND_RESPONSE, when the head is about to leave, for every request that reached the pipeline:
 
-1. Statuses below 400 are never touched.
+1. Statuses below 400 are never touched, nor is the error of a child request (``w3py.pipeline.child`` Rule 7:
+   whoever ran the child sees its real status; this is what stops an error page that fails from looping).
 2. ``existingResponse``: ``PassThrough`` sends whatever the handler produced; ``Replace`` always replaces it;
    ``Auto`` (the default) leaves it alone when the producer asked to skip custom errors (ASP.NET's
    ``TrySkipIisCustomErrors``, our ``set_status(..., skip_custom_errors=True)``), else goes on.
@@ -14,34 +15,46 @@ runs at SEND_RESPONSE, when the head is about to leave, for every request that r
    error body (a framework's debug page) is sent unchanged.
 5. The custom branch discards the body and uses the ``<error>`` row for (statusCode, subStatusCode): an exact
    substatus row wins over a ``subStatusCode="-1"`` row, which matches every substatus. ``responseMode``:
-   ``File`` (prefixLanguageFilePath / language folder / path), ``ExecuteURL`` (a page of the same site) or
-   ``Redirect`` (302 to ``path``). With no row, ``defaultPath`` with ``defaultResponseMode`` is used when set,
-   else a built-in one-line text; a missing file also gives the one-line text.
-6. Headers the producer set (``Allow`` on 405, ``WWW-Authenticate`` on 401, custom headers, ``Connection:
-   close``) survive the replacement; only the entity headers are rewritten.
-7. A row declared in a web.config (delegated configuration) may not point outside that web.config's folder
+   ``File`` (prefixLanguageFilePath / language folder / path), ``ExecuteURL`` or ``Redirect`` (302 to
+   ``path``). With no row, ``defaultPath`` with ``defaultResponseMode`` is used when set, else a built-in
+   one-line text; a missing file also gives the one-line text.
+6. ``ExecuteURL``: ``path`` (a URL of the same site) runs as a child request of the failed one through the
+   integrated pipeline (``w3py.api.execute_child``): its own configuration path, web.config, handler mapping,
+   default document for a directory URL, request filtering and mimeMap. Its body and Content-Type (with
+   Content-Language and Content-Encoding) become the error body; not its validators, ranges or caching
+   headers, which describe the page and not what the client asked for. The child gets the client's request
+   headers minus validators, ranges and ``Accept`` (``CHILD_DROPPED_REQUEST_HEADERS``), and, as in IIS,
+   ``QUERY_STRING`` = ``<status>;<the failed request's absolute URL>``. A URL that is not of this site
+   (``http://…``, ``//host``, relative, climbing above the root), another application pool (403.18), or a
+   child that does not answer 200 (missing page, its own 500.19, a redirect) gives the built-in text for
+   the failed request's status; each such problem is logged once.
+7. Headers the producer set survive any replacement (``Allow`` on 405, ``WWW-Authenticate`` on 401, custom
+   headers, ``Connection: close``, and ``Content-Range: bytes */N`` on a 416, which states the resource's
+   length rather than describing the body); only the headers describing the old body are dropped
+   (``custom_error_pages.replace_entity_headers``).
+8. A row declared in a web.config (delegated configuration) may not point outside that web.config's folder
    unless ``allowAbsolutePathsWhenDelegated`` is true (IIS's guard; the attribute is locked in stock config).
 
 Choices where w3py's issue asks for something IIS does not do, documented in docs/errors.md:
-- the status line always carries the status the pipeline set: a custom page (File or ExecuteURL) never turns a
-  404 into a 200 (IIS lets an ExecuteURL child decide the final status). ``Redirect`` is a 302, as in IIS;
+- the status line always carries the status the pipeline set, and the W3C line records it: a custom page
+  (File or ExecuteURL) never turns a 404 into a 200 (IIS lets an ExecuteURL child decide the final status,
+  and then logs that 200). ``Redirect`` is a 302, as in IIS;
 - the language folder is chosen from ``Accept-Language`` among the folders that exist, else ``en-US`` (also
-  when the header is absent, where IIS sends its one-line text);
-- ExecuteURL serves the page's file from the same site (a static page); it does not run a child request.
+  when the header is absent, where IIS sends its one-line text).
 
-The custom page never shows internals (paths, module names, tracebacks): it is a file the admin wrote, or a
-fixed one-line text. The detailed page shows them, HTML-escaped, with the texts of ``w3py.catalog``. The pure
-parts (the decision, the languages, the renderers) are in ``custom_error_pages``.
+The custom page never shows internals (paths, module names, tracebacks): it is a file or a page of the site
+the admin chose, or a fixed one-line text. The detailed page shows them, HTML-escaped, with the texts of
+``w3py.catalog``. The pure parts (the decision, the languages, the renderers) are in ``custom_error_pages``.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable
 
 from w3py import catalog, status
-from w3py.api import WEB_CORE, HTTPContext, Module, Notification
+from w3py.api import WEB_CORE, ChildRequestRefused, HTTPContext, Module, Notification, execute_child
 from w3py.config.sections import HttpErrorsSection, StaticContentSection
 from w3py.modules import custom_error_pages as pages
 from w3py.modules.custom_error_pages import Action
@@ -55,6 +68,17 @@ _NOT_YET = {"en": "Not yet determined", "ja": "未確定"}
 _ANONYMOUS = {"en": "Anonymous", "ja": "匿名"}
 # Content types for the custom error files IIS ships and admins usually write, when staticContent has none.
 _FALLBACK_TYPES = {".htm": b"text/html", ".html": b"text/html", ".txt": b"text/plain"}
+# Distinct ExecuteURL problems reported in the server log per plan (each once, not once per request).
+MAX_WARNINGS = 64
+# ExecuteURL: request headers the error page's child request does not get, beyond the validators and ranges
+# it never gets (pipeline/child.py Rule 2). Accept: the error page is the admin's choice of representation;
+# negotiating it against what the client wanted of the missing resource would only turn the page into a 406.
+CHILD_DROPPED_REQUEST_HEADERS = frozenset({b"accept"})
+# ExecuteURL: the child's response headers that describe the bytes handed on and so come with them. Not its
+# ETag, Last-Modified, Accept-Ranges, Content-Range, Cache-Control or Expires: those describe the error page
+# as a resource of its own, and sent with the parent's status they would let a client revalidate or range
+# over the page as if it were what the client asked for.
+CHILD_RESPONSE_HEADERS = frozenset({b"content-type", b"content-language", b"content-encoding"})
 
 
 class _Defaults:
@@ -106,13 +130,17 @@ class CustomErrorModule(Module):
         self.files = pages.FileCache()
         self._folders: dict[Path, dict[str, str]] = {}
         self._warned: set[Path] = set()
+        self._warned_urls: set[tuple[str, str]] = set()
 
     # --- SEND_RESPONSE ------------------------------------------------------------------------------------
-    def on_send_response(self, ctx: HTTPContext) -> None:
+    def on_send_response(self, ctx: HTTPContext) -> Awaitable[None] | None:
         response = ctx.response
         code = response.status.code
         if code < 400:
-            return
+            return None
+        child = ctx.child
+        if child is not None and not child.custom_errors:
+            return None  # a child's error goes back to whoever ran it (child.py Rule 7): no loop, no nesting
         section = self.section
         request = ctx.request
         action = pages.decide(
@@ -124,7 +152,7 @@ class CustomErrorModule(Module):
             skip_custom_errors=response.skip_custom_errors,
         )
         if action is Action.LEAVE:
-            return
+            return None
         tags = pages.parse_accept_language(request.header(b"accept-language"))
         if action is Action.DETAILED:
             lang = pages.page_language(tags)
@@ -132,27 +160,29 @@ class CustomErrorModule(Module):
             self._replace(ctx, body, pages.DETAILED_CONTENT_TYPE)
             # IIS sends its detailed page with "Cache-Control: private": it holds paths no shared cache should keep
             response.set_header(b"cache-control", b"private")
-            return
-        self._custom(ctx, tags)
+            return None
+        return self._custom(ctx, tags)
 
     # --- the custom branch --------------------------------------------------------------------------------
-    def _custom(self, ctx: HTTPContext, tags: list[str]) -> None:
+    def _custom(self, ctx: HTTPContext, tags: list[str]) -> Awaitable[None] | None:
         response = ctx.response
         code = response.status.code
         choice = pages.choose_error_page(self.section, code, response.status.substatus)
         if choice is not None:
             if choice.mode == pages.RESPONSE_MODE_REDIRECT:
                 self._redirect(ctx, choice.path)
-                return
+                return None
             if choice.mode == pages.RESPONSE_MODE_EXECUTE_URL:
-                found = self._execute_url_file(ctx, choice.path)
-            else:
-                found = self._file(choice, tags, getattr(getattr(ctx.plan, "server_config", None), "root", None))
+                # the built-in text first: it is the answer whenever the child cannot give the page
+                self._replace(ctx, pages.render_builtin(code), pages.BUILTIN_CONTENT_TYPE)
+                return self._execute_url(ctx, choice.path)
+            found = self._file(choice, tags, getattr(getattr(ctx.plan, "server_config", None), "root", None))
             if found is not None:
                 data, content_type = found
                 self._replace(ctx, data, content_type)
-                return
+                return None
         self._replace(ctx, pages.render_builtin(code), pages.BUILTIN_CONTENT_TYPE)
+        return None
 
     def _file(self, choice: pages.ErrorPageChoice, tags: list[str], root: Any) -> tuple[bytes, bytes] | None:
         relative = choice.path.replace("\\", "/")
@@ -186,26 +216,32 @@ class CustomErrorModule(Module):
             return True
         return bool(choice.origin_dir) and _inside(path, Path(choice.origin_dir))
 
-    def _execute_url_file(self, ctx: HTTPContext, url: str) -> tuple[bytes, bytes] | None:
-        """ExecuteURL for a static page: the file the URL maps to in the same site (never outside it)."""
-        site = ctx.site
-        if not url.startswith("/") or site is None or not hasattr(site, "map_path"):
-            return None
-        url = url.split("?", 1)[0]
-        if any(seg in ("..", ".") for seg in url.split("/")):
-            return None
+    async def _execute_url(self, ctx: HTTPContext, url: str) -> None:
+        """ExecuteURL: run ``url`` as a child request of this one (``w3py.pipeline.child``) and send its body
+        and Content-Type under this request's status. The built-in text is already in place and stays when
+        the URL is refused (not of this site) or the child does not answer 200 (missing page, its own 500.19,
+        a redirect): custom errors never run for the child, so a failing error page cannot loop."""
+        response = ctx.response
+        code = response.status.code
         try:
-            mapped = site.map_path(url)
-        except Exception:
-            return None
-        physical = Path(getattr(mapped, "physical_path", mapped))
-        vdir_root = getattr(getattr(mapped, "vdir", None), "physical_path", None)
-        if vdir_root is not None and not _inside(physical, Path(vdir_root)):
-            return None
-        data = self.files.read(physical)
-        if data is None:
-            return None
-        return data, self._content_type(physical)
+            child = await execute_child(ctx, url, drop_headers=CHILD_DROPPED_REQUEST_HEADERS,
+                                        server_variables=_child_variables(ctx, code, url))
+        except ChildRequestRefused as exc:
+            self._warn_once(url, f"is not executed ({exc.reason})")
+            return
+        if child.status.code != 200:
+            self._warn_once(url, f"answered {child.status.code}.{child.status.substatus} to its child request")
+            return
+        response.headers = pages.replace_entity_headers(response.headers, None, code)
+        response.headers.extend((name, value) for name, value in child.headers if name in CHILD_RESPONSE_HEADERS)
+        response.body = child.body
+
+    def _warn_once(self, url: str, what: str) -> None:
+        key = (url, what)
+        if key in self._warned_urls or len(self._warned_urls) >= MAX_WARNINGS:
+            return
+        self._warned_urls.add(key)
+        log.warning("httpErrors ExecuteURL %s %s: the built-in error text is sent instead", url, what)
 
     def _redirect(self, ctx: HTTPContext, target: str) -> None:
         if "\r" in target or "\n" in target:
@@ -234,7 +270,7 @@ class CustomErrorModule(Module):
     @staticmethod
     def _replace(ctx: HTTPContext, body: bytes, content_type: bytes) -> None:
         response = ctx.response
-        response.headers = pages.replace_entity_headers(response.headers, content_type)
+        response.headers = pages.replace_entity_headers(response.headers, content_type, response.status.code)
         response.body = body
 
     # --- the detailed page --------------------------------------------------------------------------------
@@ -287,6 +323,23 @@ def _texts(code: int, substatus: int, lang: str) -> pages.PageTexts:
         return pages.PageTexts(reason, reason)
     text = entry.text(lang)
     return pages.PageTexts(text.title, text.description, tuple(text.causes), tuple(text.things_to_try))
+
+
+def _child_variables(ctx: HTTPContext, code: int, url: str) -> dict[str, str]:
+    """What IIS hands an ExecuteURL error page about the failed request: ``QUERY_STRING`` is
+    ``<status>;<absolute URL of the request, query included>`` (``404;http://host:8080/a/b.txt?x=1``) and
+    ``UNENCODED_URL`` the page's URL with that query, unless the configured URL has a query of its own;
+    ``REQUEST_URI`` stays the client's (iis-reference.md §4.2 5)."""
+    request = ctx.request
+    target = request.target.decode("latin-1")
+    variables = {"REQUEST_URI": target}
+    if "?" not in url:
+        scheme = "https" if request.tls else "http"
+        host = (request.header(b"host") or b"").decode("latin-1") or _host_port(request.server)
+        query = f"{code};{scheme}://{host}{target}"
+        variables["QUERY_STRING"] = query
+        variables["UNENCODED_URL"] = f"{url}?{query}"
+    return variables
 
 
 def _host_name(request: Any) -> str:

@@ -39,9 +39,7 @@ from w3py.api import (
     FileBody,
     HTTPContext,
     Module,
-    Notification,
     NotificationStatus,
-    Priority,
     file_signature,
     win32,
 )
@@ -223,7 +221,6 @@ class StaticFileModule(Module):
 
     name = "StaticFileModule"
     sections = (StaticContentSection,)
-    priority = {Notification.SEND_RESPONSE: Priority.FIRST}
 
     def provision(self, config: Any) -> None:
         section = config[StaticContentSection]
@@ -253,14 +250,6 @@ class StaticFileModule(Module):
         self.cache_headers = tuple(headers)
         self.set_etag = bool(cc.set_etag)
         self._accept_cache: dict[bytes, list[tuple[str, str, float]]] = {}
-
-    def on_send_response(self, ctx: HTTPContext) -> None:
-        """A 416 says the current length (``Content-Range: bytes */N``, RFC 9110 §15.5.17) even after
-        CustomErrorModule replaced the body and its entity headers: runs after it (FIRST, reversed order)."""
-        content_range = ctx.module_data[self.index]
-        if content_range is not None and ctx.response.status.code == 416:
-            if ctx.response.get_header(b"content-range") is None:
-                ctx.response.headers.append((b"content-range", content_range))
 
     def mime_type(self, path: str) -> str | None:
         """The mimeMap type for a file name (longest multi-dot extension first), or None."""
@@ -420,9 +409,8 @@ class StaticFileModule(Module):
         size = entry.size
         if not ranges:
             response.set_status(status.RANGE_NOT_SATISFIABLE, 0, "no requested range is inside the file")
-            content_range = b"bytes */%d" % size
-            response.headers.append((b"content-range", content_range))
-            ctx.module_data[self.index] = content_range  # restored after custom errors (on_send_response)
+            # survives CustomErrorModule's page: it states the length, not the body (RFC 9110 §15.5.17)
+            response.headers.append((b"content-range", b"bytes */%d" % size))
             return FINISH
         response.set_status(status.PARTIAL_CONTENT)
         path = ctx.file_info.path

@@ -74,6 +74,7 @@ def _empty_plan() -> "SitePlan":
     plan.remove_server_header = False
     plan.site = None
     plan.server_config = None
+    plan.pipeline = None
     plan.directory = "/"
     plan.use_cache = False
     return plan
@@ -91,7 +92,7 @@ class SitePlan(engine.Plan):
     to physical paths, and the Server-header and response-cache switches."""
 
     __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
-                 "application", "vdir")
+                 "application", "vdir", "pipeline")
 
 
 _EMPTY_PLAN: "SitePlan"
@@ -248,6 +249,7 @@ class PipelineApplication:
             plan.use_cache = False
         plan.site = site
         plan.server_config = self.config
+        plan.pipeline = self  # child requests (child.py) run in the same application
         plan.directory = directory
         if len(self._errors) >= MAX_SHARED_PLANS:
             self._errors.clear()
@@ -333,6 +335,7 @@ class PipelineApplication:
             plan.remove_server_header = False
         plan.site = site
         plan.server_config = self.config
+        plan.pipeline = self  # child requests (child.py) run in the same application
         plan.directory = directory
         protocol = plan.by_name.get("ProtocolSupportModule")
         plan.header_spelling = getattr(protocol, "header_spelling", None)  # decided once per plan
@@ -398,13 +401,15 @@ class PipelineApplication:
                     cache.store(ctx)
             else:
                 await engine.run_request_notifications(ctx)
+            pending = engine.run_send_response(ctx)
+            if pending is not None:  # engine Rule 8: a SEND_RESPONSE handler waits (an ExecuteURL child)
+                await pending
         except asyncio.CancelledError:
             if not ctx.response.win32:
                 ctx.response.win32 = win32.ERROR_NETNAME_DELETED
             received = request.head_bytes + request.body.received
             engine.run_completion(ctx, ResponseResult(0, received, False, clock.CLOCK.monotonic()))
             raise
-        engine.run_send_response(ctx)
         return ctx
 
     def finish(self, ctx: HTTPContext) -> Response:
@@ -432,7 +437,7 @@ class PipelineApplication:
         ctx.response.set_status(Status(status, substatus))
         ctx.response.close = True
         ctx.finished = True
-        engine.run_send_response(ctx)
+        engine.complete_now(engine.run_send_response(ctx))  # synchronous: the listener's call
         return self._finish(ctx)
 
     def close(self) -> None:

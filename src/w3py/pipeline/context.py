@@ -147,6 +147,8 @@ class HTTPContext:
     * ``result`` — the listener's ``ResponseResult`` (bytes sent, time) once the response is written: set
       before LOG_REQUEST runs.
     * ``started`` — ``time.monotonic()`` when the request arrived.
+    * ``child`` — None for a client's request; for a child request (``pipeline/child.py``) a ``ChildInfo``
+      with the parent context and the nesting depth.
     """
 
     __slots__ = (
@@ -178,6 +180,7 @@ class HTTPContext:
         "user",
         "cache_state",
         "cache_depends",
+        "child",
         "_server_variables",
     )
 
@@ -214,6 +217,8 @@ class HTTPContext:
         self.cache_state: Any = None  # the response cache's note about this request
         # (path, signature) pairs a cacheable output depends on beyond the served file (see pipeline/cache.py)
         self.cache_depends: list[tuple[str, tuple[int, int, int, int]]] | None = None
+        # a ChildInfo (parent, depth) when this is a child request (pipeline/child.py), None for a client's
+        self.child: Any = None
         self._server_variables: dict[str, str] | None = None
 
     # --- status -------------------------------------------------------------------------------------------

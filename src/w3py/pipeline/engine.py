@@ -43,6 +43,10 @@ Rule 7. An exception other than ``HTTPError`` (or ``CancelledError``, which alwa
         the traceback is logged under a short correlation id (``ctx.error_id``), and the worker carries on. An
         exception in an end notification is treated the same way (SEND_RESPONSE) or only logged (LOG_REQUEST,
         END_REQUEST: the response is already gone).
+Rule 8. End-notification handlers are plain ``def``. One that must wait (a child request, ``child.py``) returns
+        an awaitable instead of None — IIS's RQ_NOTIFICATION_PENDING — and ``run_send_response`` hands back a
+        coroutine that awaits it and then runs the remaining SEND_RESPONSE handlers; the caller awaits that.
+        Handlers that return None (all of them, almost always) cost nothing more.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ import asyncio
 import inspect
 import logging
 import secrets
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from w3py.errors import ConfigError, HTTPError
 from w3py.pipeline.context import HTTPContext
@@ -253,26 +257,79 @@ async def run_request_notifications(ctx: HTTPContext) -> None:
     ctx.current_module = None
 
 
-def run_send_response(ctx: HTTPContext) -> None:
-    """SEND_RESPONSE (Rule 6): every subscriber runs, in reversed-priority order."""
+def run_send_response(ctx: HTTPContext) -> Awaitable[None] | None:
+    """SEND_RESPONSE (Rule 6): every subscriber runs, in reversed-priority order.
+
+    Returns None, or — Rule 8 — an awaitable the caller must await to finish the notification when a
+    handler had to wait."""
     ctx.current_notification = Notification.SEND_RESPONSE
-    for fn, _is_async, module in ctx.plan.send_response:
+    entries = ctx.plan.send_response
+    for fn, _is_async, module in entries:
         ctx.current_module = module
         try:
-            fn(ctx)
+            rv = fn(ctx)
         except HTTPError as exc:
             apply_http_error(ctx, exc)
+            continue
+        except Exception as exc:
+            fail(ctx, exc)
+            continue
+        if rv is not None:  # Rule 8 (rare: an ExecuteURL error page); the common path pays this test only
+            return _send_response_after(ctx, rv, entries[entries.index((fn, _is_async, module)) + 1:])
+    ctx.current_module = None
+    return None
+
+
+async def _send_response_after(ctx: HTTPContext, waiting: Awaitable[Any], rest: Sequence[Entry]) -> None:
+    """Rule 8: await what a SEND_RESPONSE handler returned, then run the handlers after it."""
+    try:
+        await waiting
+    except HTTPError as exc:
+        apply_http_error(ctx, exc)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        fail(ctx, exc)
+    for fn, _is_async, module in rest:
+        ctx.current_module = module
+        try:
+            rv = fn(ctx)
+            if rv is not None:
+                await rv
+        except HTTPError as exc:
+            apply_http_error(ctx, exc)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             fail(ctx, exc)
     ctx.current_module = None
 
 
-def run_completion(ctx: HTTPContext, result: ResponseResult) -> None:
-    """LOG_REQUEST then END_REQUEST, once the response is written (Rule 6). Failures are only logged."""
+def complete_now(pending: Awaitable[None] | None) -> bool:
+    """Finish ``run_send_response``'s pending work from code that cannot await (the listener's synchronous
+    ``reject``): it completes when nothing it waits for actually suspends (a child request served from
+    memory or a file does not). Returns False, after closing it, when it would have had to wait."""
+    if pending is None:
+        return True
+    coro = pending if inspect.iscoroutine(pending) else None
+    if coro is None:
+        return False
+    try:
+        coro.send(None)
+    except StopIteration:
+        return True
+    coro.close()
+    log.warning("SEND_RESPONSE work that has to wait was abandoned on a synchronous path")
+    return False
+
+
+def run_completion(ctx: HTTPContext, result: ResponseResult, log_request: bool = True) -> None:
+    """LOG_REQUEST then END_REQUEST, once the response is written (Rule 6). Failures are only logged.
+    ``log_request=False`` runs END_REQUEST only (a child request is not logged: ``child.py`` Rule 6)."""
     ctx.result = result
     plan: Plan = ctx.plan
     for notification, entries in (
-        (Notification.LOG_REQUEST, plan.log_request),
+        (Notification.LOG_REQUEST, plan.log_request if log_request else ()),
         (Notification.END_REQUEST, plan.end_request),
     ):
         ctx.current_notification = notification
@@ -339,7 +396,9 @@ async def run(ctx: HTTPContext) -> Response:
     """The whole pipeline for a context whose plan, URL and paths are set: request notifications, then
     SEND_RESPONSE; LOG_REQUEST/END_REQUEST ride on the returned response's completion hook."""
     await run_request_notifications(ctx)
-    run_send_response(ctx)
+    pending = run_send_response(ctx)
+    if pending is not None:
+        await pending
     return to_response(ctx)
 
 
@@ -353,5 +412,6 @@ __all__ = [
     "run_completion",
     "run_request_notifications",
     "run_send_response",
+    "complete_now",
     "to_response",
 ]

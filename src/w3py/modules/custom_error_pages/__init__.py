@@ -548,13 +548,20 @@ def render_redirect(location: str) -> bytes:
 
 
 def replace_entity_headers(
-    headers: Iterable[tuple[bytes, bytes]], content_type: bytes | None
+    headers: Iterable[tuple[bytes, bytes]], content_type: bytes | None, status: int = 0
 ) -> list[tuple[bytes, bytes]]:
-    """The producer's headers minus those describing the old body, plus the new ``Content-Type``."""
-    kept = [(name, value) for name, value in headers if name.lower() not in ENTITY_HEADERS]
+    """The producer's headers minus those describing the old body (``ENTITY_HEADERS``), plus the new
+    ``Content-Type``. Every other header survives: ``Allow`` on a 405, ``WWW-Authenticate`` on a 401, custom
+    headers, and on a 416 the ``Content-Range: bytes */N`` that states the resource's current length rather
+    than describing the body (RFC 9110 §15.5.17) — the one Content-* header that is not about the body."""
+    drop = ENTITY_HEADERS if status != 416 else _ENTITY_HEADERS_416
+    kept = [(name, value) for name, value in headers if name.lower() not in drop]
     if content_type:
         kept.append((b"content-type", content_type))
     return kept
+
+
+_ENTITY_HEADERS_416 = ENTITY_HEADERS - {b"content-range"}
 
 
 @dataclass(slots=True)
