@@ -10,7 +10,8 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
 4. a file whose extension belongs to a handler skipped for its preCondition (ASP.NET's, in a configuration
    copied from Windows) → 404.17: its source is not served;
 5. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
-   ``.dll.config`` win over ``.config``); the check comes after existence, so a missing file is 404.0;
+   ``.dll.config`` win over ``.config``; a ``.*`` entry is the catch-all for every other name, with or
+   without an extension); the check comes after existence, so a missing file is 404.0;
 6. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
 7. an ``Accept`` header that admits no form of the file's type → 406.0;
 8. preconditions in RFC 9110 §13.2.2 order: If-Match / If-Unmodified-Since → 412.0;
@@ -65,6 +66,8 @@ MAX_ACCEPT_CACHE = 256
 MULTIPART_CHUNK_BYTES = 65536
 
 ALLOW_VALUE = b"GET, HEAD, OPTIONS, TRACE"
+# The mimeMap key that matches any file name no other entry matches (``<mimeMap fileExtension=".*" .../>``).
+WILDCARD_EXTENSION = ".*"
 _EPOCH_AS_FILETIME = 116444736000000000  # 1970-01-01 in 100 ns ticks since 1601-01-01
 
 _CONDITIONAL_HEADERS = frozenset({b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since",
@@ -263,16 +266,20 @@ class StaticFileModule(Module):
                 ctx.response.headers.append((b"content-range", content_range))
 
     def mime_type(self, path: str) -> str | None:
-        """The mimeMap type for a file name (longest multi-dot extension first), or None."""
+        """The mimeMap type for a file name (longest multi-dot extension first; ``.`` for a name without
+        extension), else the ``.*`` catch-all entry when there is one (IIS's way to serve every type), or
+        None (404.3)."""
         name = path.rsplit("/", 1)[-1].lower()
+        mime = self.mime
         if "." not in name:
-            return self.mime.get(".")
+            found = mime.get(".")
+            return found if found is not None else mime.get(WILDCARD_EXTENSION)
         parts = name.split(".")
         for dots in range(min(self.max_dots, len(parts) - 1), 0, -1):
-            found = self.mime.get("." + ".".join(parts[-dots:]))
+            found = mime.get("." + ".".join(parts[-dots:]))
             if found is not None:
                 return found
-        return None
+        return mime.get(WILDCARD_EXTENSION)
 
     def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         request = ctx.request

@@ -120,7 +120,7 @@ class Mapper:
                     except OSError:
                         st = None
             if st is None:
-                return FileInfo(path, None, hidden, win32=ERROR_FILE_NOT_FOUND)
+                return FileInfo(path, None, hidden, win32=self._missing_win32(path))
         except OSError as exc:
             # ENAMETOOLONG, ELOOP (symlink loop) ...: nothing servable there
             return FileInfo(path, None, hidden,
@@ -131,3 +131,20 @@ class Mapper:
             return FileInfo(path, None, hidden, outside=True, win32=ERROR_FILE_NOT_FOUND)
         denied = stat_mod.S_ISREG(st.st_mode) and not os.access(path, os.R_OK)
         return FileInfo(path, st, hidden, denied=denied, win32=ERROR_ACCESS_DENIED if denied else 0)
+
+    def _missing_win32(self, path: str) -> int:
+        """The Win32 error Windows gives for a path that is not there, which IIS logs as ``sc-win32-status``
+        and shows as the 404.0 page's Error Code: ERROR_FILE_NOT_FOUND (2, 0x80070002) when the folder that
+        should hold it exists, ERROR_PATH_NOT_FOUND (3, 0x80070003) when a folder on the way is missing or is
+        a file (``/nodir/x.txt``, ``/a.txt/x``). Only runs on the miss path: one more stat."""
+        parent = os.path.dirname(path)
+        if parent == path or len(parent) < len(self.root):
+            return ERROR_FILE_NOT_FOUND
+        if os.path.isdir(parent):
+            return ERROR_FILE_NOT_FOUND
+        if self.options.case_insensitive_files:
+            rel = parent[len(self.root):] if parent.startswith(self.root) else ""
+            found = self._folder.resolve(self.root, rel) if rel else None
+            if found is not None and os.path.isdir(found):
+                return ERROR_FILE_NOT_FOUND
+        return ERROR_PATH_NOT_FOUND

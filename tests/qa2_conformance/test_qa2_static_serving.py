@@ -1,0 +1,67 @@
+"""Static serving against IIS 10's documented behaviour (issue 4 items 3 and 4), over a real server.
+
+Each test names what IIS does; the W3C line is read back for the codes whose win32 status matters."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from w3py.testing.live_site import live_site
+
+
+def _detail(body: bytes, name: str) -> str:
+    doc = lxml.html.fromstring(body)
+    for th in doc.iter("th"):
+        if th.text_content().strip() == name:
+            return th.getnext().text_content().replace("\xa0", "").strip()
+    raise AssertionError(f"no {name} row")
+
+
+def test_missing_folder_on_the_path_is_win32_3(tmp_path, client, log_rows) -> None:
+    # IIS maps /nodir/x.txt to a path whose folder does not exist: Windows answers ERROR_PATH_NOT_FOUND, so
+    # the detailed page says 0x80070003 and the log `404 0 3`; a missing file in an existing folder stays 2.
+    with live_site(tmp_path, files={"a.txt": "x", "sub/b.txt": "y"}) as site:
+        folder = client.get(site.url("/nodir/x.txt"))
+        deeper = client.get(site.url("/sub/nodir/x.txt"))
+        file = client.get(site.url("/sub/missing.txt"))
+        under_file = client.get(site.url("/a.txt/x.txt"))
+        rows = log_rows(site)
+    assert [r.status_code for r in (folder, deeper, file, under_file)] == [404] * 4
+    assert _detail(folder.content, "Error Code") == "0x80070003"
+    assert _detail(file.content, "Error Code") == "0x80070002"
+    got = {r["cs-uri-stem"]: (r["sc-status"], r["sc-substatus"], r["sc-win32-status"]) for r in rows}
+    assert got["/nodir/x.txt"] == ("404", "0", "3")
+    assert got["/sub/nodir/x.txt"] == ("404", "0", "3")
+    assert got["/a.txt/x.txt"] == ("404", "0", "3")
+    assert got["/sub/missing.txt"] == ("404", "0", "2")
+
+
+def test_missing_folder_found_case_insensitively_is_still_a_missing_file(tmp_path, client, log_rows) -> None:
+    # /SUB/missing.txt: the folder exists (as "sub"), only the file is missing → 2, like on Windows
+    with live_site(tmp_path, files={"sub/b.txt": "y"}) as site:
+        r = client.get(site.url("/SUB/missing.txt"))
+        rows = log_rows(site)
+    assert r.status_code == 404
+    assert rows[-1]["sc-win32-status"] == "2"
+
+
+WILDCARD_MIME = ('<system.webServer><staticContent><mimeMap fileExtension=".*" mimeType="application/octet-stream" />'
+                 '</staticContent></system.webServer>')
+
+
+def test_wildcard_mime_map_serves_every_extension(tmp_path, client, log_rows) -> None:
+    # IIS: a `.*` mimeMap entry is the catch-all (the documented way to serve any file type); a specific
+    # entry still wins over it, and without it an unknown extension is 404.3.
+    files = {"w/data.unknownext": "u", "w/page.htm": "<p>", "w/noext": "n", "plain/data.unknownext": "u"}
+    with live_site(tmp_path, files=files, web_configs={"w": WILDCARD_MIME}) as site:
+        unknown = client.get(site.url("/w/data.unknownext"))
+        known = client.get(site.url("/w/page.htm"))
+        bare = client.get(site.url("/w/noext"))
+        elsewhere = client.get(site.url("/plain/data.unknownext"))
+        rows = log_rows(site)
+    assert unknown.status_code == 200 and unknown.content == b"u"
+    assert unknown.headers["content-type"] == "application/octet-stream"
+    assert known.headers["content-type"] == "text/html"
+    assert bare.status_code == 200 and bare.headers["content-type"] == "application/octet-stream"
+    assert elsewhere.status_code == 404
+    assert (rows[-1]["sc-status"], rows[-1]["sc-substatus"], rows[-1]["sc-win32-status"]) == ("404", "3", "50")
