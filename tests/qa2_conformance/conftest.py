@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Iterator
 
 import httpx
@@ -18,16 +19,27 @@ def client() -> Iterator[httpx.Client]:
         yield c
 
 
-def _log_rows(site: LiveSite) -> list[dict[str, str]]:
-    """Every W3C line the site wrote so far, parsed strictly (CRLF, header block, field count)."""
-    site.flush_logs()
-    rows: list[dict[str, str]] = []
-    for path in site.log_files():
-        rows.extend(parse_w3c(path).rows)
-    return rows
+# Bounded wait for the lines of requests already answered: the line is written after the last byte is sent,
+# so a client can see the response a moment before its line is buffered. Not a timing assertion.
+LOG_WAIT_S = 10.0
+
+
+def _log_rows(site: LiveSite, count: int) -> list[dict[str, str]]:
+    """The W3C lines the site wrote, parsed strictly (CRLF, header block, field count), once there are at
+    least ``count`` of them (or the wait ran out: the caller's assertions then show what is missing)."""
+    deadline = time.monotonic() + LOG_WAIT_S
+    while True:
+        site.flush_logs()
+        rows: list[dict[str, str]] = []
+        for path in site.log_files():
+            rows.extend(parse_w3c(path).rows)
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.02)
 
 
 @pytest.fixture
-def log_rows() -> Callable[[LiveSite], list[dict[str, str]]]:
-    """``log_rows(site)``: the W3C lines the site wrote so far (a fixture, so test modules need no import)."""
+def log_rows() -> Callable[[LiveSite, int], list[dict[str, str]]]:
+    """``log_rows(site, n)``: the W3C lines of the ``n`` requests made (a fixture, so test modules need no
+    import)."""
     return _log_rows

@@ -3,7 +3,8 @@
 IIS behaviour reproduced (reference §1.7, §3.4, §5.10 note 6):
 
 * a directory requested without its trailing slash gets IIS's courtesy redirect: 301 to the same URL with
-  ``/`` added, query string kept (``Location`` absolute, built from the request's scheme and Host);
+  ``/`` added, query string kept (``Location`` absolute, built from the request's scheme and Host; without a
+  Host, from ``serverRuntime/@alternateHostName`` or else the server's address, as IIS does);
 * with the slash, the ``defaultDocument/files`` list is tried in order (when ``enabled``): the first name
   that exists as a file is served as if it had been requested — handler mapping runs again for that name, so
   a default document owned by another handler goes to that handler, and a static one is served by
@@ -21,21 +22,42 @@ from typing import Any
 
 from w3py import status
 from w3py.api import HTTPContext, Module, NotificationStatus, file_signature, win32
-from w3py.config.sections import DefaultDocumentSection
+from w3py.config.sections import DefaultDocumentSection, ServerRuntimeSection
 
 CONTINUE = NotificationStatus.CONTINUE
 FINISH = NotificationStatus.FINISH_REQUEST
 
 
-def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes) -> bytes:
-    """``scheme://host`` + path (+ ``?query``) for a Location header; path-only when the request had no
-    Host (HTTP/1.0)."""
+def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes, alternate_host: bytes = b"") -> bytes:
+    """``scheme://host`` + path (+ ``?query``) for a Location header. The host is the request's Host; a
+    request without one (HTTP/1.0) gets ``serverRuntime/@alternateHostName`` or else the address the
+    request came in on (with the port unless it is the scheme's default), as IIS builds it: its courtesy
+    redirect is always absolute."""
     request = ctx.request
-    host = request.header(b"host")
     location = raw_path + (b"?" + raw_query if raw_query else b"")
-    if not host:
-        return location
-    return (b"https://" if request.tls else b"http://") + host + location
+    scheme = b"https://" if request.tls else b"http://"
+    host = request.header(b"host")
+    if host:
+        return scheme + host + location
+    address, port = request.server[0], request.server[1]
+    name = alternate_host or (b"[%s]" % address.encode("ascii") if ":" in address else address.encode("ascii"))
+    if port != (443 if request.tls else 80):
+        name += b":%d" % port
+    return scheme + name + location
+
+
+def _host_bytes(name: str) -> bytes:
+    """A configured host name as it may appear in a Location header: IDNA for non-ASCII names, and never a
+    space or control character (a value that would break the header is dropped)."""
+    name = name.strip()
+    try:
+        raw = name.encode("ascii")
+    except UnicodeEncodeError:
+        try:
+            raw = name.encode("idna")
+        except UnicodeError:
+            return b""
+    return raw if all(0x21 <= c < 0x7F for c in raw) else b""
 
 
 def moved_body(location: bytes) -> bytes:
@@ -58,12 +80,13 @@ class DefaultDocumentModule(Module):
     """Courtesy slash redirect and default documents for directory URLs."""
 
     name = "DefaultDocumentModule"
-    sections = (DefaultDocumentSection,)
+    sections = (DefaultDocumentSection, ServerRuntimeSection)
 
     def provision(self, config: Any) -> None:
         section = config[DefaultDocumentSection]
         self.enabled = bool(section.enabled)
         self.files = tuple(entry.value for entry in section.files.items)
+        self.alternate_host = _host_bytes(config[ServerRuntimeSection].alternate_host_name or "")
 
     async def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         info = ctx.file_info
@@ -79,7 +102,7 @@ class DefaultDocumentModule(Module):
         request = ctx.request
         if not ctx.url.endswith("/"):
             set_redirect(ctx.response, status.MOVED_PERMANENTLY,
-                         absolute_location(ctx, request.path + b"/", request.query))
+                         absolute_location(ctx, request.path + b"/", request.query, self.alternate_host))
             return FINISH
         if not self.enabled or not self.files:
             return CONTINUE

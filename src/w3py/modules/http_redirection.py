@@ -7,9 +7,10 @@ IIS behaviour reproduced (reference §1.11, §5.8):
   PermRedirect 308.
 * ``exactDestination="false"`` (default): the part of the request path below the configured path is appended
   to the destination, and the query string is kept (``/old/a/b.htm?x`` with destination
-  ``http://new/site`` → ``http://new/site/a/b.htm?x``); ``"true"``: the destination is used as is.
-* ``childOnly="true"``: only requests for files directly in the configured directory are redirected (not the
-  directory itself, nor sub-directories), to destination + file name.
+  ``http://new/site`` → ``http://new/site/a/b.htm?x``; ``/old/`` → ``http://new/site/``, ``/old`` →
+  ``http://new/site``); ``"true"``: the destination is used as is.
+* ``childOnly="true"``: only the configured directory itself and the files directly in it are redirected,
+  not the content of its sub-directories.
 * wildcard rules ``<add wildcard="*.php" destination="/x$Q"/>`` are tried first, in order; a wildcard with a
   ``/`` matches the path below the configured path, one without matches the last segment; the first match
   redirects to its destination (exact). Variables in any destination: ``$S`` the path below the configured
@@ -114,10 +115,8 @@ class HttpRedirectionModule(Module):
         if target is None:
             if not self.destination:
                 return CONTINUE
-            if self.child_only:
-                rest = suffix.lstrip("/")
-                if not rest or "/" in rest:
-                    return CONTINUE
+            if self.child_only and "/" in suffix.lstrip("/"):
+                return CONTINUE  # a sub-folder's content (the folder itself and its files are redirected)
             if self.exact:
                 target = substitute(self.destination, suffix, url, query)
             else:
@@ -125,8 +124,8 @@ class HttpRedirectionModule(Module):
                 if "$" in self.destination:
                     target = dest
                 else:
-                    rest = suffix if suffix != "/" else ""
-                    target = dest.rstrip("/") + rest if rest else dest
+                    # the folder's own URL with its slash has the suffix "/": it ends in "/" too
+                    target = dest.rstrip("/") + suffix if suffix else dest
                     if query and "?" not in target:
                         target += "?" + query
         set_redirect(ctx.response, self.status, quote(target, safe=_LOCATION_SAFE).encode("ascii"))

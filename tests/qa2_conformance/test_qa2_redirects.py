@@ -1,0 +1,87 @@
+"""httpRedirect and the courtesy slash redirect against IIS 10's observed behaviour, over a real server.
+
+IIS facts used here: with ``exactDestination="false"`` the part of the URL below the configured folder is
+appended to the destination, so the folder's own URL with its slash (suffix ``/``) ends in ``/`` too
+(``/mysite/`` → ``http://www.bing.com/sales/``); ``childOnly`` still redirects requests for the folder itself
+and its files, only not those of sub-folders. An HTTP/1.0 request without Host gets an absolute Location
+built from ``serverRuntime/@alternateHostName`` or else the server's address (IIS never sends a relative one
+for its courtesy redirect)."""
+
+from __future__ import annotations
+
+import socket
+
+from w3py.testing.live_site import live_site
+from w3py.testing.pipeline import location
+
+FILES = {"old/c.htm": "c", "old/sub/d.htm": "d", "dir/x.txt": "x"}
+
+
+def _redirect(attrs: str) -> dict[str, str]:
+    return {"old": f'<system.webServer><httpRedirect enabled="true" {attrs} /></system.webServer>'}
+
+
+def test_folder_url_with_slash_keeps_the_slash(tmp_path, client, log_rows) -> None:
+    with live_site(tmp_path, files=FILES,
+                   web_configs=_redirect('destination="http://new.example/sales"')) as site:
+        folder = client.get(site.url("/old/"))
+        bare = client.get(site.url("/old"))
+        page = client.get(site.url("/old/c.htm"))
+        rows = log_rows(site, 3)
+    assert (folder.status_code, folder.headers["location"]) == (302, "http://new.example/sales/")
+    assert bare.headers["location"] == "http://new.example/sales"
+    assert page.headers["location"] == "http://new.example/sales/c.htm"
+    assert [(r["cs-uri-stem"], r["sc-status"]) for r in rows] == [("/old/", "302"), ("/old", "302"),
+                                                                  ("/old/c.htm", "302")]
+
+
+def test_destination_with_trailing_slash_is_not_doubled(tmp_path, client) -> None:
+    with live_site(tmp_path, files=FILES, web_configs=_redirect('destination="http://new.example/"')) as site:
+        folder = client.get(site.url("/old/"))
+        page = client.get(site.url("/old/sub/d.htm"))
+    assert folder.headers["location"] == "http://new.example/"
+    assert page.headers["location"] == "http://new.example/sub/d.htm"
+
+
+def test_child_only_redirects_the_folder_and_its_files_not_subfolders(tmp_path, client) -> None:
+    with live_site(tmp_path, files=FILES,
+                   web_configs=_redirect('destination="http://new.example/x" childOnly="true"')) as site:
+        folder = client.get(site.url("/old/"))
+        page = client.get(site.url("/old/c.htm"))
+        deeper = client.get(site.url("/old/sub/d.htm"))
+    assert (folder.status_code, folder.headers["location"]) == (302, "http://new.example/x/")
+    assert page.headers["location"] == "http://new.example/x/c.htm"
+    assert deeper.status_code == 200 and deeper.text == "d"
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def _location(answer: bytes) -> str:
+    for line in answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"location":
+            return value.strip().decode("latin-1")
+    raise AssertionError(answer[:300])
+
+
+def test_courtesy_redirect_without_host_is_absolute(tmp_path) -> None:
+    with live_site(tmp_path, files=FILES) as site:
+        answer = _raw(site.port, b"GET /dir?a=1 HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 301 ")
+    assert _location(answer) == f"http://127.0.0.1:{site.port}/dir/?a=1"
+
+
+def test_courtesy_redirect_without_host_uses_alternate_host_name(tmp_path) -> None:
+    runtime = location('<serverRuntime alternateHostName="www.example.com" />')
+    with live_site(tmp_path, files=FILES, locations=runtime) as site:
+        answer = _raw(site.port, b"GET /dir HTTP/1.0\r\n\r\n")
+        with_host = _raw(site.port, b"GET /dir HTTP/1.0\r\nHost: shop.example\r\n\r\n")
+    assert _location(answer) == f"http://www.example.com:{site.port}/dir/"
+    assert _location(with_host) == "http://shop.example/dir/"  # the client's Host wins
