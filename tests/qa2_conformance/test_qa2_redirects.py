@@ -85,3 +85,21 @@ def test_courtesy_redirect_without_host_uses_alternate_host_name(tmp_path) -> No
         with_host = _raw(site.port, b"GET /dir HTTP/1.0\r\nHost: shop.example\r\n\r\n")
     assert _location(answer) == f"http://www.example.com:{site.port}/dir/"
     assert _location(with_host) == "http://shop.example/dir/"  # the client's Host wins
+
+
+def test_wildcard_rules_apply_only_without_a_destination(tmp_path, client) -> None:
+    # learn.microsoft.com, httpRedirect/add: "If you add wildcard redirection rules, you must remove the
+    # default destination value in the httpRedirect section in order for the wildcard rules to work."
+    rules = '<add wildcard="*.htm" destination="/moved.htm" />'
+    both = {"old": '<system.webServer><httpRedirect enabled="true" destination="http://new.example/site" '
+                   f'exactDestination="true">{rules}</httpRedirect></system.webServer>'}
+    only = {"old": '<system.webServer><httpRedirect enabled="true" exactDestination="true">'
+                   f'{rules}</httpRedirect></system.webServer>'}
+    with live_site(tmp_path / "both", files=FILES, web_configs=both) as site:
+        with_destination = client.get(site.url("/old/c.htm"))
+    with live_site(tmp_path / "only", files=FILES, web_configs=only) as site:
+        wildcard = client.get(site.url("/old/c.htm"))
+        other = client.get(site.url("/old/sub/d.txt"))
+    assert with_destination.headers["location"] == "http://new.example/site"
+    assert wildcard.headers["location"].endswith("/moved.htm")
+    assert other.status_code == 404  # no rule matches: served normally (the file does not exist)

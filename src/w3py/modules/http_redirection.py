@@ -11,9 +11,10 @@ IIS behaviour reproduced (reference §1.11, §5.8):
   ``http://new/site``); ``"true"``: the destination is used as is.
 * ``childOnly="true"``: only the configured directory itself and the files directly in it are redirected,
   not the content of its sub-directories.
-* wildcard rules ``<add wildcard="*.php" destination="/x$Q"/>`` are tried first, in order; a wildcard with a
-  ``/`` matches the path below the configured path, one without matches the last segment; the first match
-  redirects to its destination (exact). Variables in any destination: ``$S`` the path below the configured
+* wildcard rules ``<add wildcard="*.php" destination="/x$Q"/>`` apply when the section has no
+  ``destination`` (IIS documents that the destination must be removed for them to work), in order; a
+  wildcard with a ``/`` matches the path below the configured path, one without matches the last segment; the
+  first match redirects to its destination (exact), a request no rule matches is not redirected. Variables in any destination: ``$S`` the path below the configured
   path (with its leading ``/``), ``$V`` the request path, ``$Q`` ``?`` + query (or nothing), ``$P`` the query
   without ``?``.
 
@@ -70,7 +71,9 @@ class HttpRedirectionModule(Module):
         self.exact = bool(section.exact_destination)
         self.child_only = bool(section.child_only)
         self.status = _STATUS.get(section.http_response_status, status.FOUND)
-        self.wildcards = tuple(
+        # IIS documents that wildcard rules only work once the section's own destination is removed: with a
+        # destination, every request goes there and the rules are not consulted.
+        self.wildcards = () if self.destination else tuple(
             (re.compile(fnmatch.translate(entry.wildcard), re.IGNORECASE), "/" in entry.wildcard, entry.destination)
             for entry in section.items
         )
