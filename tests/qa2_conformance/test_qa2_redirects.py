@@ -103,3 +103,22 @@ def test_wildcard_rules_apply_only_without_a_destination(tmp_path, client) -> No
     assert with_destination.headers["location"] == "http://new.example/site"
     assert wildcard.headers["location"].endswith("/moved.htm")
     assert other.status_code == 404  # no rule matches: served normally (the file does not exist)
+
+
+def _status_line(port: int, path: str) -> bytes:
+    answer = _raw(port, f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+    return answer.split(b"\r\n", 1)[0]
+
+
+def test_redirect_status_lines(tmp_path) -> None:
+    # The httpRedirect reference: "IIS 7 will respectively return the following actual HTTP response
+    # statuses": 301 Moved Permanently, 302 Redirect, 307 Redirect.
+    configs = {f"s{mode}": '<system.webServer><httpRedirect enabled="true" destination="http://new.example/" '
+                           f'httpResponseStatus="{mode}" /></system.webServer>'
+               for mode in ("Permanent", "Found", "Temporary")}
+    with live_site(tmp_path, files={f"{d}/a.txt": "a" for d in configs}, web_configs=configs) as site:
+        lines = {mode: _status_line(site.port, f"/s{mode}/a.txt") for mode in ("Permanent", "Found", "Temporary")}
+        courtesy = _status_line(site.port, "/sFound")
+    assert lines == {"Permanent": b"HTTP/1.1 301 Moved Permanently", "Found": b"HTTP/1.1 302 Redirect",
+                     "Temporary": b"HTTP/1.1 307 Redirect"}
+    assert courtesy == b"HTTP/1.1 302 Redirect"  # the folder URL itself is redirected by the module too

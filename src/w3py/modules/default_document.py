@@ -67,10 +67,11 @@ def moved_body(location: bytes) -> bytes:
            b"</body></html>" % (href, href)
 
 
-def set_redirect(response: Any, redirect_status: Any, location: bytes) -> None:
+def set_redirect(response: Any, redirect_status: Any, location: bytes, reason: str = "") -> None:
     """Make ``response`` a redirect to ``location``: the courtesy slash redirect and HttpRedirectionModule
-    answer the same way, with Location and a short HTML body."""
-    response.set_status(redirect_status)
+    answer the same way, with Location and a short HTML body (``reason``: a status-line phrase other than
+    the standard one)."""
+    response.set_status(redirect_status, reason=reason)
     response.set_header(b"location", location)
     response.set_header(b"content-type", b"text/html; charset=UTF-8")
     response.body = moved_body(location)

@@ -4,7 +4,7 @@ IIS behaviour reproduced (reference §1.11, §5.8):
 
 * ``enabled="true"`` with a ``destination`` redirects every request under the path where the section was
   configured. ``httpResponseStatus`` picks the code: Found 302 (default), Permanent 301, Temporary 307,
-  PermRedirect 308.
+  PermRedirect 308; the status lines are IIS's documented ones (``302 Redirect``, ``307 Redirect``).
 * ``exactDestination="false"`` (default): the part of the request path below the configured path is appended
   to the destination, and the query string is kept (``/old/a/b.htm?x`` with destination
   ``http://new/site`` → ``http://new/site/a/b.htm?x``; ``/old/`` → ``http://new/site/``, ``/old`` →
@@ -43,6 +43,9 @@ _STATUS = {
     "Temporary": status.TEMPORARY_REDIRECT,
     "PermRedirect": status.PERMANENT_REDIRECT,
 }
+# The status lines IIS's httpRedirect reference lists: "301 Moved Permanently", "302 Redirect", "307 Redirect"
+# (clients act on the code; tools that compare status lines see IIS's phrase). 308 keeps the standard one.
+_REASON = {302: "Redirect", 307: "Redirect"}
 # characters a Location may carry as they are; anything else (spaces, non-ASCII) is percent-encoded
 _LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _VARIABLE = re.compile(r"\$([SVQP])")
@@ -71,6 +74,7 @@ class HttpRedirectionModule(Module):
         self.exact = bool(section.exact_destination)
         self.child_only = bool(section.child_only)
         self.status = _STATUS.get(section.http_response_status, status.FOUND)
+        self.reason = _REASON.get(self.status.code, "")
         # IIS documents that wildcard rules only work once the section's own destination is removed: with a
         # destination, every request goes there and the rules are not consulted.
         self.wildcards = () if self.destination else tuple(
@@ -131,5 +135,5 @@ class HttpRedirectionModule(Module):
                     target = dest.rstrip("/") + suffix if suffix else dest
                     if query and "?" not in target:
                         target += "?" + query
-        set_redirect(ctx.response, self.status, quote(target, safe=_LOCATION_SAFE).encode("ascii"))
+        set_redirect(ctx.response, self.status, quote(target, safe=_LOCATION_SAFE).encode("ascii"), self.reason)
         return FINISH
