@@ -65,3 +65,32 @@ def test_wildcard_mime_map_serves_every_extension(tmp_path, client, log_rows) ->
     assert bare.status_code == 200 and bare.headers["content-type"] == "application/octet-stream"
     assert elsewhere.status_code == 404
     assert (rows[-1]["sc-status"], rows[-1]["sc-substatus"], rows[-1]["sc-win32-status"]) == ("404", "3", "50")
+
+
+FOOTER = "The information in this web site is copyrighted."
+DOC_FOOTER = ('<system.webServer><staticContent enableDocFooter="true" '
+              f'defaultDocFooter="{FOOTER}" /></system.webServer>')
+
+
+def test_document_footer_is_appended_to_static_html(tmp_path, client) -> None:
+    # The staticContent reference's sample: enableDocFooter + defaultDocFooter puts the text at the end of
+    # every static HTML page (IIS has always appended footers to HTML documents only).
+    big = "<p>" + "x" * 300_000 + "</p>"
+    files = {"f/page.htm": "<p>page</p>", "f/a.txt": "text", "f/big.html": big, "plain/page.htm": "<p>page</p>"}
+    with live_site(tmp_path, files=files, web_configs={"f": DOC_FOOTER}) as site:
+        page = client.get(site.url("/f/page.htm"))
+        again = client.get(site.url("/f/page.htm"))  # a second answer (response cache) is the same
+        head = client.head(site.url("/f/page.htm"))
+        text = client.get(site.url("/f/a.txt"))
+        large = client.get(site.url("/f/big.html"))
+        ranged = client.get(site.url("/f/page.htm"), headers={"Range": "bytes=0-2"})
+        elsewhere = client.get(site.url("/plain/page.htm"))
+    expected = "<p>page</p>" + FOOTER
+    assert page.status_code == 200 and page.text == expected
+    assert page.headers["content-length"] == str(len(expected))
+    assert again.text == expected
+    assert head.headers["content-length"] == str(len(expected))
+    assert text.text == "text"
+    assert large.text == big + FOOTER
+    assert ranged.content == (expected.encode()[:3] if ranged.status_code == 206 else expected.encode())
+    assert elsewhere.text == "<p>page</p>"

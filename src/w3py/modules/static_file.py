@@ -19,7 +19,10 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
 9. ``Range`` (honoured when ``If-Range`` still matches): one range → 206 with Content-Range, several →
    206 ``multipart/byteranges``, none satisfiable → 416 with ``Content-Range: bytes */size``;
 10. otherwise 200 with Content-Type, Last-Modified, ETag (unless ``clientCache/@setEtag`` is false),
-   Accept-Ranges: bytes and the ``clientCache`` headers.
+   Accept-Ranges: bytes and the ``clientCache`` headers;
+11. with ``staticContent/@enableDocFooter``, ``text/html`` files get ``defaultDocFooter`` (or, with
+   ``isDocFooterFileName``, the content of that file) appended, as IIS appends footers to HTML documents;
+   such a document is always sent whole (no Accept-Ranges, Range ignored).
 
 Files up to ``MAX_MEMORY_FILE_BYTES`` are kept in memory (validated by each request's stat: inode, size,
 mtime); larger ones go to the listener as a ``FileBody`` for ``loop.sendfile``, so they never block the
@@ -64,6 +67,8 @@ MAX_RANGES = 64
 MAX_ACCEPT_CACHE = 256
 # Chunk size for streaming multipart/byteranges bodies of files not held in memory.
 MULTIPART_CHUNK_BYTES = 65536
+# A document footer read from a file (staticContent/@isDocFooterFileName) is cut at this size.
+MAX_FOOTER_BYTES = 65536
 
 ALLOW_VALUE = b"GET, HEAD, OPTIONS, TRACE"
 # The mimeMap key that matches any file name no other entry matches (``<mimeMap fileExtension=".*" .../>``).
@@ -256,6 +261,7 @@ class StaticFileModule(Module):
         self.cache_headers = tuple(headers)
         self.set_etag = bool(cc.set_etag)
         self._accept_cache: dict[bytes, list[tuple[str, str, float]]] = {}
+        self.footer = _doc_footer(section)
 
     def on_send_response(self, ctx: HTTPContext) -> None:
         """A 416 says the current length (``Content-Range: bytes */N``, RFC 9110 §15.5.17) even after
@@ -336,9 +342,11 @@ class StaticFileModule(Module):
             return FINISH
         return self._respond(ctx, entry, mime)
 
-    def _validators(self, entry: FileEntry) -> list[tuple[bytes, bytes]]:
+    def _validators(self, entry: FileEntry, ranges: bool = True) -> list[tuple[bytes, bytes]]:
         # IIS's order: Content-Type, Last-Modified, Accept-Ranges, ETag
-        headers = [(b"last-modified", entry.last_modified), (b"accept-ranges", b"bytes")]
+        headers = [(b"last-modified", entry.last_modified)]
+        if ranges:
+            headers.append((b"accept-ranges", b"bytes"))
         if self.set_etag:
             headers.append((b"etag", entry.etag))
         headers.extend(self.cache_headers)
@@ -349,6 +357,8 @@ class StaticFileModule(Module):
         response = ctx.response
         headers = request.headers
         conditional = any(name in _CONDITIONAL_HEADERS for name, _ in headers)
+        # staticContent's document footer rides HTML files; such a document is served whole (no ranges)
+        footer = self.footer if self.footer and mime[:9].lower() == "text/html" else b""
         if conditional:
             outcome = self._preconditions(request, entry)
             if outcome is not None:
@@ -359,14 +369,15 @@ class StaticFileModule(Module):
                     response.headers.extend(self._validators(entry))
                 return FINISH
             range_header = request.header(b"range")
-            if range_header is not None and request.method == "GET" and self._if_range_holds(request, entry):
+            if range_header is not None and not footer and request.method == "GET" \
+                    and self._if_range_holds(request, entry):
                 ranges = parse_ranges(range_header, entry.size)
                 if ranges is not None:
                     return self._partial(ctx, entry, mime, ranges)
         response.headers.append((b"content-type", mime.encode("latin-1")))
-        response.headers.extend(self._validators(entry))
+        response.headers.extend(self._validators(entry, ranges=not footer))
         if entry.content is not None:
-            response.body = entry.content
+            response.body = entry.content + footer if footer else entry.content
             if not conditional:
                 depends = ((ctx.file_info.path, entry.signature),) + tuple(ctx.cache_depends or ())
                 accept_cache = self._accept_cache
@@ -379,7 +390,10 @@ class StaticFileModule(Module):
                             return False
                     return True
 
-                ctx.cache_state = CacheCandidate(response.status, response.headers, entry.content, depends, reusable)
+                ctx.cache_state = CacheCandidate(response.status, response.headers, response.body, depends, reusable)
+        elif footer:
+            response.headers.append((b"content-length", b"%d" % (entry.size + len(footer))))
+            response.body = _stream_with_footer(ctx.file_info.path, entry.size, footer)
         else:
             response.body = FileBody(ctx.file_info.path, 0, entry.size)
         return FINISH
@@ -464,6 +478,37 @@ class StaticFileModule(Module):
         else:
             response.body = _stream_parts(path, parts, closing)
         return FINISH
+
+
+def _doc_footer(section: Any) -> bytes:
+    """The ``staticContent`` document footer: ``defaultDocFooter`` as text, or with ``isDocFooterFileName`` the
+    content of the file it names (read once per plan; an unreadable file gives no footer)."""
+    if not section.enable_doc_footer or not section.default_doc_footer:
+        return b""
+    if not section.is_doc_footer_file_name:
+        return section.default_doc_footer.encode("utf-8")
+    try:
+        with open(section.default_doc_footer, "rb") as f:
+            return f.read(MAX_FOOTER_BYTES)
+    except OSError:
+        return b""
+
+
+async def _stream_with_footer(path: str, size: int, footer: bytes) -> AsyncIterator[bytes]:
+    """A large HTML file followed by the document footer, read in chunks off the event loop."""
+    loop = asyncio.get_running_loop()
+    fd = await loop.run_in_executor(None, os.open, path, os.O_RDONLY)
+    try:
+        offset = 0
+        while offset < size:
+            data = await loop.run_in_executor(None, os.pread, fd, min(MULTIPART_CHUNK_BYTES, size - offset), offset)
+            if not data:
+                break
+            yield data
+            offset += len(data)
+    finally:
+        os.close(fd)
+    yield footer
 
 
 async def _stream_parts(path: str, parts: list[tuple[bytes, int, int]], closing: bytes) -> AsyncIterator[bytes]:
