@@ -94,3 +94,16 @@ def test_document_footer_is_appended_to_static_html(tmp_path, client) -> None:
     assert large.text == big + FOOTER
     assert ranged.content == (expected.encode()[:3] if ranged.status_code == 206 else expected.encode())
     assert elsewhere.text == "<p>page</p>"
+
+
+def test_file_url_with_a_trailing_slash_is_not_found(tmp_path, client, log_rows) -> None:
+    # "/a.txt/" asks for a folder named a.txt; Windows has no such path, so IIS answers 404.0 rather than
+    # serving the file under a second URL (whose relative links would all break).
+    with live_site(tmp_path, files={"a.txt": "x", "d/b.txt": "y"}) as site:
+        slash = client.get(site.url("/a.txt/"))
+        deeper = client.get(site.url("/d/b.txt/"))
+        plain = client.get(site.url("/a.txt"))
+        rows = log_rows(site, 3)
+    assert (slash.status_code, deeper.status_code, plain.status_code) == (404, 404, 200)
+    assert [(r["cs-uri-stem"], r["sc-status"], r["sc-substatus"]) for r in rows] == [
+        ("/a.txt/", "404", "0"), ("/d/b.txt/", "404", "0"), ("/a.txt", "200", "0")]

@@ -125,6 +125,10 @@ class Mapper:
             # ENAMETOOLONG, ELOOP (symlink loop) ...: nothing servable there
             return FileInfo(path, None, hidden,
                             win32=ERROR_PATH_NOT_FOUND if exc.errno == errno.ENAMETOOLONG else ERROR_FILE_NOT_FOUND)
+        if url.endswith("/") and not stat_mod.S_ISDIR(st.st_mode):
+            # "/a.txt/" names a folder: Windows refuses a file name with a trailing separator, so IIS answers
+            # 404 instead of serving the file under a second URL
+            return FileInfo(path, None, hidden, win32=ERROR_FILE_NOT_FOUND)
         # Rule 4 of paths.py: the resolved path must stay inside the virtual directory
         real = os.path.realpath(path)
         if not is_inside(self.root_real, real):
