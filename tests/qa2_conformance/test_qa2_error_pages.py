@@ -1,0 +1,33 @@
+"""Error pages against IIS 10 (issue 6 items 2 and 3), over a real server. Gaps in CustomErrorModule (not
+this audit's to edit) are strict xfails naming what is missing."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from w3py.testing.live_site import live_site
+
+
+def _title(body: bytes) -> str:
+    return lxml.html.fromstring(body).findtext(".//title")
+
+
+def test_detailed_page_in_english(tmp_path, client) -> None:
+    with live_site(tmp_path, files={"a.txt": "x"}) as site:
+        r = client.get(site.url("/missing.txt"), headers={"X-Forwarded-For": "203.0.113.9"})
+    # loopback client: detailed (X-Forwarded-For is a header anyone can send, it never makes a client remote
+    # or local)
+    assert r.status_code == 404
+    assert _title(r.content) == "IIS 10.0 Detailed Error - 404.0 - Not Found"
+    assert "HTTP Error 404.0 - Not Found" in r.text and "Detailed Error Information:" in r.text
+
+
+@pytest.mark.xfail(strict=True, reason="custom_error owner (w3py.modules.custom_error_pages): a Japanese IIS "
+                   "titles its detailed page 'IIS 10.0 詳細エラー - 404.0 - Not Found' (the <h3> is already "
+                   "'HTTP エラー 404.0 - Not Found'); w3py keeps the English <title> on the Japanese page")
+def test_japanese_detailed_page_title(tmp_path, client) -> None:
+    with live_site(tmp_path, files={"a.txt": "x"}) as site:
+        r = client.get(site.url("/missing.txt"), headers={"Accept-Language": "ja-JP"})
+    assert "HTTP エラー 404.0 - Not Found" in r.text
+    assert _title(r.content) == "IIS 10.0 詳細エラー - 404.0 - Not Found"
