@@ -107,3 +107,28 @@ def test_file_url_with_a_trailing_slash_is_not_found(tmp_path, client, log_rows)
     assert (slash.status_code, deeper.status_code, plain.status_code) == (404, 404, 200)
     assert [(r["cs-uri-stem"], r["sc-status"], r["sc-substatus"]) for r in rows] == [
         ("/a.txt/", "404", "0"), ("/d/b.txt/", "404", "0"), ("/a.txt", "200", "0")]
+
+
+def test_multiple_ranges_of_a_large_file_have_a_content_length(tmp_path) -> None:
+    # IIS knows the size of a multipart/byteranges body before sending it (the file's size is known), and
+    # says so; w3py streamed large files' parts with chunked encoding.
+    import os
+    import socket
+
+    data = os.urandom(1_000_000)
+    with live_site(tmp_path, files={"big.txt": data}) as site:
+        with socket.create_connection(("127.0.0.1", site.port), timeout=10) as sock:
+            sock.sendall(b"GET /big.txt HTTP/1.1\r\nHost: localhost\r\nRange: bytes=0-9,999990-\r\n"
+                         b"Connection: close\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    headers = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:])
+    assert head.startswith(b"HTTP/1.1 206 ")
+    assert b"Transfer-Encoding" not in headers
+    assert int(headers[b"Content-Length"]) == len(body)
+    boundary = headers[b"Content-Type"].split(b"boundary=")[1]
+    parts = body.split(b"--" + boundary)
+    assert parts[1].endswith(data[:10] + b"\r\n") and parts[2].endswith(data[-10:] + b"\r\n")
+    assert parts[3] == b"--\r\n"

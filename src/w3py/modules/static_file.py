@@ -476,6 +476,10 @@ class StaticFileModule(Module):
             chunks.append(closing)
             response.body = b"".join(chunks)
         else:
+            # the length is known before the first byte: say so, as for any static response (no chunking)
+            length = sum(len(head) + last - first + 1 for head, first, last in parts)
+            length += 2 * (len(parts) - 1) + len(closing)
+            response.headers.append((b"content-length", b"%d" % length))
             response.body = _stream_parts(path, parts, closing)
         return FINISH
 
