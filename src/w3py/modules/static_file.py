@@ -366,7 +366,7 @@ class StaticFileModule(Module):
                     response.set_status(status.PRECONDITION_FAILED, 0, "a request precondition failed")
                 else:
                     response.set_status(status.NOT_MODIFIED)
-                    response.headers.extend(self._validators(entry))
+                    response.headers.extend(self._validators(entry, ranges=not footer))
                 return FINISH
             range_header = request.header(b"range")
             if range_header is not None and not footer and request.method == "GET" \
