@@ -122,3 +122,17 @@ def test_redirect_status_lines(tmp_path) -> None:
     assert lines == {"Permanent": b"HTTP/1.1 301 Moved Permanently", "Found": b"HTTP/1.1 302 Redirect",
                      "Temporary": b"HTTP/1.1 307 Redirect"}
     assert courtesy == b"HTTP/1.1 302 Redirect"  # the folder URL itself is redirected by the module too
+
+
+def test_redirect_body_is_iis_document_moved_page(tmp_path) -> None:
+    # IIS's redirect entity (courtesy slash redirect and HttpRedirectionModule alike): the "Document Moved"
+    # page, no <html> element, the Location repeated in the link.
+    with live_site(tmp_path, files=FILES, web_configs=_redirect('destination="http://new.example/x"')) as site:
+        courtesy = _raw(site.port, b"GET /dir HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        module = _raw(site.port, b"GET /old/c.htm HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    for answer, location in ((courtesy, "http://localhost/dir/"), (module, "http://new.example/x/c.htm")):
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert b"\r\nContent-Type: text/html; charset=UTF-8\r\n" in head + b"\r\n"
+        assert body == (b'<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>'
+                        b'This document may be found <a HREF="' + location.encode() + b'">here</a></body>')
+        assert f"Content-Length: {len(body)}".encode() in head

@@ -27,6 +27,11 @@ from w3py.config.sections import DefaultDocumentSection, ServerRuntimeSection
 CONTINUE = NotificationStatus.CONTINUE
 FINISH = NotificationStatus.FINISH_REQUEST
 
+# The body IIS sends with its redirects (a wire-format fact like HTTP.sys's error pages: clients and tools
+# that compare responses see the same bytes and Content-Length).
+MOVED_TEMPLATE = (b'<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>'
+                  b'This document may be found <a HREF="%s">here</a></body>')
+
 
 def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes, alternate_host: bytes = b"") -> bytes:
     """``scheme://host`` + path (+ ``?query``) for a Location header. The host is the request's Host; a
@@ -61,10 +66,10 @@ def _host_bytes(name: str) -> bytes:
 
 
 def moved_body(location: bytes) -> bytes:
-    """A short HTML body for a redirect (clients follow the Location header; people may read this)."""
+    """IIS's redirect entity, the same for its courtesy redirect and HttpRedirectionModule: the "Document
+    Moved" page with the Location as the link (escaped for HTML, so a Location can never break out of it)."""
     href = location.replace(b"&", b"&amp;").replace(b'"', b"&quot;").replace(b"<", b"&lt;")
-    return b'<html><head><title>Moved</title></head><body><h1>Moved</h1><p>Now at <a href="%s">%s</a>.</p>' \
-           b"</body></html>" % (href, href)
+    return MOVED_TEMPLATE % href
 
 
 def set_redirect(response: Any, redirect_status: Any, location: bytes, reason: str = "") -> None:
