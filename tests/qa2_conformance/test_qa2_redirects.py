@@ -87,6 +87,13 @@ def test_courtesy_redirect_without_host_uses_alternate_host_name(tmp_path) -> No
     assert _location(with_host) == "http://shop.example/dir/"  # the client's Host wins
 
 
+def test_alternate_host_name_with_its_own_port(tmp_path) -> None:
+    runtime = location('<serverRuntime alternateHostName="www.example.com:8443" />')
+    with live_site(tmp_path, files=FILES, locations=runtime) as site:
+        answer = _raw(site.port, b"GET /dir HTTP/1.0\r\n\r\n")
+    assert _location(answer) == "http://www.example.com:8443/dir/"
+
+
 def test_wildcard_rules_apply_only_without_a_destination(tmp_path, client) -> None:
     # learn.microsoft.com, httpRedirect/add: "If you add wildcard redirection rules, you must remove the
     # default destination value in the httpRedirect section in order for the wildcard rules to work."

@@ -46,8 +46,8 @@ def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes, alter
         return scheme + host + location
     address, port = request.server[0], request.server[1]
     name = alternate_host or (b"[%s]" % address.encode("ascii") if ":" in address else address.encode("ascii"))
-    if port != (443 if request.tls else 80):
-        name += b":%d" % port
+    if port != (443 if request.tls else 80) and not name.rpartition(b"]")[2].count(b":"):
+        name += b":%d" % port  # unless the configured name already carries one
     return scheme + name + location
 
 
