@@ -143,3 +143,26 @@ def test_redirect_body_is_iis_document_moved_page(tmp_path) -> None:
         assert body == (b'<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>'
                         b'This document may be found <a HREF="' + location.encode() + b'">here</a></body>')
         assert f"Content-Length: {len(body)}".encode() in head
+
+
+def test_relative_destinations_become_absolute(tmp_path) -> None:
+    # IHttpResponse::Redirect, which IIS's modules redirect with: "If the URL specified ... is a relative
+    # path, the URL will be converted to an absolute URL within the request domain." The reference's own
+    # wildcard sample redirects *.asp to "/default.htm".
+    configs = {
+        "wild": '<system.webServer><httpRedirect enabled="true" exactDestination="true" httpResponseStatus="Found">'
+                '<add wildcard="*.asp" destination="/default.htm" /></httpRedirect></system.webServer>',
+        "rel": '<system.webServer><httpRedirect enabled="true" destination="/new" /></system.webServer>',
+        "noscheme": '<system.webServer><httpRedirect enabled="true" destination="www.example.com" '
+                    'exactDestination="true" /></system.webServer>',
+    }
+    files = {"wild/old.asp": "a", "rel/a b.htm": "b", "noscheme/x.htm": "c"}
+    with live_site(tmp_path, files=files, web_configs=configs) as site:
+        def get(path: str) -> str:
+            return _location(_raw(site.port, f"GET {path} HTTP/1.1\r\nHost: shop.example:8080\r\n"
+                                             "Connection: close\r\n\r\n".encode()))
+        wild, rel, noscheme = get("/wild/old.asp"), get("/rel/a%20b.htm?q=1"), get("/noscheme/x.htm")
+    assert wild == "http://shop.example:8080/default.htm"
+    assert rel == "http://shop.example:8080/new/a%20b.htm?q=1"
+    # an admin's classic mistake: no scheme means a relative path, resolved against the request
+    assert noscheme == "http://shop.example:8080/noscheme/www.example.com"

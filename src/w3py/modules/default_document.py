@@ -51,7 +51,7 @@ def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes, alter
     return scheme + name + location
 
 
-def _host_bytes(name: str) -> bytes:
+def config_host_name(name: str) -> bytes:
     """A configured host name as it may appear in a Location header: IDNA for non-ASCII names, and never a
     space or control character (a value that would break the header is dropped)."""
     name = name.strip()
@@ -92,7 +92,7 @@ class DefaultDocumentModule(Module):
         section = config[DefaultDocumentSection]
         self.enabled = bool(section.enabled)
         self.files = tuple(entry.value for entry in section.files.items)
-        self.alternate_host = _host_bytes(config[ServerRuntimeSection].alternate_host_name or "")
+        self.alternate_host = config_host_name(config[ServerRuntimeSection].alternate_host_name or "")
 
     async def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         info = ctx.file_info

@@ -18,6 +18,9 @@ IIS behaviour reproduced (reference §1.11, §5.8):
   path (with its leading ``/``), ``$V`` the request path, ``$Q`` ``?`` + query (or nothing), ``$P`` the query
   without ``?``.
 
+A destination without a scheme is made absolute within the request's domain, as IIS's redirect API does
+(``/default.htm`` → ``http://host/default.htm``; ``www.example.com`` is a relative path).
+
 It runs at BEGIN_REQUEST with LOW priority, so refusals made at BEGIN_REQUEST by request filtering (and IP
 restrictions) come first.
 """
@@ -27,12 +30,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from w3py import status
 from w3py.api import HTTPContext, Module, Notification, NotificationStatus, Priority
-from w3py.config.sections import HttpRedirectSection
-from w3py.modules.default_document import set_redirect
+from w3py.config.sections import HttpRedirectSection, ServerRuntimeSection
+from w3py.modules.default_document import config_host_name, absolute_location, set_redirect
 
 CONTINUE = NotificationStatus.CONTINUE
 FINISH = NotificationStatus.FINISH_REQUEST
@@ -49,6 +52,7 @@ _REASON = {302: "Redirect", 307: "Redirect"}
 # characters a Location may carry as they are; anything else (spaces, non-ASCII) is percent-encoded
 _LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _VARIABLE = re.compile(r"\$([SVQP])")
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def substitute(destination: str, suffix: str, url: str, query: str) -> str:
@@ -63,7 +67,7 @@ class HttpRedirectionModule(Module):
     """Redirects requests per ``httpRedirect``."""
 
     name = "HttpRedirectionModule"
-    sections = (HttpRedirectSection,)
+    sections = (HttpRedirectSection, ServerRuntimeSection)
     priority = {Notification.BEGIN_REQUEST: Priority.LOW}
 
     def provision(self, config: Any) -> None:
@@ -81,6 +85,7 @@ class HttpRedirectionModule(Module):
             (re.compile(fnmatch.translate(entry.wildcard), re.IGNORECASE), "/" in entry.wildcard, entry.destination)
             for entry in section.items
         )
+        self.alternate_host = config_host_name(config[ServerRuntimeSection].alternate_host_name or "")
         self._base: str | None = None  # the virtual path the section was configured at, found on first use
 
     def _configured_at(self, ctx: HTTPContext) -> str:
@@ -135,5 +140,11 @@ class HttpRedirectionModule(Module):
                     target = dest.rstrip("/") + suffix if suffix else dest
                     if query and "?" not in target:
                         target += "?" + query
-        set_redirect(ctx.response, self.status, quote(target, safe=_LOCATION_SAFE).encode("ascii"), self.reason)
+        location = quote(target, safe=_LOCATION_SAFE)
+        if not _HAS_SCHEME.match(location):
+            # IIS redirects through IHttpResponse::Redirect, which makes a relative URL absolute within the
+            # request's domain ("/x" → "http://host/x"; "x" → relative to the requested URL)
+            base = absolute_location(ctx, ctx.request.path, b"", self.alternate_host).decode("latin-1")
+            location = urljoin(base, location)
+        set_redirect(ctx.response, self.status, location.encode("ascii"), self.reason)
         return FINISH
