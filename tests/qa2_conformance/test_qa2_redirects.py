@@ -166,3 +166,11 @@ def test_relative_destinations_become_absolute(tmp_path) -> None:
     assert rel == "http://shop.example:8080/new/a%20b.htm?q=1"
     # an admin's classic mistake: no scheme means a relative path, resolved against the request
     assert noscheme == "http://shop.example:8080/noscheme/www.example.com"
+
+
+def test_redirect_headers_in_iis_order(tmp_path) -> None:
+    # HTTP.sys's header order: Content-Type (12) before Location (23)
+    with live_site(tmp_path, files=FILES) as site:
+        answer = _raw(site.port, b"GET /dir HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    names = [line.split(b":", 1)[0] for line in answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]]
+    assert names.index(b"Content-Type") < names.index(b"Location"), names

@@ -132,3 +132,39 @@ def test_multiple_ranges_of_a_large_file_have_a_content_length(tmp_path) -> None
     parts = body.split(b"--" + boundary)
     assert parts[1].endswith(data[:10] + b"\r\n") and parts[2].endswith(data[-10:] + b"\r\n")
     assert parts[3] == b"--\r\n"
+
+
+def _header_names(port: int, request: bytes) -> list[str]:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    return [line.split(":", 1)[0] for line in head.split("\r\n")[1:]]
+
+
+def _in_order(names: list[str], expected: list[str]) -> bool:
+    positions = [names.index(n) for n in expected]
+    return positions == sorted(positions)
+
+
+def test_static_headers_in_iis_order(tmp_path) -> None:
+    # HTTP.sys writes the known response headers in its HTTP_HEADER_ID order: Cache-Control (0) first, then
+    # Content-Type (12), Content-Range (17), Expires (18), Last-Modified (19), Accept-Ranges (20), ETag (22)
+    maxage = '<system.webServer><staticContent><clientCache cacheControlMode="UseMaxAge" /></staticContent></system.webServer>'
+    expires = ('<system.webServer><staticContent><clientCache cacheControlMode="UseExpires" '
+               'httpExpires="Tue, 19 Jan 2038 03:14:07 GMT" cacheControlCustom="public" /></staticContent>'
+               '</system.webServer>')
+    files = {"m/a.txt": "hello", "e/a.txt": "hello"}
+    with live_site(tmp_path, files=files, web_configs={"m": maxage, "e": expires}) as site:
+        get = b"GET /m/a.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        full = _header_names(site.port, get)
+        part = _header_names(site.port, get.replace(b"\r\n\r\n", b"\r\nRange: bytes=0-1\r\n\r\n"))
+        exp = _header_names(site.port, get.replace(b"/m/", b"/e/"))
+    assert _in_order(full, ["Cache-Control", "Content-Type", "Last-Modified", "Accept-Ranges", "ETag"]), full
+    assert _in_order(part, ["Cache-Control", "Content-Type", "Content-Range", "Last-Modified", "Accept-Ranges",
+                            "ETag"]), part
+    assert _in_order(exp, ["Cache-Control", "Content-Type", "Expires", "Last-Modified", "ETag"]), exp

@@ -77,8 +77,9 @@ def set_redirect(response: Any, redirect_status: Any, location: bytes, reason: s
     answer the same way, with Location and a short HTML body (``reason``: a status-line phrase other than
     the standard one)."""
     response.set_status(redirect_status, reason=reason)
-    response.set_header(b"location", location)
+    # HTTP.sys's header order: Content-Type before Location
     response.set_header(b"content-type", b"text/html; charset=UTF-8")
+    response.set_header(b"location", location)
     response.body = moved_body(location)
 
 

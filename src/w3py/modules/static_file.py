@@ -242,23 +242,19 @@ class StaticFileModule(Module):
         self.mime = mime
         self.max_dots = max((k.count(".") for k in mime), default=1)
         cc = section.client_cache
-        headers: list[tuple[bytes, bytes]] = []
         custom = (cc.cache_control_custom or "").strip()
         mode = cc.cache_control_mode
+        cache_control: str | None = custom or None
+        expires: str | None = None
         if mode == "DisableCache":
-            headers.append((b"cache-control", b"no-cache"))
+            cache_control = "no-cache"
         elif mode == "UseMaxAge":
             seconds = int(cc.cache_control_max_age.total_seconds())
-            value = f"{custom},max-age={seconds}" if custom else f"max-age={seconds}"
-            headers.append((b"cache-control", value.encode("latin-1")))
-        elif mode == "UseExpires":
-            if cc.http_expires:
-                headers.append((b"expires", cc.http_expires.strip().encode("latin-1")))
-            if custom:
-                headers.append((b"cache-control", custom.encode("latin-1")))
-        elif custom:
-            headers.append((b"cache-control", custom.encode("latin-1")))
-        self.cache_headers = tuple(headers)
+            cache_control = f"{custom},max-age={seconds}" if custom else f"max-age={seconds}"
+        elif mode == "UseExpires" and cc.http_expires:
+            expires = cc.http_expires.strip()
+        self.cache_control = cache_control.encode("latin-1") if cache_control else None
+        self.expires = expires.encode("latin-1") if expires else None
         self.set_etag = bool(cc.set_etag)
         self._accept_cache: dict[bytes, list[tuple[str, str, float]]] = {}
         self.footer = _doc_footer(section)
@@ -342,14 +338,24 @@ class StaticFileModule(Module):
             return FINISH
         return self._respond(ctx, entry, mime)
 
-    def _validators(self, entry: FileEntry, ranges: bool = True) -> list[tuple[bytes, bytes]]:
-        # IIS's order: Content-Type, Last-Modified, Accept-Ranges, ETag
-        headers = [(b"last-modified", entry.last_modified)]
+    def _headers(self, entry: FileEntry, content_type: bytes | None, content_range: bytes | None = None,
+                 ranges: bool = True) -> list[tuple[bytes, bytes]]:
+        """The static response's headers in the order HTTP.sys writes known headers (its HTTP_HEADER_ID
+        order): Cache-Control, Content-Type, Content-Range, Expires, Last-Modified, Accept-Ranges, ETag."""
+        headers = []
+        if self.cache_control is not None:
+            headers.append((b"cache-control", self.cache_control))
+        if content_type is not None:
+            headers.append((b"content-type", content_type))
+        if content_range is not None:
+            headers.append((b"content-range", content_range))
+        if self.expires is not None:
+            headers.append((b"expires", self.expires))
+        headers.append((b"last-modified", entry.last_modified))
         if ranges:
             headers.append((b"accept-ranges", b"bytes"))
         if self.set_etag:
             headers.append((b"etag", entry.etag))
-        headers.extend(self.cache_headers)
         return headers
 
     def _respond(self, ctx: HTTPContext, entry: FileEntry, mime: str) -> NotificationStatus:
@@ -366,7 +372,7 @@ class StaticFileModule(Module):
                     response.set_status(status.PRECONDITION_FAILED, 0, "a request precondition failed")
                 else:
                     response.set_status(status.NOT_MODIFIED)
-                    response.headers.extend(self._validators(entry, ranges=not footer))
+                    response.headers.extend(self._headers(entry, None, ranges=not footer))
                 return FINISH
             range_header = request.header(b"range")
             if range_header is not None and not footer and request.method == "GET" \
@@ -374,8 +380,7 @@ class StaticFileModule(Module):
                 ranges = parse_ranges(range_header, entry.size)
                 if ranges is not None:
                     return self._partial(ctx, entry, mime, ranges)
-        response.headers.append((b"content-type", mime.encode("latin-1")))
-        response.headers.extend(self._validators(entry, ranges=not footer))
+        response.headers.extend(self._headers(entry, mime.encode("latin-1"), ranges=not footer))
         if entry.content is not None:
             response.body = entry.content + footer if footer else entry.content
             if not conditional:
@@ -447,12 +452,10 @@ class StaticFileModule(Module):
             return FINISH
         response.set_status(status.PARTIAL_CONTENT)
         path = ctx.file_info.path
-        validators = self._validators(entry)
         if len(ranges) == 1:
             first, last = ranges[0]
-            response.headers.append((b"content-type", mime.encode("latin-1")))
-            response.headers.extend(validators)
-            response.headers.append((b"content-range", b"bytes %d-%d/%d" % (first, last, size)))
+            response.headers.extend(self._headers(entry, mime.encode("latin-1"),
+                                                  b"bytes %d-%d/%d" % (first, last, size)))
             if entry.content is not None:
                 response.body = entry.content[first : last + 1]
             else:
@@ -466,8 +469,7 @@ class StaticFileModule(Module):
                  % (boundary, mime.encode("latin-1"), first, last, size), first, last)
             )
         closing = b"\r\n--%s--\r\n" % boundary
-        response.headers.append((b"content-type", b"multipart/byteranges; boundary=" + boundary))
-        response.headers.extend(validators)
+        response.headers.extend(self._headers(entry, b"multipart/byteranges; boundary=" + boundary))
         if entry.content is not None:
             chunks = []
             for i, (head, first, last) in enumerate(parts):
