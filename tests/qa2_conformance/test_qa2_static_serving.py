@@ -5,6 +5,7 @@ Each test names what IIS does; the W3C line is read back for the codes whose win
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from w3py.testing.live_site import live_site
 
@@ -168,3 +169,15 @@ def test_static_headers_in_iis_order(tmp_path) -> None:
     assert _in_order(part, ["Cache-Control", "Content-Type", "Content-Range", "Last-Modified", "Accept-Ranges",
                             "ETag"]), part
     assert _in_order(exp, ["Cache-Control", "Content-Type", "Expires", "Last-Modified", "ETag"]), exp
+
+
+@pytest.mark.xfail(strict=True, reason="listener owner (server/connection.py, response head): IIS 10 sends a "
+                   "static file as '... ETag, Server, Date, Content-Length' (HTTP.sys appends Date and the "
+                   "Content-Length it computes after the headers IIS gave it); w3py writes Content-Length "
+                   "before Server and Date")
+def test_static_head_ends_with_server_date_content_length(tmp_path) -> None:
+    with live_site(tmp_path, files={"a.txt": "hello"}) as site:
+        names = _header_names(site.port, b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                                         b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    assert names[:7] == ["Content-Type", "Last-Modified", "Accept-Ranges", "ETag", "Server", "Date",
+                         "Content-Length"], names
