@@ -155,7 +155,8 @@ def _in_order(names: list[str], expected: list[str]) -> bool:
 def test_static_headers_in_iis_order(tmp_path) -> None:
     # HTTP.sys writes the known response headers in its HTTP_HEADER_ID order: Cache-Control (0) first, then
     # Content-Type (12), Content-Range (17), Expires (18), Last-Modified (19), Accept-Ranges (20), ETag (22)
-    maxage = '<system.webServer><staticContent><clientCache cacheControlMode="UseMaxAge" /></staticContent></system.webServer>'
+    maxage = ('<system.webServer><staticContent><clientCache cacheControlMode="UseMaxAge" /></staticContent>'
+              '</system.webServer>')
     expires = ('<system.webServer><staticContent><clientCache cacheControlMode="UseExpires" '
                'httpExpires="Tue, 19 Jan 2038 03:14:07 GMT" cacheControlCustom="public" /></staticContent>'
                '</system.webServer>')

@@ -14,9 +14,9 @@ IIS behaviour reproduced (reference §1.11, §5.8):
 * wildcard rules ``<add wildcard="*.php" destination="/x$Q"/>`` apply when the section has no
   ``destination`` (IIS documents that the destination must be removed for them to work), in order; a
   wildcard with a ``/`` matches the path below the configured path, one without matches the last segment; the
-  first match redirects to its destination (exact), a request no rule matches is not redirected. Variables in any destination: ``$S`` the path below the configured
-  path (with its leading ``/``), ``$V`` the request path, ``$Q`` ``?`` + query (or nothing), ``$P`` the query
-  without ``?``.
+  first match redirects to its destination (exact), a request no rule matches is not redirected. Variables
+  in any destination: ``$S`` the path below the configured path (with its leading ``/``), ``$V`` the request
+  path, ``$Q`` ``?`` + query (or nothing), ``$P`` the query without ``?``.
 
 A destination without a scheme is made absolute within the request's domain, as IIS's redirect API does
 (``/default.htm`` → ``http://host/default.htm``; ``www.example.com`` is a relative path).
