@@ -47,9 +47,9 @@ def test_wildcards_and_variables(site) -> None:
     rules = ('<add wildcard="*.htm" destination="/new$S$Q"/>'
              '<add wildcard="/a/*" destination="/v$V?p=$P"/>')
     s = site(FILES, locations=redirect('enabled="true" exactDestination="true"', rules))
-    assert s.get("/old/c.htm?z=9").header("location") == "/new/c.htm?z=9"
+    assert s.get("/old/c.htm?z=9").header("location") == "http://localhost/new/c.htm?z=9"
     r = s.get("/old/a/x.txt?k=v")
-    assert r.header("location") == "/v/old/a/x.txt?p=k=v"
+    assert r.header("location") == "http://localhost/v/old/a/x.txt?p=k=v"
 
 
 def test_disabled_does_nothing(site) -> None:

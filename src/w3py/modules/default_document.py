@@ -3,7 +3,8 @@
 IIS behaviour reproduced (reference §1.7, §3.4, §5.10 note 6):
 
 * a directory requested without its trailing slash gets IIS's courtesy redirect: 301 to the same URL with
-  ``/`` added, query string kept (``Location`` absolute, built from the request's scheme and Host);
+  ``/`` added, query string kept (``Location`` absolute, built from the request's scheme and Host; without a
+  Host, from ``serverRuntime/@alternateHostName`` or else the server's address, as IIS does);
 * with the slash, the ``defaultDocument/files`` list is tried in order (when ``enabled``): the first name
   that exists as a file is served as if it had been requested — handler mapping runs again for that name, so
   a default document owned by another handler goes to that handler, and a static one is served by
@@ -21,36 +22,64 @@ from typing import Any
 
 from w3py import status
 from w3py.api import HTTPContext, Module, NotificationStatus, file_signature, win32
-from w3py.config.sections import DefaultDocumentSection
+from w3py.config.sections import DefaultDocumentSection, ServerRuntimeSection
 
 CONTINUE = NotificationStatus.CONTINUE
 FINISH = NotificationStatus.FINISH_REQUEST
 
+# The body IIS sends with its redirects (a wire-format fact like HTTP.sys's error pages: clients and tools
+# that compare responses see the same bytes and Content-Length).
+MOVED_TEMPLATE = (b'<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>'
+                  b'This document may be found <a HREF="%s">here</a></body>')
 
-def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes) -> bytes:
-    """``scheme://host`` + path (+ ``?query``) for a Location header; path-only when the request had no
-    Host (HTTP/1.0)."""
+
+def absolute_location(ctx: HTTPContext, raw_path: bytes, raw_query: bytes, alternate_host: bytes = b"") -> bytes:
+    """``scheme://host`` + path (+ ``?query``) for a Location header. The host is the request's Host; a
+    request without one (HTTP/1.0) gets ``serverRuntime/@alternateHostName`` or else the address the
+    request came in on (with the port unless it is the scheme's default), as IIS builds it: its courtesy
+    redirect is always absolute."""
     request = ctx.request
-    host = request.header(b"host")
     location = raw_path + (b"?" + raw_query if raw_query else b"")
-    if not host:
-        return location
-    return (b"https://" if request.tls else b"http://") + host + location
+    scheme = b"https://" if request.tls else b"http://"
+    host = request.header(b"host")
+    if host:
+        return scheme + host + location
+    address, port = request.server[0], request.server[1]
+    name = alternate_host or (b"[%s]" % address.encode("ascii") if ":" in address else address.encode("ascii"))
+    if port != (443 if request.tls else 80) and not name.rpartition(b"]")[2].count(b":"):
+        name += b":%d" % port  # unless the configured name already carries one
+    return scheme + name + location
+
+
+def config_host_name(name: str) -> bytes:
+    """A configured host name as it may appear in a Location header: IDNA for non-ASCII names, and never a
+    space or control character (a value that would break the header is dropped)."""
+    name = name.strip()
+    try:
+        raw = name.encode("ascii")
+    except UnicodeEncodeError:
+        try:
+            raw = name.encode("idna")
+        except UnicodeError:
+            return b""
+    return raw if all(0x21 <= c < 0x7F for c in raw) else b""
 
 
 def moved_body(location: bytes) -> bytes:
-    """A short HTML body for a redirect (clients follow the Location header; people may read this)."""
+    """IIS's redirect entity, the same for its courtesy redirect and HttpRedirectionModule: the "Document
+    Moved" page with the Location as the link (escaped for HTML, so a Location can never break out of it)."""
     href = location.replace(b"&", b"&amp;").replace(b'"', b"&quot;").replace(b"<", b"&lt;")
-    return b'<html><head><title>Moved</title></head><body><h1>Moved</h1><p>Now at <a href="%s">%s</a>.</p>' \
-           b"</body></html>" % (href, href)
+    return MOVED_TEMPLATE % href
 
 
-def set_redirect(response: Any, redirect_status: Any, location: bytes) -> None:
+def set_redirect(response: Any, redirect_status: Any, location: bytes, reason: str = "") -> None:
     """Make ``response`` a redirect to ``location``: the courtesy slash redirect and HttpRedirectionModule
-    answer the same way, with Location and a short HTML body."""
-    response.set_status(redirect_status)
-    response.set_header(b"location", location)
+    answer the same way, with Location and a short HTML body (``reason``: a status-line phrase other than
+    the standard one)."""
+    response.set_status(redirect_status, reason=reason)
+    # HTTP.sys's header order: Content-Type before Location
     response.set_header(b"content-type", b"text/html; charset=UTF-8")
+    response.set_header(b"location", location)
     response.body = moved_body(location)
 
 
@@ -58,12 +87,13 @@ class DefaultDocumentModule(Module):
     """Courtesy slash redirect and default documents for directory URLs."""
 
     name = "DefaultDocumentModule"
-    sections = (DefaultDocumentSection,)
+    sections = (DefaultDocumentSection, ServerRuntimeSection)
 
     def provision(self, config: Any) -> None:
         section = config[DefaultDocumentSection]
         self.enabled = bool(section.enabled)
         self.files = tuple(entry.value for entry in section.files.items)
+        self.alternate_host = config_host_name(config[ServerRuntimeSection].alternate_host_name or "")
 
     async def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         info = ctx.file_info
@@ -79,7 +109,7 @@ class DefaultDocumentModule(Module):
         request = ctx.request
         if not ctx.url.endswith("/"):
             set_redirect(ctx.response, status.MOVED_PERMANENTLY,
-                         absolute_location(ctx, request.path + b"/", request.query))
+                         absolute_location(ctx, request.path + b"/", request.query, self.alternate_host))
             return FINISH
         if not self.enabled or not self.files:
             return CONTINUE

@@ -3,8 +3,9 @@
 IIS behaviour reproduced (reference §1.7, §5.3): reached for a directory URL (with its slash) for which no
 default document was found. ``directoryBrowse/@enabled="false"`` (the default) → 403.14. Enabled: an HTML
 page in IIS's layout — ``HOST - /path/`` title and heading, a ``[To Parent Directory]`` link except at the
-site root, then one row per entry with the columns ``showFlags`` asks for (Date or LongDate, Time, Size —
-``<dir>`` for directories — and the name, shown without its extension unless ``Extension`` is set). Names
+site root, then one row per entry (in NTFS order: by upper-cased name) with the columns ``showFlags`` asks
+for (Date or LongDate, Time, Size — ``<dir>`` for directories — and the name, shown without its extension
+unless ``Extension`` is set). Names
 are HTML-escaped and their links percent-encoded. Entries the site hides are not listed: dot-names (unless
 the site serves them), ``requestFiltering/hiddenSegments``, and symlinks that lead outside the site. Only GET and HEAD are answered; other verbs
 go on to StaticFileModule's 405.0.
@@ -99,7 +100,8 @@ class DirectoryListingModule(Module):
                         break
         except OSError:
             entries = []
-        entries.sort(key=lambda e: e.name.lower())
+        # NTFS order, which is what IIS's enumeration returns: by the upper-cased name ("_" after the letters)
+        entries.sort(key=lambda e: (e.name.upper(), e.name))
         url = ctx.url
         for entry in entries:
             try:

@@ -10,7 +10,8 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
 4. a file whose extension belongs to a handler skipped for its preCondition (ASP.NET's, in a configuration
    copied from Windows) → 404.17: its source is not served;
 5. an extension with no ``staticContent/mimeMap`` entry → 404.3 (win32 50; multi-dot keys such as
-   ``.dll.config`` win over ``.config``); the check comes after existence, so a missing file is 404.0;
+   ``.dll.config`` win over ``.config``; a ``.*`` entry is the catch-all for every other name, with or
+   without an extension); the check comes after existence, so a missing file is 404.0;
 6. a file the server process may not read → 401.3 (IIS's ACL refusal, win32 5);
 7. an ``Accept`` header that admits no form of the file's type → 406.0;
 8. preconditions in RFC 9110 §13.2.2 order: If-Match / If-Unmodified-Since → 412.0;
@@ -18,7 +19,10 @@ What IIS does, and we do, in this order (IIS reference §3.4, §5.4, §5.5, §5.
 9. ``Range`` (honoured when ``If-Range`` still matches): one range → 206 with Content-Range, several →
    206 ``multipart/byteranges``, none satisfiable → 416 with ``Content-Range: bytes */size``;
 10. otherwise 200 with Content-Type, Last-Modified, ETag (unless ``clientCache/@setEtag`` is false),
-   Accept-Ranges: bytes and the ``clientCache`` headers.
+   Accept-Ranges: bytes and the ``clientCache`` headers;
+11. with ``staticContent/@enableDocFooter``, ``text/html`` files get ``defaultDocFooter`` (or, with
+   ``isDocFooterFileName``, the content of that file) appended, as IIS appends footers to HTML documents;
+   such a document is always sent whole (no Accept-Ranges, Range ignored).
 
 Files up to ``MAX_MEMORY_FILE_BYTES`` are kept in memory (validated by each request's stat: inode, size,
 mtime); larger ones go to the listener as a ``FileBody`` for ``loop.sendfile``, so they never block the
@@ -61,8 +65,12 @@ MAX_RANGES = 64
 MAX_ACCEPT_CACHE = 256
 # Chunk size for streaming multipart/byteranges bodies of files not held in memory.
 MULTIPART_CHUNK_BYTES = 65536
+# A document footer read from a file (staticContent/@isDocFooterFileName) is cut at this size.
+MAX_FOOTER_BYTES = 65536
 
 ALLOW_VALUE = b"GET, HEAD, OPTIONS, TRACE"
+# The mimeMap key that matches any file name no other entry matches (``<mimeMap fileExtension=".*" .../>``).
+WILDCARD_EXTENSION = ".*"
 _EPOCH_AS_FILETIME = 116444736000000000  # 1970-01-01 in 100 ns ticks since 1601-01-01
 
 _CONDITIONAL_HEADERS = frozenset({b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since",
@@ -231,37 +239,38 @@ class StaticFileModule(Module):
         self.mime = mime
         self.max_dots = max((k.count(".") for k in mime), default=1)
         cc = section.client_cache
-        headers: list[tuple[bytes, bytes]] = []
         custom = (cc.cache_control_custom or "").strip()
         mode = cc.cache_control_mode
+        cache_control: str | None = custom or None
+        expires: str | None = None
         if mode == "DisableCache":
-            headers.append((b"cache-control", b"no-cache"))
+            cache_control = "no-cache"
         elif mode == "UseMaxAge":
             seconds = int(cc.cache_control_max_age.total_seconds())
-            value = f"{custom},max-age={seconds}" if custom else f"max-age={seconds}"
-            headers.append((b"cache-control", value.encode("latin-1")))
-        elif mode == "UseExpires":
-            if cc.http_expires:
-                headers.append((b"expires", cc.http_expires.strip().encode("latin-1")))
-            if custom:
-                headers.append((b"cache-control", custom.encode("latin-1")))
-        elif custom:
-            headers.append((b"cache-control", custom.encode("latin-1")))
-        self.cache_headers = tuple(headers)
+            cache_control = f"{custom},max-age={seconds}" if custom else f"max-age={seconds}"
+        elif mode == "UseExpires" and cc.http_expires:
+            expires = cc.http_expires.strip()
+        self.cache_control = cache_control.encode("latin-1") if cache_control else None
+        self.expires = expires.encode("latin-1") if expires else None
         self.set_etag = bool(cc.set_etag)
         self._accept_cache: dict[bytes, list[tuple[str, str, float]]] = {}
+        self.footer = _doc_footer(section)
 
     def mime_type(self, path: str) -> str | None:
-        """The mimeMap type for a file name (longest multi-dot extension first), or None."""
+        """The mimeMap type for a file name (longest multi-dot extension first; ``.`` for a name without
+        extension), else the ``.*`` catch-all entry when there is one (IIS's way to serve every type), or
+        None (404.3)."""
         name = path.rsplit("/", 1)[-1].lower()
+        mime = self.mime
         if "." not in name:
-            return self.mime.get(".")
+            found = mime.get(".")
+            return found if found is not None else mime.get(WILDCARD_EXTENSION)
         parts = name.split(".")
         for dots in range(min(self.max_dots, len(parts) - 1), 0, -1):
-            found = self.mime.get("." + ".".join(parts[-dots:]))
+            found = mime.get("." + ".".join(parts[-dots:]))
             if found is not None:
                 return found
-        return None
+        return mime.get(WILDCARD_EXTENSION)
 
     def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         request = ctx.request
@@ -318,12 +327,24 @@ class StaticFileModule(Module):
             return FINISH
         return self._respond(ctx, entry, mime)
 
-    def _validators(self, entry: FileEntry) -> list[tuple[bytes, bytes]]:
-        # IIS's order: Content-Type, Last-Modified, Accept-Ranges, ETag
-        headers = [(b"last-modified", entry.last_modified), (b"accept-ranges", b"bytes")]
+    def _headers(self, entry: FileEntry, content_type: bytes | None, content_range: bytes | None = None,
+                 ranges: bool = True) -> list[tuple[bytes, bytes]]:
+        """The static response's headers in the order HTTP.sys writes known headers (its HTTP_HEADER_ID
+        order): Cache-Control, Content-Type, Content-Range, Expires, Last-Modified, Accept-Ranges, ETag."""
+        headers = []
+        if self.cache_control is not None:
+            headers.append((b"cache-control", self.cache_control))
+        if content_type is not None:
+            headers.append((b"content-type", content_type))
+        if content_range is not None:
+            headers.append((b"content-range", content_range))
+        if self.expires is not None:
+            headers.append((b"expires", self.expires))
+        headers.append((b"last-modified", entry.last_modified))
+        if ranges:
+            headers.append((b"accept-ranges", b"bytes"))
         if self.set_etag:
             headers.append((b"etag", entry.etag))
-        headers.extend(self.cache_headers)
         return headers
 
     def _respond(self, ctx: HTTPContext, entry: FileEntry, mime: str) -> NotificationStatus:
@@ -331,6 +352,8 @@ class StaticFileModule(Module):
         response = ctx.response
         headers = request.headers
         conditional = any(name in _CONDITIONAL_HEADERS for name, _ in headers)
+        # staticContent's document footer rides HTML files; such a document is served whole (no ranges)
+        footer = self.footer if self.footer and mime[:9].lower() == "text/html" else b""
         if conditional:
             outcome = self._preconditions(request, entry)
             if outcome is not None:
@@ -338,17 +361,17 @@ class StaticFileModule(Module):
                     response.set_status(status.PRECONDITION_FAILED, 0, "a request precondition failed")
                 else:
                     response.set_status(status.NOT_MODIFIED)
-                    response.headers.extend(self._validators(entry))
+                    response.headers.extend(self._headers(entry, None, ranges=not footer))
                 return FINISH
             range_header = request.header(b"range")
-            if range_header is not None and request.method == "GET" and self._if_range_holds(request, entry):
+            if range_header is not None and not footer and request.method == "GET" \
+                    and self._if_range_holds(request, entry):
                 ranges = parse_ranges(range_header, entry.size)
                 if ranges is not None:
                     return self._partial(ctx, entry, mime, ranges)
-        response.headers.append((b"content-type", mime.encode("latin-1")))
-        response.headers.extend(self._validators(entry))
+        response.headers.extend(self._headers(entry, mime.encode("latin-1"), ranges=not footer))
         if entry.content is not None:
-            response.body = entry.content
+            response.body = entry.content + footer if footer else entry.content
             if not conditional:
                 depends = ((ctx.file_info.path, entry.signature),) + tuple(ctx.cache_depends or ())
                 accept_cache = self._accept_cache
@@ -361,7 +384,10 @@ class StaticFileModule(Module):
                             return False
                     return True
 
-                ctx.cache_state = CacheCandidate(response.status, response.headers, entry.content, depends, reusable)
+                ctx.cache_state = CacheCandidate(response.status, response.headers, response.body, depends, reusable)
+        elif footer:
+            response.headers.append((b"content-length", b"%d" % (entry.size + len(footer))))
+            response.body = _stream_with_footer(ctx.file_info.path, entry.size, footer)
         else:
             response.body = FileBody(ctx.file_info.path, 0, entry.size)
         return FINISH
@@ -414,12 +440,10 @@ class StaticFileModule(Module):
             return FINISH
         response.set_status(status.PARTIAL_CONTENT)
         path = ctx.file_info.path
-        validators = self._validators(entry)
         if len(ranges) == 1:
             first, last = ranges[0]
-            response.headers.append((b"content-type", mime.encode("latin-1")))
-            response.headers.extend(validators)
-            response.headers.append((b"content-range", b"bytes %d-%d/%d" % (first, last, size)))
+            response.headers.extend(self._headers(entry, mime.encode("latin-1"),
+                                                  b"bytes %d-%d/%d" % (first, last, size)))
             if entry.content is not None:
                 response.body = entry.content[first : last + 1]
             else:
@@ -433,8 +457,7 @@ class StaticFileModule(Module):
                  % (boundary, mime.encode("latin-1"), first, last, size), first, last)
             )
         closing = b"\r\n--%s--\r\n" % boundary
-        response.headers.append((b"content-type", b"multipart/byteranges; boundary=" + boundary))
-        response.headers.extend(validators)
+        response.headers.extend(self._headers(entry, b"multipart/byteranges; boundary=" + boundary))
         if entry.content is not None:
             chunks = []
             for i, (head, first, last) in enumerate(parts):
@@ -443,8 +466,43 @@ class StaticFileModule(Module):
             chunks.append(closing)
             response.body = b"".join(chunks)
         else:
+            # the length is known before the first byte: say so, as for any static response (no chunking)
+            length = sum(len(head) + last - first + 1 for head, first, last in parts)
+            length += 2 * (len(parts) - 1) + len(closing)
+            response.headers.append((b"content-length", b"%d" % length))
             response.body = _stream_parts(path, parts, closing)
         return FINISH
+
+
+def _doc_footer(section: Any) -> bytes:
+    """The ``staticContent`` document footer: ``defaultDocFooter`` as text, or with ``isDocFooterFileName`` the
+    content of the file it names (read once per plan; an unreadable file gives no footer)."""
+    if not section.enable_doc_footer or not section.default_doc_footer:
+        return b""
+    if not section.is_doc_footer_file_name:
+        return section.default_doc_footer.encode("utf-8")
+    try:
+        with open(section.default_doc_footer, "rb") as f:
+            return f.read(MAX_FOOTER_BYTES)
+    except OSError:
+        return b""
+
+
+async def _stream_with_footer(path: str, size: int, footer: bytes) -> AsyncIterator[bytes]:
+    """A large HTML file followed by the document footer, read in chunks off the event loop."""
+    loop = asyncio.get_running_loop()
+    fd = await loop.run_in_executor(None, os.open, path, os.O_RDONLY)
+    try:
+        offset = 0
+        while offset < size:
+            data = await loop.run_in_executor(None, os.pread, fd, min(MULTIPART_CHUNK_BYTES, size - offset), offset)
+            if not data:
+                break
+            yield data
+            offset += len(data)
+    finally:
+        os.close(fd)
+    yield footer
 
 
 async def _stream_parts(path: str, parts: list[tuple[bytes, int, int]], closing: bytes) -> AsyncIterator[bytes]:

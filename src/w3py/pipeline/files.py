@@ -126,11 +126,15 @@ class Mapper:
                     except OSError:
                         st = None
             if st is None:
-                return FileInfo(path, None, hidden, win32=ERROR_FILE_NOT_FOUND)
+                return FileInfo(path, None, hidden, win32=self._missing_win32(path))
         except OSError as exc:
             # ENAMETOOLONG, ELOOP (symlink loop) ...: nothing servable there
             return FileInfo(path, None, hidden,
                             win32=ERROR_PATH_NOT_FOUND if exc.errno == errno.ENAMETOOLONG else ERROR_FILE_NOT_FOUND)
+        if url.endswith("/") and not stat_mod.S_ISDIR(st.st_mode):
+            # "/a.txt/" names a folder: Windows refuses a file name with a trailing separator, so IIS answers
+            # 404 instead of serving the file under a second URL
+            return FileInfo(path, None, hidden, win32=ERROR_FILE_NOT_FOUND)
         # Rule 4 of paths.py: the resolved path must stay inside the virtual directory
         real = os.path.realpath(path)
         if not is_inside(self.root_real, real):
@@ -139,3 +143,20 @@ class Mapper:
             not os.access(path, os.R_OK) or (_SUPERUSER and not st.st_mode & _ANY_READ)
         )
         return FileInfo(path, st, hidden, denied=denied, win32=ERROR_ACCESS_DENIED if denied else 0)
+
+    def _missing_win32(self, path: str) -> int:
+        """The Win32 error Windows gives for a path that is not there, which IIS logs as ``sc-win32-status``
+        and shows as the 404.0 page's Error Code: ERROR_FILE_NOT_FOUND (2, 0x80070002) when the folder that
+        should hold it exists, ERROR_PATH_NOT_FOUND (3, 0x80070003) when a folder on the way is missing or is
+        a file (``/nodir/x.txt``, ``/a.txt/x``). Only runs on the miss path: one more stat."""
+        parent = os.path.dirname(path)
+        if parent == path or len(parent) < len(self.root):
+            return ERROR_FILE_NOT_FOUND
+        if os.path.isdir(parent):
+            return ERROR_FILE_NOT_FOUND
+        if self.options.case_insensitive_files:
+            rel = parent[len(self.root):] if parent.startswith(self.root) else ""
+            found = self._folder.resolve(self.root, rel) if rel else None
+            if found is not None and os.path.isdir(found):
+                return ERROR_FILE_NOT_FOUND
+        return ERROR_PATH_NOT_FOUND
