@@ -57,6 +57,32 @@ LOCATIONS = """
             </handlers>
         </system.webServer>
     </location>
+    <location path="Default Web Site/private">
+        <system.webServer>
+            <security>
+                <authentication>
+                    <anonymousAuthentication enabled="false" />
+                </authentication>
+            </security>
+        </system.webServer>
+    </location>
+    <location path="Default Web Site/secure">
+        <system.webServer>
+            <security>
+                <access sslFlags="Ssl" />
+            </security>
+        </system.webServer>
+    </location>
+    <location path="Default Web Site/aspx">
+        <system.webServer>
+            <handlers>
+                <add name="PageHandlerFactory-Integrated-4.0" path="*.aspx" verb="GET,HEAD,POST,DEBUG" type="System.Web.UI.PageHandlerFactory" preCondition="integratedMode,runtimeVersionv4.0" />
+            </handlers>
+            <staticContent>
+                <mimeMap fileExtension=".aspx" mimeType="text/plain" />
+            </staticContent>
+        </system.webServer>
+    </location>
     <location path="Default Web Site/cgi">
         <system.webServer>
             <handlers>
@@ -147,6 +173,10 @@ FILES = {
     "broken/a.txt": "b",
     ".hidden.txt": "h",
     "caf\u00e9.txt": "accent",
+    "private/a.txt": "p",
+    "secure/a.txt": "s",
+    "aspx/page.aspx": "<%@ Page %>",
+    "locked/secret.txt": "nobody may read this",
 }
 
 WEB_CONFIGS = {
@@ -166,6 +196,7 @@ def server(tmp_path_factory):
     text = text.replace('<add name="DefaultAppPool" />',
                         '<add name="DefaultAppPool" />\n<add name="ParkedPool" autoStart="false" />')
     root = ServerRoot.create(tmp_path_factory.mktemp("status"), text, files=FILES, web_configs=WEB_CONFIGS)
+    (root.path / "inetpub" / "wwwroot" / "locked" / "secret.txt").chmod(0)  # 401.3, root or not
     limited = root.path / "inetpub" / "limited"
     limited.mkdir(exist_ok=True)
     (limited / "a.txt").write_text("limited")
@@ -212,7 +243,10 @@ CASES = [
     Case("307", b"/r307/a", expect_headers={"Location": "http://example.com/new/a"}),
     Case("308", b"/r308/a", expect_headers={"Location": "http://example.com/new/a"}),
     Case("304", b"/a.txt", headers={"If-Modified-Since": FUTURE}),
+    Case("401.2", b"/private/a.txt", win32="5"),
+    Case("401.3", b"/locked/secret.txt", win32="5"),
     Case("403.1", b"/exec/tool.run", win32="5"),
+    Case("403.4", b"/secure/a.txt", win32="5"),
     Case("403.2", b"/noread/a.txt", win32="5"),
     Case("403.3", b"/write/f.up", win32="5"),
     Case("403.14", b"/empty/"),
@@ -230,6 +264,7 @@ CASES = [
     Case("404.13", b"/a.txt", method=b"POST", headers={"Content-Length": "40000000"}),
     Case("404.14", b"/" + b"u" * 250),
     Case("404.15", b"/a.txt?" + b"q" * 150),
+    Case("404.17", b"/aspx/page.aspx", win32="50"),
     Case("404.18", b"/a.txt?x=evil"),
     Case("404.19", b"/a.txt?x=drop+table"),
     Case("404.20", b"/" + b"s/" * 40 + b"x"),
@@ -255,6 +290,9 @@ ELSEWHERE = {
     (505, 0): "test_http2_request_line_is_505 below",
     (408, 0): "needs the connection timer to expire (tests/server/test_timeouts_and_disconnects.py)",
     (500, 0): "needs a module that raises (tests/pipeline)",
+    (403, 18): "an ExecuteURL error page in another application pool (tests/modules/test_custom_error_execute_url.py)",
+    (413, 1): "the server-wide <w3py><compatibility iis10StatusCodes> switch (tests/integration/test_iis10_compat.py)",
+    (431, 0): "the server-wide <w3py><compatibility iis10StatusCodes> switch (tests/integration/test_iis10_compat.py)",
 }
 
 
