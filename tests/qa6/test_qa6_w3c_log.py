@@ -20,7 +20,7 @@ def test_a_missing_folder_is_404_0_with_win32_3(tmp_path) -> None:
         page = httpx.get(site.url("/nowhere/a.txt"))
         httpx.get(site.url("/d/missing.txt"))
         site.flush_logs()
-        rows = parse_w3c(site.log_files()[0]).rows()
+        rows = parse_w3c(site.log_files()[0]).rows
     assert page.status_code == 404
     doc = lxml.html.fromstring(page.content)
     cells = {th.text_content(): td.text_content().strip("\xa0") for th, td in
