@@ -62,3 +62,17 @@ def test_a_locked_httperrors_attribute_fails_only_erroring_requests(tmp_path) ->
     assert missing.status_code == 500
     assert "0x80070021" in missing.text
     assert (ok.status_code, ok.text) == (200, "hello")
+
+
+def test_requested_url_carries_the_query_string(tmp_path) -> None:
+    """IIS's "Requested URL" is the cooked URL HTTP.sys hands over: scheme, host, port, the decoded path and
+    the query as sent (captured IIS 7 page: ``http://localhost:80/timetrakker/bin/wc.dll?wwMaint~ShowStatus``).
+    Every part is HTML-escaped."""
+    with live_site(tmp_path) as site:
+        r = httpx.get(site.url("/no%20such.txt?a=1&b=%3Cscript%3E"))
+    assert r.status_code == 404
+    assert "<script>" not in r.text
+    doc = lxml.html.fromstring(r.content)
+    cells = {th.text_content(): td.text_content().strip("\xa0") for th, td in
+             zip(doc.xpath("//tr/th"), doc.xpath("//tr/td"))}
+    assert cells["Requested URL"] == f"http://127.0.0.1:{site.port}/no such.txt?a=1&b=%3Cscript%3E"
