@@ -59,7 +59,8 @@ def test_broken_web_config_is_500_19_under_its_folder_only(served):
     assert str(tree.wwwroot / "sub" / "web.config") in body
     written = (tree.wwwroot / "sub" / "web.config").read_text().splitlines()
     bad_line = next(i for i, text in enumerate(written, 1) if "sometimes" in text)
-    assert re.search(rf"&gt;\s*{bad_line}: ", body), f"the config source excerpt marks line {bad_line}"
+    assert re.search(rf'<span class="highlight-code">\s*{bad_line}: ', body), \
+        f"the config source excerpt marks line {bad_line} (IIS: span.highlight-code)"
     assert _get(srv.port, "/index.html") == (200, "home")
     tree.web_config("sub", FIXED)
     assert _get(srv.port, "/sub/page.html") == (200, "sub page")

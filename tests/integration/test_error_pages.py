@@ -127,7 +127,8 @@ def test_500_19_detailed_shows_the_config_source_custom_shows_nothing(tmp_path, 
     assert rows["Config File"] == str(site.root / "inetpub" / "wwwroot" / "app" / "web.config")
     assert rows["Error Code"] == "0x8007000d"
     source = doc.xpath("string(//pre)")
-    assert 'enabled="maybe"' in source and ">" in source.splitlines()[3][:2]
+    assert source.splitlines()[1] == '    4:   <defaultDocument enabled="maybe" />'
+    assert doc.xpath('string(//span[@class="highlight-code"])') == source.splitlines()[1]
     with live_site(tmp_path / "remote", files={"app/page.txt": "x"},
                    web_configs={"app": broken, "": CUSTOM}) as site:
         remote = client.get(site.url("/app/page.txt"))

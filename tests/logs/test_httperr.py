@@ -37,7 +37,7 @@ def test_timeout_line_has_dashes_and_mapping_entries_work(tmp_path, fixed_clock)
     parsed = read_log(tmp_path / "httperr1.log")
     assert parsed.malformed == []
     (line,) = parsed.lines
-    assert line["c-ip"] == "::1"
+    assert line["c-ip"] == "::1%0"  # HTTP.sys writes an IPv6 address with its scope id
     assert line["cs-method"] is None and line["cs-uri"] is None and line["sc-status"] is None
     assert line["s-reason"] == "Timer_ConnectionIdle"
 

@@ -266,7 +266,7 @@ def test_500_19_detailed_shows_config_file_line_and_source(tmp_path) -> None:
     assert "Unrecognized attribute &#x27;bogus&#x27;" in page
     assert str(web_config) in page
     assert "0x8007000d" in page
-    assert re.search(r"&gt;\s+3: +&lt;x bogus=&quot;1&quot; /&gt;", page)
+    assert '<span class="highlight-code">    3:     &lt;x bogus=&quot;1&quot; /&gt;</span>' in page
     remote = _run(_section("Custom"), f"X-File: {web_config}\r\n", modules=(ConfigBrokenModule,))
     assert (remote.status, remote.substatus) == (500, 19)
     assert b"web.config" not in remote.body and b"bogus" not in remote.body

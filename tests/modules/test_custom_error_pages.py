@@ -245,7 +245,7 @@ def test_detailed_page_escapes_every_value() -> None:
 def test_detailed_500_19_shows_config_file_line_and_source() -> None:
     text = "\n".join(f"line {n}" for n in range(1, 21))
     excerpt = ce.config_excerpt(text, 10)
-    assert [n for n, _ in excerpt] == list(range(7, 14))
+    assert [n for n, _ in excerpt] == [9, 10, 11]  # IIS: the line before, the line, the line after
     facts = ce.DetailFacts(status=500, substatus=19, error_code=0x8007000D, module="IIS Web Core",
                            notification="BeginRequest",
                            config=ce.ConfigSource("Unrecognized attribute 'foo'", "/srv/www/web.config", 10, excerpt))
@@ -255,10 +255,11 @@ def test_detailed_500_19_shows_config_file_line_and_source() -> None:
     assert rows["Config File"] == "/srv/www/web.config"
     assert rows["Error Code"] == "0x8007000d"
     pre = _text(root.find(f".//{XHTML}pre")).splitlines()
-    assert pre[0].endswith("7: line 7") and pre[3].startswith(">") and pre[3].endswith("10: line 10")
+    assert pre == ["    9: line 9", "   10: line 10", "   11: line 11"]
+    assert _text(root.find(f".//{XHTML}span[@class='highlight-code']")) == "   10: line 10"
 
 
-@pytest.mark.parametrize("line, numbers", [(1, [1, 2, 3, 4]), (5, [2, 3, 4, 5]), (0, []), (6, [])])
+@pytest.mark.parametrize("line, numbers", [(1, [1, 2]), (3, [2, 3, 4]), (5, [4, 5]), (0, []), (6, [])])
 def test_config_excerpt_edges(line, numbers) -> None:
     assert [n for n, _ in ce.config_excerpt("a\nb\nc\nd\ne", line)] == numbers
 

@@ -9,6 +9,8 @@ Reproduced from IIS (iis-reference.md §2.5):
   ``date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename``;
   times in UTC; ``-`` for anything unknown (a timed-out connection has no method, URL or status).
 * ``cs-method`` is cut at 255 bytes and ``cs-uri`` at 4096 bytes, as HTTP.sys does.
+* An IPv6 ``c-ip`` or ``s-ip`` carries its scope id, ``%0`` when it has none (``::1%0``, as in captured
+  HTTPERR logs: "If the client IP address is an IPv6 address, the ScopeId field is also included").
 
 The listener calls ``HTTPERRLog.log(entry)`` for each refusal, timeout or dropped connection; the entry is a
 mapping or an object with the attributes of :class:`HTTPERREntry`.
@@ -16,6 +18,7 @@ mapping or an object with the attributes of :class:`HTTPERREntry`.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +41,26 @@ MAX_URI_CHARS = 4096
 _FILE_PREFIX = "httperr"
 
 _ENTRY_KEYS = tuple(f.key for f in HTTPERR_FIELDS[2:])  # date and time come from the clock
+# Indexes in _ENTRY_KEYS of the addresses HTTP.sys writes with an IPv6 scope id.
+_ADDRESS_INDEXES = (_ENTRY_KEYS.index("c_ip"), _ENTRY_KEYS.index("s_ip"))
+#: The scope id HTTP.sys writes for an IPv6 address that has none (global and loopback addresses).
+DEFAULT_IPV6_SCOPE = "%0"
+
+
+def with_scope_id(address: object) -> object:
+    """``address`` as HTTP.sys writes it in the error log: an IPv6 address with its numeric scope id
+    (``::1%0``; a link-local ``fe80::1%eth0`` as the socket layer names it becomes ``fe80::1%2``)."""
+    if not isinstance(address, str) or ":" not in address:
+        return address
+    host, sep, scope = address.partition("%")
+    if not sep:
+        return address + DEFAULT_IPV6_SCOPE
+    if not scope.isdigit():
+        try:
+            return f"{host}%{socket.if_nametoindex(scope)}"
+        except OSError:
+            pass  # an interface that is gone: keep the name rather than lose the address
+    return address
 
 
 @dataclass(slots=True)
@@ -82,6 +105,8 @@ class HTTPERRLog(BufferedLog):
         else:
             values = [getattr(entry, k, None) for k in _ENTRY_KEYS]
         date, time_ = clock.CLOCK.w3c()
+        for index in _ADDRESS_INDEXES:
+            values[index] = with_scope_id(values[index])
         method, uri = values[5], values[6]
         if isinstance(method, str) and len(method) > MAX_METHOD_CHARS:
             values[5] = method[:MAX_METHOD_CHARS]

@@ -61,6 +61,8 @@ __all__ = [
     "period_stamp",
     "DEFAULT_TRUNCATE_SIZE",
     "LINE_END",
+    "CENTRAL_FOLDER",
+    "CENTRAL_W3C_MODE",
 ]
 
 log = logging.getLogger("w3py.logs")
@@ -74,6 +76,11 @@ DEFAULT_MAX_LINE_CHARS = 65536
 DEFAULT_MAX_CUSTOM_FIELD_CHARS = 4096
 #: Windows line ending, as in every IIS log file.
 LINE_END = "\r\n"
+#: The folder of the central W3C log (``centralLogFileMode="CentralW3C"``) under its directory: one log for
+#: every site, so no site id (IIS writes ``...\LogFiles\W3SVC\u_exYYMMDD.log``).
+CENTRAL_FOLDER = "W3SVC"
+#: ``system.applicationHost/log/@centralLogFileMode`` value for the central W3C log.
+CENTRAL_W3C_MODE = "CentralW3C"
 
 # The characters fields.encode_value writes as "+" besides the space (C0, DEL, C1, U+2028/U+2029).
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -228,9 +235,13 @@ class W3CLogWriter(BufferedLog):
         max_log_line_length: int = DEFAULT_MAX_LINE_CHARS,
         max_custom_field_length: int = DEFAULT_MAX_CUSTOM_FIELD_CHARS,
         flush_by_entry_count_w3c_log: int = 0,
+        folder: str | None = None,
     ) -> None:
         self.site_id = int(site_id)
-        self.directory = Path(directory) / f"W3SVC{self.site_id}"
+        # W3SVC<id> for a site's log; the central log (one file for every site) lives in W3SVC
+        self.directory = Path(directory) / (folder or f"W3SVC{self.site_id}")
+        #: Whether this is the server's central W3C log: its lines carry each request's own s-sitename.
+        self.central = folder == CENTRAL_FOLDER
         canonical = _PERIODS.get(str(period).lower())
         if canonical is None:
             raise ValueError(f"unknown logFile period: {period!r}")
@@ -267,7 +278,8 @@ class W3CLogWriter(BufferedLog):
         self._period: tuple[float, float, str] = (float("inf"), float("-inf"), "")  # (rolled at, next, name)
         self._sequence = 0
         self._file: LogFile | None = None
-        super().__init__(f"the W3C log of site {self.site_id} in {self.directory}")
+        owner = "the central W3C log" if self.central else f"the W3C log of site {self.site_id}"
+        super().__init__(f"{owner} in {self.directory}")
 
     @property
     def s_sitename(self) -> str:
@@ -323,6 +335,34 @@ class W3CLogWriter(BufferedLog):
             log_in_utf8=bool(utf8),
             site_name=getattr(site, "name", None),
             **kwargs,
+        )
+
+    @classmethod
+    def central(cls, log_section: object) -> W3CLogWriter | None:
+        """The server's central W3C log, when ``system.applicationHost/log`` asks for one
+        (``centralLogFileMode="CentralW3C"`` and ``centralW3CLogFile enabled="true"``), else ``None``.
+
+        One file for every site in ``<centralW3CLogFile directory>/W3SVC/``, named, rolled over and filled as
+        the central element's ``period``, ``truncateSize``, ``localTimeRollover`` and ``logExtFileFlags`` say
+        (the default adds SiteName to the site default). The record's ``s_sitename`` names each line's site.
+        The central element has no ``customFields``: they belong to a site's ``logFile``.
+        """
+        if str(getattr(log_section, "central_log_file_mode", "Site")) != CENTRAL_W3C_MODE:
+            return None
+        central = log_section.central_w3c_log_file  # type: ignore[attr-defined]
+        if not getattr(central, "enabled", True):
+            return None
+        if getattr(central, "directory", None) is None:
+            raise ValueError("centralW3CLogFile has no directory")
+        return cls(
+            0,
+            central.directory,
+            period=central.period,
+            truncate_size=central.truncate_size,
+            local_time_rollover=central.local_time_rollover,
+            log_ext_file_flags=central.log_ext_file_flags,
+            log_in_utf8=bool(getattr(log_section, "log_in_utf8", True)),
+            folder=CENTRAL_FOLDER,
         )
 
     # --- formatting (the per-request path) --------------------------------------------------------------

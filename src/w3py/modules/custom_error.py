@@ -284,7 +284,11 @@ class CustomErrorModule(Module):
         user = ctx.user or logon
         scheme = "https" if request.tls else "http"
         host = _host_name(request) or request.server[0]
+        # IIS shows the cooked URL: the decoded path, then the query as the client sent it
+        query = request.query
         url = f"{scheme}://{host}:{request.server[1]}{ctx.url}"
+        if query:
+            url += "?" + query.decode("utf-8", "replace")
         source = None
         error_code = pages.hresult_of(response.win32)
         if config_error is not None:

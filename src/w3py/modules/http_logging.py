@@ -32,9 +32,9 @@ from w3py.api import HTTPContext, Module
 from w3py.config.sections import HttpLoggingSection
 from w3py.core import clock
 from w3py.logs.fields import encode_value
-from w3py.logs.writer import W3CLogWriter
+from w3py.logs.writer import CENTRAL_W3C_MODE, W3CLogWriter
 
-log = logging.getLogger("w3py.modules.http_logging")
+LOG = logging.getLogger("w3py.modules.http_logging")
 
 SELECTIVE_LOG_ALL = "LogAll"
 SELECTIVE_LOG_SUCCESSFUL = "LogSuccessful"
@@ -70,23 +70,36 @@ class SiteLogWriters:
         # check per request; the settings key, a repr of logFile, is only computed for a new Site object).
         self._fast: dict[int, tuple[Any, bool, W3CLogWriter | None]] = {}
 
-    def get(self, site: Any, log_in_utf8: bool) -> W3CLogWriter | None:
-        """The writer for ``site`` (None when its logging is disabled or cannot be set up)."""
+    def get(self, site: Any, log: Any) -> W3CLogWriter | None:
+        """The writer for ``site`` (None when its logging is disabled or cannot be set up).
+
+        ``log`` is the server's ``system.applicationHost/log`` section (or just its ``logInUTF8`` as a bool).
+        Under ``centralLogFileMode="CentralW3C"`` every site shares the central writer; a site whose own
+        ``logFile`` is disabled still writes nothing."""
         fast = self._fast.get(site.id)
-        if fast is not None and fast[0] is site and fast[1] == log_in_utf8:
+        if fast is not None and fast[0] is site and fast[1] is log:
             return fast[2]
-        key = (site.id, repr(getattr(site, "log_file", None)), getattr(site, "name", None), bool(log_in_utf8))
-        with self._lock:
-            if key in self._by_key:
-                writer = self._by_key[key]
+        utf8 = log if isinstance(log, bool) else bool(getattr(log, "log_in_utf8", True))
+        central = str(getattr(log, "central_log_file_mode", "Site")) == CENTRAL_W3C_MODE
+        if central and getattr(getattr(site, "log_file", None), "enabled", True) is False:
+            writer = None
+        else:
+            if central:
+                key: tuple = ("central", repr(log.central_w3c_log_file), utf8)
             else:
-                try:
-                    writer = W3CLogWriter.from_site(site, log_in_utf8)
-                except (ValueError, OSError) as exc:
-                    log.error("site %s: W3C logging is off: %s", site.id, exc)
-                    writer = None
-                self._by_key[key] = writer
-        self._fast[site.id] = (site, log_in_utf8, writer)
+                key = (site.id, repr(getattr(site, "log_file", None)), getattr(site, "name", None), utf8)
+            with self._lock:
+                if key in self._by_key:
+                    writer = self._by_key[key]
+                else:
+                    try:
+                        writer = W3CLogWriter.central(log) if central else W3CLogWriter.from_site(site, utf8)
+                    except (ValueError, OSError) as exc:
+                        log_name = "the central W3C log" if central else f"site {site.id}: W3C logging"
+                        LOG.error("%s is off: %s", log_name, exc)
+                        writer = None
+                    self._by_key[key] = writer
+        self._fast[site.id] = (site, log, writer)
         return writer
 
     def writers(self) -> list[W3CLogWriter]:
@@ -291,7 +304,8 @@ class W3CLine:
     @staticmethod
     def supports(writer: W3CLogWriter) -> bool:
         """Whether this path reproduces ``writer``'s lines: the W3C format without custom fields."""
-        return type(writer) is W3CLogWriter and not writer.custom_fields and bool(writer.fields)
+        return (type(writer) is W3CLogWriter and not writer.custom_fields and bool(writer.fields)
+                and not writer.central)
 
     def __call__(self, ctx: HTTPContext) -> str:
         return self.build(ctx)
@@ -322,6 +336,7 @@ class HttpLoggingModule(Module):
         self._site: Any = None
         self._writer: W3CLogWriter | None = None
         self._line: Any = None  # W3CLine(writer).build, when the writer's lines can be built that way
+        self._sitename: str | None = None  # s-sitename of this site's lines in the central log
 
     def on_log_request(self, ctx: HTTPContext) -> None:
         low, high = self._logged
@@ -331,9 +346,11 @@ class HttpLoggingModule(Module):
         if site is not self._site:
             if site is None:
                 return
-            writer = self.writers.get(site, _log_in_utf8(ctx.plan))
+            writer = self.writers.get(site, _log_section(ctx.plan))
             self._writer = writer
             self._line = W3CLine(writer).build if writer is not None and W3CLine.supports(writer) else None
+            # the central log names each line's site (IIS: W3SVC<id>)
+            self._sitename = f"W3SVC{site.id}" if writer is not None and writer.central else None
             self._site = site
         writer = self._writer
         if writer is not None:
@@ -341,7 +358,10 @@ class HttpLoggingModule(Module):
             if line is not None:
                 writer.write_line(line(ctx))
             else:
-                writer.write(build_record(ctx, bool(writer.custom_fields)))
+                record = build_record(ctx, bool(writer.custom_fields))
+                if self._sitename is not None:
+                    record["s_sitename"] = self._sitename
+                writer.write(record)
 
     def cleanup(self) -> None:
         # The plan is dropped: at a worker's graceful stop (SIGTERM) that is the last moment to write the
@@ -349,12 +369,13 @@ class HttpLoggingModule(Module):
         self.writers.flush_all()
 
 
-def _log_in_utf8(plan: Any) -> bool:
-    """``system.applicationHost/log/@logInUTF8`` (default true), from the server configuration of the plan."""
+def _log_section(plan: Any) -> Any:
+    """``system.applicationHost/log`` (``logInUTF8``, ``centralLogFileMode`` ...) from the server configuration
+    of the plan; ``True`` (logInUTF8's default, site logging) when the plan has none."""
     server = getattr(plan, "server_config", None)
     if server is None:
         return True
-    return bool(getattr(server.log, "log_in_utf8", True))
+    return getattr(server, "log", True)
 
 
 __all__ = ["HttpLoggingModule", "SiteLogWriters", "W3CLine", "WRITERS", "build_record", "should_log"]

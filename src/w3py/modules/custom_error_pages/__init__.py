@@ -40,8 +40,11 @@ from w3py.status import reason_phrase
 # --- limits ---------------------------------------------------------------------------------------------
 # A custom error file is read into memory on every use (cached by mtime); a larger file is not served.
 MAX_CUSTOM_ERROR_FILE_BYTES = 1024 * 1024
-# Lines of the broken configuration file shown around the offending line on the 500.19 detailed page.
-CONFIG_SOURCE_CONTEXT_LINES = 3
+# Lines of the broken configuration file shown before and after the offending one on the 500.19 detailed
+# page: IIS shows one on each side.
+CONFIG_SOURCE_CONTEXT_LINES = 1
+# Width of the right-aligned line number in that excerpt (IIS writes "%5d: text").
+CONFIG_SOURCE_NUMBER_WIDTH = 5
 # Longest source line shown in that excerpt (characters); longer lines are cut with an ellipsis.
 CONFIG_SOURCE_MAX_LINE_CHARS = 200
 
@@ -443,6 +446,19 @@ def _more_info_href(base: str, facts: DetailFacts) -> str:
             f"{DETAILED_LINK_OS_BUILD}")
 
 
+def _config_source(title: str, config: ConfigSource) -> str:
+    """The 500.19 page's "Config Source" container, laid out as IIS does: a container of its own after the
+    details, each line ``%5d: text``, the offending line in ``<span class="highlight-code">``."""
+    lines = []
+    for number, text in config.excerpt:
+        line = _esc(f"{number:>{CONFIG_SOURCE_NUMBER_WIDTH}}: {text}")
+        if number == config.line:
+            line = f'<span class="highlight-code">{line}</span>'
+        lines.append(line + "\n")
+    return (f'<div class="config_source content-container">\n<fieldset><h4>{_esc(title)}</h4>\n'
+            f'<pre><code>{"".join(lines)}</code></pre>\n</fieldset>\n</div>')
+
+
 _DETAILED_TEMPLATE: string.Template | None = None
 
 
@@ -478,12 +494,7 @@ def render_detailed(facts: DetailFacts, texts: PageTexts, lang: str = DEFAULT_PA
         left.append((labels["config_error"], facts.config.message))
         left.append((labels["config_file"], facts.config.file))
         if facts.config.excerpt:
-            width = len(str(facts.config.excerpt[-1][0]))
-            source = "\n".join(
-                f"{'>' if number == facts.config.line else ' '}{number:>{width + 2}}: {text}"
-                for number, text in facts.config.excerpt
-            )
-            config_block = f'<h4>{_esc(labels["config_source"])}</h4>\n<pre>{_esc(source)}</pre>'
+            config_block = _config_source(labels["config_source"], facts.config)
     right = [
         (labels["requested_url"], facts.requested_url),
         (labels["physical_path"], facts.physical_path),
@@ -494,9 +505,9 @@ def render_detailed(facts: DetailFacts, texts: PageTexts, lang: str = DEFAULT_PA
         f'<div id="details-left">\n{_table(left)}\n</div>\n'
         f'<div id="details-right">\n{_table(right)}\n</div>\n<div class="clear"></div>'
     )
-    if config_block:
-        details += "\n" + config_block
     sections.append(_fieldset(labels["details"], details))
+    if config_block:
+        sections.append(config_block)
 
     more = "<p>" + labels["more_text"].format(status=_esc(code)) + "</p>"
     href = _more_info_href(facts.more_information_link, facts)
