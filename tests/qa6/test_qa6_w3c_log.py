@@ -10,8 +10,6 @@ from w3py.testing.live_site import live_site
 from w3py.testing.w3c_log import parse_w3c
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/files.py answers ERROR_FILE_NOT_FOUND (2) for a missing folder; "
-                   "the fix belongs to the pipeline owner (qa6 may not edit src/w3py/pipeline)")
 def test_a_missing_folder_is_404_0_with_win32_3(tmp_path) -> None:
     """IIS maps the URL with the Win32 file APIs: a folder on the way that does not exist is
     ERROR_PATH_NOT_FOUND (3), logged ``404 0 3`` and shown as Error Code 0x80070003 (a missing file in an
