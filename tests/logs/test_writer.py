@@ -480,3 +480,15 @@ def test_etw_only_target_writes_no_file_and_entry_count_flush(tmp_path, fixed_cl
     finally:
         w.close()
     assert len(read_log(tmp_path / "W3SVC1" / "u_ex260317.log").lines) == 7
+
+
+@pytest.mark.parametrize(("hostname", "name"), [
+    ("web-01.example.com", "WEB-01"),
+    ("a-very-long-container-hostname-1234", "A-VERY-LONG-CON"),
+    ("WIN-PC1", "WIN-PC1"),
+    ("3f2c9a1b7d4e", "3F2C9A1B7D4E"),
+])
+def test_computer_name_is_the_netbios_form(hostname, name) -> None:
+    from w3py.logs.writer import netbios_name
+
+    assert netbios_name(hostname) == name

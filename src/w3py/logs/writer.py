@@ -183,6 +183,18 @@ def log_file_name(period: str, now: float, *, utf8: bool = True, local: bool = F
 
 # --- the writer -------------------------------------------------------------------------------------------
 
+#: A NetBIOS computer name has at most 15 characters.
+NETBIOS_NAME_CHARS = 15
+
+
+def netbios_name(hostname: str | None = None) -> str:
+    """The computer name as IIS writes it in ``s-computername`` (and the IIS format's server name): Windows'
+    NetBIOS name, i.e. the first label of the host name, upper-case, at most 15 characters
+    (``web-01.example.com`` → ``WEB-01``)."""
+    name = (hostname if hostname is not None else socket.gethostname()).split(".", 1)[0]
+    return name[:NETBIOS_NAME_CHARS].upper() or "-"
+
+
 
 def _get(obj: object, key: str):
     if isinstance(obj, Mapping):
@@ -262,7 +274,7 @@ class W3CLogWriter(BufferedLog):
         self._flush_every = max(int(flush_by_entry_count_w3c_log), 0)
         self._unflushed = 0
         self._site_name = f"W3SVC{self.site_id}" if log_site_id or not site_name else site_name
-        self._computer_name = computer_name or socket.gethostname()
+        self._computer_name = computer_name or netbios_name()
         self._encoding = "utf-8" if self.utf8 else ANSI_ENCODING
         # Compiled once (STYLE §2.4): the record keys in field order, and which ones the writer fills.
         self._keys = tuple(f.key for f in self.fields)
