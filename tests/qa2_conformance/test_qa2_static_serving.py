@@ -184,13 +184,15 @@ def test_static_head_ends_with_server_date_content_length(tmp_path) -> None:
                          "Content-Length"], names
 
 
-@pytest.mark.xfail(strict=True, reason="core/url.py owner (decode_path, used by the listener and pipeline/paths.py): "
-                   "HTTP.sys accepts %uNNNN escapes by default (PercentUAllowed=1, reference §1.12), so "
-                   "/%u0061.txt is /a.txt; w3py keeps '%u0061' literally and answers 404.0")
 def test_percent_u_escape_is_decoded(tmp_path, client) -> None:
-    with live_site(tmp_path, files={"a.txt": "hello"}) as site:
+    """HTTP.sys accepts %uNNNN escapes by default (PercentUAllowed=1, reference §1.12): /%u0061.txt is /a.txt;
+    an escaped control character or a lone surrogate is an invalid URL (400)."""
+    with live_site(tmp_path, files={"a.txt": "hello", "\u65e5.txt": "sun"}) as site:
         r = client.get(site.url("/%u0061.txt"))
-    assert r.status_code == 200 and r.text == "hello"
+        assert r.status_code == 200 and r.text == "hello"
+        assert client.get(site.url("/%u65E5.txt")).text == "sun"
+        assert client.get(site.url("/%u0000.txt")).status_code == 400
+        assert client.get(site.url("/%uD800.txt")).status_code == 400
 
 
 @pytest.mark.xfail(strict=True, reason="listener owner (server/connection.py writes Server and Date last): HTTP.sys "
