@@ -378,10 +378,24 @@ class RequestParser:
         error.events = self._events  # type: ignore[attr-defined]  # the good events before the error
         # (method, version, target) when the refused head got that far: HTTPERR's cs-method, cs-version
         # and cs-uri, and whether the answer may carry a body (not to HEAD).
-        error.request_line = self._request_line if self._in_head else None  # type: ignore[attr-defined]
+        line = self._request_line
+        if line is None and self._in_head and not self._request_line_pending:
+            # Refused among the headers (FieldLength, RequestLength): the request line was parsed whole, and
+            # HTTP.sys logs it ("HTTP/1.1 GET /owa/ 400 - FieldLength -").
+            line = self._parsed_request_line()
+        error.request_line = line if self._in_head else None  # type: ignore[attr-defined]
         self._error = error
         self._events = []
         raise error
+
+    def _parsed_request_line(self) -> tuple[str, str, bytes] | None:
+        """(method, version, target) of the message whose headers are being read, from llhttp's state."""
+        try:
+            raw = self._odd_method if self._odd_method is not None else self._parser.get_method()
+            version = self._parser.get_http_version()
+        except Exception:  # llhttp has no request line to give
+            return None
+        return raw.decode("ascii", "replace"), version, b"".join(self._url)
 
     def _finish_after_upgrade(self) -> None:
         self._finished = True
