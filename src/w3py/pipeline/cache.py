@@ -78,7 +78,7 @@ def file_signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
 
 
 class CacheEntry:
-    __slots__ = ("plan", "url", "physical_path", "handler", "candidate", "file_info")
+    __slots__ = ("plan", "url", "physical_path", "handler", "candidate", "file_info", "headers", "wire")
 
     def __init__(self, plan: Any, url: str, physical_path: str, handler: Any, candidate: CacheCandidate,
                  file_info: Any) -> None:
@@ -88,6 +88,12 @@ class CacheEntry:
         self.handler = handler
         self.candidate = candidate
         self.file_info = file_info
+        # the stored headers as a list, to compare with a hit's response headers in one C-level comparison
+        self.headers = list(candidate.headers)
+        # the stored headers spelled for the wire and checked once (a protocol.wire.HeaderBlock), built by
+        # engine.to_response on the first hit; None: not built yet, False: they cannot be (the listener
+        # checks them on every response instead)
+        self.wire: Any = None
 
 
 class _CachedHandler:

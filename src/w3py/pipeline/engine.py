@@ -58,6 +58,7 @@ import secrets
 from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from w3py.errors import ConfigError, HTTPError
+from w3py.pipeline.cache import CacheEntry
 from w3py.pipeline.context import HTTPContext
 from w3py.pipeline.module import Module
 from w3py.pipeline.notifications import (
@@ -68,6 +69,7 @@ from w3py.pipeline.notifications import (
     Priority,
 )
 from w3py.protocol.messages import Response, ResponseResult
+from w3py.protocol.wire import CheckedHeaders, HeaderBlock, header_block
 from w3py.status import INTERNAL_SERVER_ERROR, Status
 
 log = logging.getLogger("w3py.pipeline")
@@ -365,17 +367,42 @@ def wire_name(name: bytes) -> bytes:
     return spelled
 
 
+def _spelled(pairs: Iterable[tuple[bytes, bytes]], configured: dict[bytes, bytes] | None) -> list[tuple[bytes, bytes]]:
+    spelling = _SPELLING
+    if configured is None:
+        return [(spelling.get(name) or wire_name(name), value) for name, value in pairs]
+    # IIS sends a configured header name exactly as written (``x-frame-options`` stays lower-case)
+    return [(configured.get(name) or spelling.get(name) or wire_name(name), value) for name, value in pairs]
+
+
+def _entry_block(entry: CacheEntry) -> HeaderBlock | None:
+    """The response-cache entry's stored headers, spelled and checked once (protocol/wire.py), built on the
+    entry's first hit. The entry belongs to one plan, so the plan's header spelling is fixed for it."""
+    block = entry.wire
+    if block is None:
+        block = entry.wire = header_block(_spelled(entry.headers, entry.plan.header_spelling)) or False
+    return block or None
+
+
 def to_response(ctx: HTTPContext) -> Response:
     """The listener's ``Response`` for the context, with LOG_REQUEST/END_REQUEST on its completion hook."""
     r = ctx.response
     status = r.status
-    spelling = _SPELLING
-    configured = ctx.plan.header_spelling
-    if configured is None:
-        headers = [(spelling.get(name) or wire_name(name), value) for name, value in r.headers]
-    else:
-        # IIS sends a configured header name exactly as written (``x-frame-options`` stays lower-case)
-        headers = [(configured.get(name) or spelling.get(name) or wire_name(name), value) for name, value in r.headers]
+    pairs = r.headers
+    entry = ctx.cache_state
+    headers: list[tuple[bytes, bytes]] | None = None
+    if entry.__class__ is CacheEntry:
+        # A response-cache hit: its headers start with the entry's stored ones (unless a module replaced
+        # them), which were spelled and checked once; only what modules added on the way out is done here.
+        stored = entry.headers
+        if pairs[: len(stored)] == stored:
+            block = _entry_block(entry)
+            if block is not None:
+                headers = CheckedHeaders(block)
+                if len(pairs) > len(stored):
+                    headers.extend(_spelled(pairs[len(stored):], ctx.plan.header_spelling))
+    if headers is None:
+        headers = _spelled(pairs, ctx.plan.header_spelling)
     response = Response(
         status=status.code,
         reason=r.reason,

@@ -52,6 +52,7 @@ from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
 from w3py.protocol.messages import FileBody, Request, Response, ResponseResult
 from w3py.protocol.parser import RequestParser
+from w3py.protocol.wire import FRAMING_HEADERS, CheckedHeaders
 from w3py.server.app_pools import APP_OFFLINE, root_pool
 from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
@@ -81,7 +82,7 @@ CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n\r\n"
 SERVER_LINE = b"Server: " + SERVER_SOFTWARE.encode("ascii")
 
 # Header names the listener looks at in a response (lower-case, as the pipeline must send them).
-_FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"server", b"date"})
+_FRAMING_HEADERS = FRAMING_HEADERS
 
 # Timer kinds and the HTTPERR s-reason each one logs (Rule 5).
 IDLE = "Timer_ConnectionIdle"
@@ -638,8 +639,16 @@ class HTTPConnection(asyncio.Protocol):
         # passed through from a FastCGI or proxied backend keep the backend's spelling.
         content_length: int | None = None
         has_server = has_date = chunked_by_app = False
-        lines: list[bytes] = [b""]  # [0] becomes the status line
-        for name, value in response.headers:
+        headers = response.headers
+        if headers.__class__ is CheckedHeaders:
+            # protocol/wire.py: the first pairs were checked once and joined (a response-cache entry's entity
+            # headers); only what was added after them is checked here
+            block = headers.block  # type: ignore[attr-defined]
+            lines: list[bytes] = [b"", block.wire]  # [0] becomes the status line
+            headers = headers[len(block.pairs):]
+        else:
+            lines = [b""]
+        for name, value in headers:
             line = name + b": " + value
             if b"\r" in line or b"\n" in line or b":" in name:
                 # Response splitting (a CR/LF smuggled into a header): never write such a response.
