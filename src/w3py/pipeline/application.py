@@ -105,6 +105,10 @@ class PipelineApplication:
     ``{site_id: SiteOptions}``.
     """
 
+    # server/connection.py Rule 8: ``handle`` may be started outside a task; the engine gets into one before
+    # it runs anything that may need one (engine Rule 9)
+    eager = True
+
     def __init__(
         self,
         server_config: Any,
@@ -414,6 +418,8 @@ class PipelineApplication:
                 await engine.run_request_notifications(ctx)
             pending = engine.run_send_response(ctx)
             if pending is not None:  # engine Rule 8: a SEND_RESPONSE handler waits (an ExecuteURL child)
+                if engine.outside_task():
+                    await asyncio.sleep(0)  # engine Rule 9: the child may run any async code; into a task first
                 await pending
         except asyncio.CancelledError:
             if not ctx.response.win32:

@@ -47,6 +47,13 @@ Rule 8. End-notification handlers are plain ``def``. One that must wait (a child
         an awaitable instead of None — IIS's RQ_NOTIFICATION_PENDING — and ``run_send_response`` hands back a
         coroutine that awaits it and then runs the remaining SEND_RESPONSE handlers; the caller awaits that.
         Handlers that return None (all of them, almost always) cost nothing more.
+Rule 9. The engine may be started outside any task (the listener starts ``PipelineApplication.handle`` right
+        where it read the request: ``server/connection.py`` Rule 8). Plain ``def`` handlers run there as
+        anywhere; before it starts an ``async def`` handler (here), or awaits what an end-notification
+        handler returned (``PipelineApplication.run_context``), the pipeline yields once if no task is
+        running it (``outside_task``), so that the listener moves the request into a task first: async code
+        (``asyncio.timeout``, anyio, an ASGI application) may count on ``asyncio.current_task()``. A request
+        whose handlers are all plain ``def`` (a response-cache hit, a static file) never needs a task.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ import asyncio
 import inspect
 import logging
 import secrets
+from asyncio import current_task
 from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from w3py.errors import ConfigError, HTTPError
@@ -243,6 +251,8 @@ async def run_request_notifications(ctx: HTTPContext) -> None:
             try:
                 rv = fn(ctx)
                 if is_async:
+                    if outside_task():
+                        await asyncio.sleep(0)  # Rule 9: the listener moves us into a task
                     rv = await rv
             except HTTPError as exc:
                 apply_http_error(ctx, exc)
@@ -257,6 +267,16 @@ async def run_request_notifications(ctx: HTTPContext) -> None:
                 ctx.finished = True
                 return
     ctx.current_module = None
+
+
+def outside_task() -> bool:
+    """Rule 9: whether this runs inside a running loop but outside any task (started eagerly by the listener);
+    the caller then awaits ``asyncio.sleep(0)`` once, and the listener moves the request into a task. Code
+    driven by hand without a loop (``complete_now``) has no task to move into: False."""
+    try:
+        return current_task() is None
+    except RuntimeError:  # no running loop
+        return False
 
 
 def run_send_response(ctx: HTTPContext) -> Awaitable[None] | None:
@@ -440,5 +460,6 @@ __all__ = [
     "run_request_notifications",
     "run_send_response",
     "complete_now",
+    "outside_task",
     "to_response",
 ]

@@ -36,6 +36,13 @@ Rule 6: reading pauses while a handler has ``BODY_HIGH_WATER_BYTES`` unread, whi
 
 Rule 7: nothing a client sends, and nothing a handler raises, escapes this class: a failure costs that
 connection (an error page if nothing was sent, an abort otherwise), never the worker.
+
+Rule 8: an application whose ``eager`` attribute is True promises that its ``handle`` may be started outside
+any task (it gets itself into one, by yielding once, before it runs code that may need one: see
+``PipelineApplication``). Its cycles are started right where the request was read, with no task; one whose
+answer is written without waiting for anything (a response-cache hit) never gets one, and saves the task and
+the loop turn. At its first wait, the rest of the cycle goes on in a task (``_Started``), as it would have
+from the start. Other applications get a task per answering run, as before.
 """
 
 from __future__ import annotations
@@ -255,6 +262,7 @@ class HTTPConnection(asyncio.Protocol):
         self._site_key: Any = None  # the site this connection's requests went to last
         self._site_counted = False  # ... and whether it counts against that site's maxConnections
         self._requests = 0  # requests received on this connection
+        self._eager = getattr(self._app, "eager", False) is True  # Rule 8
 
     # --- asyncio.Protocol -------------------------------------------------------------------------------
 
@@ -365,7 +373,10 @@ class HTTPConnection(asyncio.Protocol):
     def _enqueue(self, cycle: _Cycle) -> None:
         if self._task is None:
             self._cancel_timer()
-            self._task = self._loop.create_task(self._run(cycle))
+            if self._eager:
+                self._start_eagerly(cycle)
+            else:
+                self._task = self._loop.create_task(self._run(cycle))
         else:
             self._queue.append(cycle)
             if len(self._queue) >= MAX_PIPELINED_REQUESTS:
@@ -477,6 +488,22 @@ class HTTPConnection(asyncio.Protocol):
 
     # --- the per-connection task ------------------------------------------------------------------------
 
+    def _start_eagerly(self, cycle: _Cycle) -> None:
+        """Rule 8: run ``_run`` here until it finishes or first waits; if it waits, a task takes it over."""
+        run = self._run(cycle)
+        self._task = _EAGER  # busy: cycles read meanwhile are queued (only re-entrant calls could see it)
+        try:
+            waiting = run.send(None)
+        except StopIteration:
+            return  # answered without waiting: _run's own bookkeeping already set _task back to None
+        except Exception:  # _run catches everything of the answer's; this is a bug in its bookkeeping
+            logger.exception("connection %d failed", self._id)
+            self._task = None
+            self._closing = True
+            self._abort()
+            return
+        self._task = self._loop.create_task(_Started(run, waiting).run())
+
     async def _run(self, cycle: _Cycle) -> None:
         try:
             while True:
@@ -522,6 +549,10 @@ class HTTPConnection(asyncio.Protocol):
         app = self._app
         try:
             if self._over_site_limit(request):
+                if self._task is _EAGER:
+                    # Rule 8: reject() may serve a custom error page by a child request, driven to its end
+                    # synchronously; the handlers of that child may need a task, as they always had one
+                    await asyncio.sleep(0)
                 response = app.reject(request, 403, 9)
                 response.close = True
             else:
@@ -975,6 +1006,46 @@ class HTTPConnection(asyncio.Protocol):
     @property
     def busy(self) -> bool:
         return self._task is not None
+
+
+# Rule 8: what _task holds while a cycle runs eagerly (not a task, but not None: the connection is busy).
+_EAGER: Any = object()
+
+
+class _Started:
+    """A coroutine that was started by hand and is now waiting on ``waiting`` (what it yielded: a future, or
+    None for a bare turn of the loop), continued by a task (Rule 8): values and exceptions the task sends
+    in go to the coroutine, what it yields goes to the task."""
+
+    __slots__ = ("_coro", "_waiting")
+
+    def __init__(self, coro: Any, waiting: Any) -> None:
+        self._coro = coro
+        self._waiting = waiting
+
+    async def run(self) -> Any:
+        return await self
+
+    def __await__(self) -> Any:
+        coro = self._coro
+        waiting = self._waiting
+        self._coro = self._waiting = None
+        try:
+            if waiting is None:
+                # it only gave the loop a turn, which the task's first step already was
+                waiting = coro.send(None)
+            while True:
+                try:
+                    value = yield waiting
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as exc:  # CancelledError included: the coroutine decides what it means
+                    waiting = coro.throw(exc)
+                else:
+                    waiting = coro.send(value)
+        except StopIteration as stop:
+            return stop.value
 
 
 class _FileShrank(OSError):

@@ -1,0 +1,80 @@
+"""Rule 8 of server/connection.py: an application with ``eager = True`` is started right where the request was
+read, with no task; an answer that waits for nothing is written at once, one that waits goes on in a task."""
+
+from __future__ import annotations
+
+import asyncio
+
+from w3py.protocol.messages import Request, Response
+from w3py.testing.server import HandlerApp, exchange, mock_connection
+
+
+class EagerApp(HandlerApp):
+    eager = True
+
+
+def test_an_answer_that_waits_for_nothing_is_written_without_a_task() -> None:
+    seen = []
+
+    async def handler(request: Request) -> Response:
+        seen.append(asyncio.current_task())
+        return Response(200, body=request.path)
+
+    async def main() -> bytes:
+        conn, transport = mock_connection(app=EagerApp(handler))
+        conn.data_received(b"GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+        written = bytes(transport.buffer)  # nothing awaited yet: both answers are already out
+        assert not conn.busy
+        conn.connection_lost(None)
+        return written
+
+    written = asyncio.run(main())
+    assert written.count(b"HTTP/1.1 200 OK") == 2 and written.index(b"/a") < written.index(b"/b")
+    assert len(seen) == 2
+
+
+def test_an_answer_that_waits_goes_on_in_a_task_over_a_real_socket(serve) -> None:
+    tasks: list = []
+
+    async def handler(request: Request) -> Response:
+        tasks.append(asyncio.current_task())  # started where the request was read: no task
+        if request.path != b"/now":
+            await asyncio.sleep({b"/slow": 0.05, b"/turn": 0}[request.path])
+            tasks.append(asyncio.current_task())  # after its first wait: a task runs it
+        return Response(200, body=request.path)
+
+    srv = serve(app=EagerApp(handler))
+    data = b"".join(b"GET %s HTTP/1.1\r\nHost: a\r\n\r\n" % p for p in (b"/slow", b"/now", b"/turn", b"/now"))
+    responses, _ = exchange(srv, data, count=4)
+    assert [r.body for r in responses] == [b"/slow", b"/now", b"/turn", b"/now"]
+    assert tasks[0] is None and tasks[1] is not None  # /slow: eager, then in a task
+    # requests read while a task answered were queued and answered by it, in order
+    assert all(r.status == 200 for r in responses)
+
+
+def test_a_streamed_body_that_waits_is_finished_by_a_task(serve) -> None:
+    async def chunks():  # noqa: ANN202
+        for part in (b"one ", b"two ", b"three"):
+            await asyncio.sleep(0.01)
+            yield part
+
+    async def handler(request: Request) -> Response:
+        return Response(200, body=chunks())
+
+    srv = serve(app=EagerApp(handler))
+    responses, closed = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                                 count=2)
+    assert [r.body for r in responses] == [b"one two three"] * 2
+
+
+def test_a_handler_that_fails_eagerly_costs_only_its_answer(serve) -> None:
+    async def handler(request: Request) -> Response:
+        if request.path == b"/boom":
+            raise RuntimeError("handler bug")
+        return Response(200, body=b"ok")
+
+    srv = serve(app=EagerApp(handler))
+    (bad,), _ = exchange(srv, b"GET /boom HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert bad.status == 500
+    (good,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert good.status == 200 and good.body == b"ok"
