@@ -123,6 +123,10 @@ def entries_for(notification: Notification, modules: Sequence[Module], post: boo
 class Plan:
     """The flattened module plan for one (site, configuration path). Immutable once built.
 
+    The steps come from each module instance's ``notifications`` after ``provision``: a module with nothing
+    to do at a notification under its configuration may narrow its own mask there (ProtocolSupportModule
+    without custom headers leaves SEND_RESPONSE), and costs that notification nothing per request.
+
     ``core`` maps a notification to engine callables ("IIS Web Core" work) that run before that
     notification's modules; ``error`` is a (Status, win32, detail, ConfigError | None) the plan answers every
     request with at BEGIN_REQUEST (500.19, 500.21) while still running the end notifications.
