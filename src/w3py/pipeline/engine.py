@@ -144,6 +144,8 @@ class Plan:
         "by_name",
         "extra",
         "header_spelling",
+        "completion",
+        "completion_unlogged",
     )
 
     def __init__(
@@ -182,6 +184,11 @@ class Plan:
         self.send_response = entries_for(Notification.SEND_RESPONSE, self.modules)
         self.log_request = entries_for(Notification.LOG_REQUEST, self.modules)
         self.end_request = entries_for(Notification.END_REQUEST, self.modules)
+        # what run_completion walks, with or without LOG_REQUEST, without the notifications nobody handles
+        self.completion = tuple((n, entries) for n, entries in (
+            (Notification.LOG_REQUEST, self.log_request), (Notification.END_REQUEST, self.end_request)) if entries)
+        self.completion_unlogged = tuple((n, entries) for n, entries in self.completion
+                                         if n is not Notification.LOG_REQUEST)
 
     def handler_entries(self, module_names: Iterable[str]) -> tuple[Entry, ...]:
         """EXECUTE_REQUEST_HANDLER entries for a handler provided by ``module_names`` (Rule 3)."""
@@ -354,10 +361,7 @@ def run_completion(ctx: HTTPContext, result: ResponseResult, log_request: bool =
     ``log_request=False`` runs END_REQUEST only (a child request is not logged: ``child.py`` Rule 6)."""
     ctx.result = result
     plan: Plan = ctx.plan
-    for notification, entries in (
-        (Notification.LOG_REQUEST, plan.log_request if log_request else ()),
-        (Notification.END_REQUEST, plan.end_request),
-    ):
+    for notification, entries in plan.completion if log_request else plan.completion_unlogged:
         ctx.current_notification = notification
         for fn, _is_async, module in entries:
             ctx.current_module = module
@@ -366,6 +370,7 @@ def run_completion(ctx: HTTPContext, result: ResponseResult, log_request: bool =
             except Exception:
                 log.exception("%s failed at %s for %s %s", module.name if module else "core",
                               notification.name, ctx.request.method, ctx.url)
+    ctx.current_notification = Notification.END_REQUEST  # where the request ends, handled or not
     ctx.current_module = None
 
 
