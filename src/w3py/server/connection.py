@@ -496,6 +496,8 @@ class HTTPConnection(asyncio.Protocol):
             waiting = run.send(None)
         except StopIteration:
             return  # answered without waiting: _run's own bookkeeping already set _task back to None
+        except asyncio.CancelledError:
+            return  # as a task that ends cancelled: _run's finally has run, nothing more to do
         except Exception:  # _run catches everything of the answer's; this is a bug in its bookkeeping
             logger.exception("connection %d failed", self._id)
             self._task = None
