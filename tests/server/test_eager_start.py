@@ -78,3 +78,30 @@ def test_a_handler_that_fails_eagerly_costs_only_its_answer(serve) -> None:
     assert bad.status == 500
     (good,), _ = exchange(srv, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     assert good.status == 200 and good.body == b"ok"
+
+
+def test_a_request_with_a_body_gets_a_task_and_no_needless_100_continue() -> None:
+    tasks = []
+
+    async def handler(request: Request) -> Response:
+        tasks.append(asyncio.current_task())
+        return Response(200, body=await request.body.read())
+
+    async def main() -> bytes:
+        conn, transport = mock_connection(app=EagerApp(handler))
+        # the body comes in the same read as the head: the handler finds it there and no 100 goes out
+        conn.data_received(b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        conn.connection_lost(None)
+        return bytes(transport.buffer)
+
+    main_task: list = []
+
+    async def outer() -> bytes:
+        main_task.append(asyncio.current_task())
+        return await main()
+
+    written = asyncio.run(outer())
+    assert b"100 Continue" not in written and written.endswith(b"\r\n\r\nbody")
+    assert tasks and tasks[0] is not main_task[0]  # answered by a task of its own, not eagerly

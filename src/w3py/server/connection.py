@@ -39,10 +39,11 @@ connection (an error page if nothing was sent, an abort otherwise), never the wo
 
 Rule 8: an application whose ``eager`` attribute is True promises that its ``handle`` may be started outside
 any task (it gets itself into one, by yielding once, before it runs code that may need one: see
-``PipelineApplication``). Its cycles are started right where the request was read, with no task; one whose
-answer is written without waiting for anything (a response-cache hit) never gets one, and saves the task and
-the loop turn. At its first wait, the rest of the cycle goes on in a task (``_Started``), as it would have
-from the start. Other applications get a task per answering run, as before.
+``PipelineApplication``). Its cycles without a request body are started right where the request was read,
+with no task; one whose answer is written without waiting for anything (a response-cache hit) never gets
+one, and saves the task and the loop turn. At its first wait, the rest of the cycle goes on in a task
+(``_Started``), as it would have from the start. Requests with a body, and every request of other
+applications, get a task as before.
 """
 
 from __future__ import annotations
@@ -373,7 +374,9 @@ class HTTPConnection(asyncio.Protocol):
     def _enqueue(self, cycle: _Cycle) -> None:
         if self._task is None:
             self._cancel_timer()
-            if self._eager:
+            if self._eager and cycle.body is None:
+                # (a request with a body is not: its handler would read before the body bytes of this same
+                # read were fed to it, and could send a 100 Continue the client no longer needs)
                 self._start_eagerly(cycle)
             else:
                 self._task = self._loop.create_task(self._run(cycle))
