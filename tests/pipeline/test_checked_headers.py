@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 import pytest
 
 from w3py.api import HTTPContext, Module
-from w3py.protocol.wire import CheckedHeaders, header_block
+from w3py.protocol.wire import CheckedHeaders, checked_headers, header_block
 from w3py.testing.pipeline import ServedSite
 
 FILES = {"a.txt": "alpha"}
@@ -51,7 +51,8 @@ def test_no_block_without_headers() -> None:
 def test_header_block_joins_lines() -> None:
     block = header_block([(b"Content-Type", b"text/plain"), (b"ETag", b'"1"')])
     assert block is not None and block.wire == b'Content-Type: text/plain\r\nETag: "1"'
-    headers = CheckedHeaders(block)
+    headers = checked_headers(block)
+    assert type(headers) is CheckedHeaders and headers.block is block
     assert headers == [(b"Content-Type", b"text/plain"), (b"ETag", b'"1"')]
 
 

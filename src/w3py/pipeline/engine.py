@@ -77,7 +77,7 @@ from w3py.pipeline.notifications import (
     Priority,
 )
 from w3py.protocol.messages import Response, ResponseResult
-from w3py.protocol.wire import CheckedHeaders, HeaderBlock, header_block
+from w3py.protocol.wire import HeaderBlock, checked_headers, header_block
 from w3py.status import INTERNAL_SERVER_ERROR, Status
 
 log = logging.getLogger("w3py.pipeline")
@@ -427,7 +427,7 @@ def to_response(ctx: HTTPContext) -> Response:
         if pairs[: len(stored)] == stored:
             block = _entry_block(entry)
             if block is not None:
-                headers = CheckedHeaders(block)
+                headers = checked_headers(block)
                 if len(pairs) > len(stored):
                     headers.extend(_spelled(pairs[len(stored):], ctx.plan.header_spelling))
     if headers is None:

@@ -57,10 +57,15 @@ def header_block(pairs: Iterable[tuple[bytes, bytes]]) -> HeaderBlock | None:
 class CheckedHeaders(list):  # type: ignore[type-arg]
     """A response's header list (``Response.headers``) that starts with the pairs of a ``HeaderBlock``;
     pairs appended after them are checked by the listener as usual. To anyone else who reads it, it is a
-    plain list of ``(name, value)`` pairs."""
+    plain list of ``(name, value)`` pairs. Made by ``checked_headers``."""
 
     __slots__ = ("block",)
+    block: HeaderBlock
 
-    def __init__(self, block: HeaderBlock) -> None:
-        super().__init__(block.pairs)
-        self.block = block
+
+def checked_headers(block: HeaderBlock) -> CheckedHeaders:
+    """A new header list that starts with ``block``'s pairs and carries it (list's own constructor: no
+    Python ``__init__`` per response)."""
+    headers = CheckedHeaders(block.pairs)
+    headers.block = block
+    return headers
