@@ -105,3 +105,25 @@ def test_a_request_with_a_body_gets_a_task_and_no_needless_100_continue() -> Non
     written = asyncio.run(outer())
     assert b"100 Continue" not in written and written.endswith(b"\r\n\r\nbody")
     assert tasks and tasks[0] is not main_task[0]  # answered by a task of its own, not eagerly
+
+
+def test_each_eager_run_has_its_own_context_variables(serve) -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("w3py_test_eager", default="unset")
+    seen = []
+
+    async def handler(request: Request) -> Response:
+        seen.append(var.get())
+        var.set(request.path.decode())
+        if request.path == b"/wait":
+            await asyncio.sleep(0.01)
+            seen.append(var.get())  # the task that took over keeps the run's context
+        return Response(200)
+
+    srv = serve(app=EagerApp(handler))
+    data = b"".join(b"GET %s HTTP/1.1\r\nHost: a\r\n\r\n" % p for p in (b"/a", b"/wait", b"/b"))
+    responses, _ = exchange(srv, data, count=3)
+    assert [r.status for r in responses] == [200] * 3
+    # /a and /wait started eagerly, each in a fresh copy; /b was queued behind /wait and answered by its task
+    assert seen[:3] == ["unset", "unset", "/wait"]

@@ -49,6 +49,7 @@ applications, get a task as before.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 from collections import deque
@@ -495,8 +496,10 @@ class HTTPConnection(asyncio.Protocol):
         """Rule 8: run ``_run`` here until it finishes or first waits; if it waits, a task takes it over."""
         run = self._run(cycle)
         self._task = _EAGER  # busy: cycles read meanwhile are queued (only re-entrant calls could see it)
+        # the run's own copy of the context variables, as a task would have had (and keeps, below)
+        context = contextvars.copy_context()
         try:
-            waiting = run.send(None)
+            waiting = context.run(run.send, None)
         except StopIteration:
             return  # answered without waiting: _run's own bookkeeping already set _task back to None
         except asyncio.CancelledError:
@@ -507,7 +510,7 @@ class HTTPConnection(asyncio.Protocol):
             self._closing = True
             self._abort()
             return
-        self._task = self._loop.create_task(_Started(run, waiting).run())
+        self._task = self._loop.create_task(_Started(run, waiting).run(), context=context)
 
     async def _run(self, cycle: _Cycle) -> None:
         try:
