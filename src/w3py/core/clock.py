@@ -21,12 +21,11 @@ class Clock:
         self._http_date = b""
         self._w3c = ("", "")
 
-    def time(self) -> float:
-        """Seconds since the epoch (UTC)."""
-        return time.time()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
+    # Seconds since the epoch (UTC), and the monotonic clock: the C functions themselves, so that the
+    # per-request reads (request arrival, Date, log time, completion) cost no Python frame. A test clock
+    # overrides them with methods.
+    monotonic = staticmethod(time.monotonic)
+    time = staticmethod(time.time)  # (last: from here on, "time" in this class body is this attribute)
 
     def _refresh(self) -> None:
         now = self.time()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from w3py import status
-from w3py.api import HTTPContext, Module, NotificationStatus
+from w3py.api import HTTPContext, Module, Notification, NotificationStatus
 from w3py.config.sections import HttpProtocolSection
 
 CONTINUE = NotificationStatus.CONTINUE
@@ -52,6 +52,10 @@ class ProtocolSupportModule(Module):
             name = entry.name.strip()
             spellings[name.lower().encode("latin-1")] = name.encode("latin-1")
         self.header_spelling = spellings or None
+        if not self.custom_headers and not self.redirect_headers and self.allow_keep_alive:
+            # Nothing to add or change on the way out under this configuration (the stock one): the plan,
+            # built from each module's notifications after provision, then has no SEND_RESPONSE step for it.
+            self.notifications = type(self).notifications & ~Notification.SEND_RESPONSE
 
     def on_execute_request_handler(self, ctx: HTTPContext) -> NotificationStatus:
         method = ctx.request.method

@@ -105,6 +105,10 @@ class PipelineApplication:
     ``{site_id: SiteOptions}``.
     """
 
+    # server/connection.py Rule 8: ``handle`` may be started outside a task; the engine gets into one before
+    # it runs anything that may need one (engine Rule 9)
+    eager = True
+
     def __init__(
         self,
         server_config: Any,
@@ -346,24 +350,33 @@ class PipelineApplication:
     # --- requests -----------------------------------------------------------------------------------------
     def prepare(self, request: Request) -> HTTPContext:
         """A context with URL, plan, configuration and physical path set (nothing run yet)."""
-        try:
-            url = url_from_raw(request.path)
-        except HTTPError as exc:
-            # A URL HTTP.sys cannot canonicalise (invalid UTF-8 such as overlong %C0%AF, a control character,
-            # a climb above the root) never reaches IIS: the listener answers its own 400 "Invalid URL" and
-            # logs it in HTTPERR, not in the site's W3C log (reference §4.5, §5.1).
-            raise ProtocolError(exc.detail or "invalid URL", (400, 0), "URL") from exc
+        return self._prepare(request, None)
+
+    def _prepare(self, request: Request, cached: CacheEntry | None) -> HTTPContext:
+        """``prepare``; ``cached`` is the response-cache entry stored under this request's key (``ResponseCache.peek``), if
+        any: its URL is what this request's path decodes to, and its physical path what the URL maps to under
+        the entry's plan, so a repeated request is not decoded and mapped again (the plan itself is still
+        looked up: a configuration change must be seen)."""
+        if cached is not None:
+            url = cached.url
+        else:
+            try:
+                url = url_from_raw(request.path)
+            except HTTPError as exc:
+                # A URL HTTP.sys cannot canonicalise (invalid UTF-8 such as overlong %C0%AF, a control
+                # character, a climb above the root) never reaches IIS: the listener answers its own 400
+                # "Invalid URL" and logs it in HTTPERR, not in the site's W3C log (reference §4.5, §5.1).
+                raise ProtocolError(exc.detail or "invalid URL", (400, 0), "URL") from exc
         ctx = HTTPContext(request)
-        site = ctx.site
         ctx.url = url
-        effective, plan = self.lookup(site, config_path(url))
+        effective, plan = self.lookup(ctx.site, config_path(url))
         ctx.plan = plan
         ctx.application = plan.application
         ctx.vdir = plan.vdir
         ctx.config = plan.config if isinstance(effective, ConfigError) else effective
         mapper = plan.mapper
         if mapper is not None:
-            ctx.physical_path = mapper.physical(url)
+            ctx.physical_path = cached.physical_path if cached is not None and cached.plan is plan else mapper.physical(url)
         return ctx
 
     async def handle(self, request: Request) -> Response:
@@ -377,8 +390,10 @@ class PipelineApplication:
         If the request is cancelled mid-pipeline (server stop), LOG_REQUEST and END_REQUEST still run — the
         engine's Rule 6 — with a result saying nothing was sent (win32 64, ERROR_NETNAME_DELETED, as IIS logs
         requests whose client went away), then the cancellation goes on."""
+        cache = self.cache
+        cached = cache.peek(request) if cache.enabled else None
         try:
-            ctx = self.prepare(request)
+            ctx = self._prepare(request, cached)
         except ProtocolError:
             raise  # the listener's own refusal (an invalid URL)
         except Exception as exc:  # a bug below us (configuration lookup, path mapping): 500.0, worker lives
@@ -388,21 +403,23 @@ class PipelineApplication:
             ctx.current_notification = Notification.BEGIN_REQUEST
             engine.fail(ctx, exc)
             return ctx
-        cache = self.cache
         try:
             if ctx.plan.use_cache and cache.enabled:
-                hit = cache.lookup(ctx)
+                hit = cache.lookup(ctx, cached)
                 if hit is not None:
                     # pipeline/cache.py Rule 1: the whole pipeline, with mapping and the handler replaced
                     ctx.cache_state = hit
                     await engine.run_request_notifications(ctx)
                 else:
+                    url = ctx.url
                     await engine.run_request_notifications(ctx)
-                    cache.store(ctx)
+                    cache.store(ctx, url)
             else:
                 await engine.run_request_notifications(ctx)
             pending = engine.run_send_response(ctx)
             if pending is not None:  # engine Rule 8: a SEND_RESPONSE handler waits (an ExecuteURL child)
+                if engine.outside_task():
+                    await asyncio.sleep(0)  # engine Rule 9: the child may run any async code; into a task first
                 await pending
         except asyncio.CancelledError:
             if not ctx.response.win32:

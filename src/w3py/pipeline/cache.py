@@ -19,7 +19,9 @@ Rule 3. The key is (site, method, Host, raw request-target): handler selection d
 Rule 4. An entry is valid only for the configuration snapshot it was built under (the very plan object) and
         while the file is unchanged: each hit re-stats the file (inode, device, size, mtime) and drops the entry
         on any difference. A request with a body, or whose URL was rewritten by a module before mapping, never
-        uses an entry.
+        uses an entry, and the output for a rewritten URL is not stored: so an entry's URL is always the one
+        its key's request-target decodes to, and the application takes it from the entry instead of decoding
+        the target again (``PipelineApplication._prepare``).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def file_signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
 
 
 class CacheEntry:
-    __slots__ = ("plan", "url", "physical_path", "handler", "candidate", "file_info")
+    __slots__ = ("plan", "url", "physical_path", "handler", "candidate", "file_info", "headers", "wire")
 
     def __init__(self, plan: Any, url: str, physical_path: str, handler: Any, candidate: CacheCandidate,
                  file_info: Any) -> None:
@@ -88,6 +90,12 @@ class CacheEntry:
         self.handler = handler
         self.candidate = candidate
         self.file_info = file_info
+        # the stored headers as a list, to compare with a hit's response headers in one C-level comparison
+        self.headers = list(candidate.headers)
+        # the stored headers spelled for the wire and checked once (a protocol.wire.HeaderBlock), built by
+        # engine.to_response on the first hit; None: not built yet, False: they cannot be (the listener
+        # checks them on every response instead)
+        self.wire: Any = None
 
 
 class _CachedHandler:
@@ -144,13 +152,23 @@ class ResponseCache:
     def _key(request: "Request") -> tuple[Any, ...]:
         return (id(request.site), request.method, request.header(b"host"), request.target)
 
-    def lookup(self, ctx: "HTTPContext") -> CacheEntry | None:
-        request = ctx.request
+    def peek(self, request: "Request") -> CacheEntry | None:
+        """The entry stored under the request's key, checked for nothing else yet (``lookup`` does that). Its
+        ``url`` is the URL this request decodes to (``store`` keeps only entries where they agree), which
+        spares the application decoding it again."""
         if request.method not in ("GET", "HEAD") or request.chunked or request.content_length:
             return None
-        entry = self._entries.get(self._key(request))
+        return self._entries.get(self._key(request))
+
+    def lookup(self, ctx: "HTTPContext", entry: Any = ...) -> CacheEntry | None:
+        """The entry for the context's request if it may answer it (Rule 4 and the candidate's predicate);
+        ``entry`` is what ``peek`` found for this request, when the caller already asked."""
+        request = ctx.request
+        if entry is ...:
+            entry = self.peek(request)
         if entry is None:
-            self.misses += 1
+            if request.method in ("GET", "HEAD") and not request.chunked and not request.content_length:
+                self.misses += 1
             return None
         if entry.plan is not ctx.plan or entry.url != ctx.url or entry.physical_path != ctx.physical_path:
             self._entries.pop(self._key(request), None)
@@ -170,9 +188,14 @@ class ResponseCache:
         self.hits += 1
         return entry
 
-    def store(self, ctx: "HTTPContext") -> None:
+    def store(self, ctx: "HTTPContext", url: str | None = None) -> None:
+        """Keep the handler's output (Rule 2) for later requests with the same key. ``url`` is the URL the
+        request arrived with (before the modules ran): output for a request whose URL a module rewrote is
+        not kept (Rule 4: such a request never uses an entry)."""
         candidate = ctx.cache_state
         if not isinstance(candidate, CacheCandidate) or len(candidate.body) > MAX_BODY_BYTES:
+            return
+        if url is not None and url != ctx.url:
             return
         if any(signature == NO_FILE for _path, signature in candidate.depends):
             return

@@ -47,6 +47,13 @@ Rule 8. End-notification handlers are plain ``def``. One that must wait (a child
         an awaitable instead of None — IIS's RQ_NOTIFICATION_PENDING — and ``run_send_response`` hands back a
         coroutine that awaits it and then runs the remaining SEND_RESPONSE handlers; the caller awaits that.
         Handlers that return None (all of them, almost always) cost nothing more.
+Rule 9. The engine may be started outside any task (the listener starts ``PipelineApplication.handle`` right
+        where it read the request: ``server/connection.py`` Rule 8). Plain ``def`` handlers run there as
+        anywhere; before it starts an ``async def`` handler (here), or awaits what an end-notification
+        handler returned (``PipelineApplication.run_context``), the pipeline yields once if no task is
+        running it (``outside_task``), so that the listener moves the request into a task first: async code
+        (``asyncio.timeout``, anyio, an ASGI application) may count on ``asyncio.current_task()``. A request
+        whose handlers are all plain ``def`` (a response-cache hit, a static file) never needs a task.
 """
 
 from __future__ import annotations
@@ -55,9 +62,11 @@ import asyncio
 import inspect
 import logging
 import secrets
+from asyncio import current_task
 from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from w3py.errors import ConfigError, HTTPError
+from w3py.pipeline.cache import CacheEntry
 from w3py.pipeline.context import HTTPContext
 from w3py.pipeline.module import Module
 from w3py.pipeline.notifications import (
@@ -68,6 +77,7 @@ from w3py.pipeline.notifications import (
     Priority,
 )
 from w3py.protocol.messages import Response, ResponseResult
+from w3py.protocol.wire import HeaderBlock, checked_headers, header_block
 from w3py.status import INTERNAL_SERVER_ERROR, Status
 
 log = logging.getLogger("w3py.pipeline")
@@ -113,6 +123,10 @@ def entries_for(notification: Notification, modules: Sequence[Module], post: boo
 class Plan:
     """The flattened module plan for one (site, configuration path). Immutable once built.
 
+    The steps come from each module instance's ``notifications`` after ``provision``: a module with nothing
+    to do at a notification under its configuration may narrow its own mask there (ProtocolSupportModule
+    without custom headers leaves SEND_RESPONSE), and costs that notification nothing per request.
+
     ``core`` maps a notification to engine callables ("IIS Web Core" work) that run before that
     notification's modules; ``error`` is a (Status, win32, detail, ConfigError | None) the plan answers every
     request with at BEGIN_REQUEST (500.19, 500.21) while still running the end notifications.
@@ -130,6 +144,8 @@ class Plan:
         "by_name",
         "extra",
         "header_spelling",
+        "completion",
+        "completion_unlogged",
     )
 
     def __init__(
@@ -168,6 +184,11 @@ class Plan:
         self.send_response = entries_for(Notification.SEND_RESPONSE, self.modules)
         self.log_request = entries_for(Notification.LOG_REQUEST, self.modules)
         self.end_request = entries_for(Notification.END_REQUEST, self.modules)
+        # what run_completion walks, with or without LOG_REQUEST, without the notifications nobody handles
+        self.completion = tuple((n, entries) for n, entries in (
+            (Notification.LOG_REQUEST, self.log_request), (Notification.END_REQUEST, self.end_request)) if entries)
+        self.completion_unlogged = tuple((n, entries) for n, entries in self.completion
+                                         if n is not Notification.LOG_REQUEST)
 
     def handler_entries(self, module_names: Iterable[str]) -> tuple[Entry, ...]:
         """EXECUTE_REQUEST_HANDLER entries for a handler provided by ``module_names`` (Rule 3)."""
@@ -241,6 +262,8 @@ async def run_request_notifications(ctx: HTTPContext) -> None:
             try:
                 rv = fn(ctx)
                 if is_async:
+                    if outside_task():
+                        await asyncio.sleep(0)  # Rule 9: the listener moves us into a task
                     rv = await rv
             except HTTPError as exc:
                 apply_http_error(ctx, exc)
@@ -255,6 +278,16 @@ async def run_request_notifications(ctx: HTTPContext) -> None:
                 ctx.finished = True
                 return
     ctx.current_module = None
+
+
+def outside_task() -> bool:
+    """Rule 9: whether this runs inside a running loop but outside any task (started eagerly by the listener);
+    the caller then awaits ``asyncio.sleep(0)`` once, and the listener moves the request into a task. Code
+    driven by hand without a loop (``complete_now``) has no task to move into: False."""
+    try:
+        return current_task() is None
+    except RuntimeError:  # no running loop
+        return False
 
 
 def run_send_response(ctx: HTTPContext) -> Awaitable[None] | None:
@@ -328,10 +361,7 @@ def run_completion(ctx: HTTPContext, result: ResponseResult, log_request: bool =
     ``log_request=False`` runs END_REQUEST only (a child request is not logged: ``child.py`` Rule 6)."""
     ctx.result = result
     plan: Plan = ctx.plan
-    for notification, entries in (
-        (Notification.LOG_REQUEST, plan.log_request if log_request else ()),
-        (Notification.END_REQUEST, plan.end_request),
-    ):
+    for notification, entries in plan.completion if log_request else plan.completion_unlogged:
         ctx.current_notification = notification
         for fn, _is_async, module in entries:
             ctx.current_module = module
@@ -340,6 +370,7 @@ def run_completion(ctx: HTTPContext, result: ResponseResult, log_request: bool =
             except Exception:
                 log.exception("%s failed at %s for %s %s", module.name if module else "core",
                               notification.name, ctx.request.method, ctx.url)
+    ctx.current_notification = Notification.END_REQUEST  # where the request ends, handled or not
     ctx.current_module = None
 
 
@@ -365,17 +396,42 @@ def wire_name(name: bytes) -> bytes:
     return spelled
 
 
+def _spelled(pairs: Iterable[tuple[bytes, bytes]], configured: dict[bytes, bytes] | None) -> list[tuple[bytes, bytes]]:
+    spelling = _SPELLING
+    if configured is None:
+        return [(spelling.get(name) or wire_name(name), value) for name, value in pairs]
+    # IIS sends a configured header name exactly as written (``x-frame-options`` stays lower-case)
+    return [(configured.get(name) or spelling.get(name) or wire_name(name), value) for name, value in pairs]
+
+
+def _entry_block(entry: CacheEntry) -> HeaderBlock | None:
+    """The response-cache entry's stored headers, spelled and checked once (protocol/wire.py), built on the
+    entry's first hit. The entry belongs to one plan, so the plan's header spelling is fixed for it."""
+    block = entry.wire
+    if block is None:
+        block = entry.wire = header_block(_spelled(entry.headers, entry.plan.header_spelling)) or False
+    return block or None
+
+
 def to_response(ctx: HTTPContext) -> Response:
     """The listener's ``Response`` for the context, with LOG_REQUEST/END_REQUEST on its completion hook."""
     r = ctx.response
     status = r.status
-    spelling = _SPELLING
-    configured = ctx.plan.header_spelling
-    if configured is None:
-        headers = [(spelling.get(name) or wire_name(name), value) for name, value in r.headers]
-    else:
-        # IIS sends a configured header name exactly as written (``x-frame-options`` stays lower-case)
-        headers = [(configured.get(name) or spelling.get(name) or wire_name(name), value) for name, value in r.headers]
+    pairs = r.headers
+    entry = ctx.cache_state
+    headers: list[tuple[bytes, bytes]] | None = None
+    if entry.__class__ is CacheEntry:
+        # A response-cache hit: its headers start with the entry's stored ones (unless a module replaced
+        # them), which were spelled and checked once; only what modules added on the way out is done here.
+        stored = entry.headers
+        if pairs[: len(stored)] == stored:
+            block = _entry_block(entry)
+            if block is not None:
+                headers = checked_headers(block)
+                if len(pairs) > len(stored):
+                    headers.extend(_spelled(pairs[len(stored):], ctx.plan.header_spelling))
+    if headers is None:
+        headers = _spelled(pairs, ctx.plan.header_spelling)
     response = Response(
         status=status.code,
         reason=r.reason,
@@ -413,5 +469,6 @@ __all__ = [
     "run_request_notifications",
     "run_send_response",
     "complete_now",
+    "outside_task",
     "to_response",
 ]

@@ -36,11 +36,20 @@ Rule 6: reading pauses while a handler has ``BODY_HIGH_WATER_BYTES`` unread, whi
 
 Rule 7: nothing a client sends, and nothing a handler raises, escapes this class: a failure costs that
 connection (an error page if nothing was sent, an abort otherwise), never the worker.
+
+Rule 8: an application whose ``eager`` attribute is True promises that its ``handle`` may be started outside
+any task (it gets itself into one, by yielding once, before it runs code that may need one: see
+``PipelineApplication``). Its cycles without a request body are started right where the request was read,
+with no task; one whose answer is written without waiting for anything (a response-cache hit) never gets
+one, and saves the task and the loop turn. At its first wait, the rest of the cycle goes on in a task
+(``_Started``), as it would have from the start. Requests with a body, and every request of other
+applications, get a task as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 from collections import deque
@@ -52,6 +61,7 @@ from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
 from w3py.protocol.messages import FileBody, Request, Response, ResponseResult
 from w3py.protocol.parser import RequestParser
+from w3py.protocol.wire import FRAMING_HEADERS, CheckedHeaders
 from w3py.server.app_pools import APP_OFFLINE, root_pool
 from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
@@ -81,7 +91,7 @@ CONTINUE_LINE = b"HTTP/1.1 100 Continue\r\n\r\n"
 SERVER_LINE = b"Server: " + SERVER_SOFTWARE.encode("ascii")
 
 # Header names the listener looks at in a response (lower-case, as the pipeline must send them).
-_FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"server", b"date"})
+_FRAMING_HEADERS = FRAMING_HEADERS
 
 # Timer kinds and the HTTPERR s-reason each one logs (Rule 5).
 IDLE = "Timer_ConnectionIdle"
@@ -254,6 +264,7 @@ class HTTPConnection(asyncio.Protocol):
         self._site_key: Any = None  # the site this connection's requests went to last
         self._site_counted = False  # ... and whether it counts against that site's maxConnections
         self._requests = 0  # requests received on this connection
+        self._eager = getattr(self._app, "eager", False) is True  # Rule 8
 
     # --- asyncio.Protocol -------------------------------------------------------------------------------
 
@@ -364,7 +375,12 @@ class HTTPConnection(asyncio.Protocol):
     def _enqueue(self, cycle: _Cycle) -> None:
         if self._task is None:
             self._cancel_timer()
-            self._task = self._loop.create_task(self._run(cycle))
+            if self._eager and cycle.body is None:
+                # (a request with a body is not: its handler would read before the body bytes of this same
+                # read were fed to it, and could send a 100 Continue the client no longer needs)
+                self._start_eagerly(cycle)
+            else:
+                self._task = self._loop.create_task(self._run(cycle))
         else:
             self._queue.append(cycle)
             if len(self._queue) >= MAX_PIPELINED_REQUESTS:
@@ -476,6 +492,26 @@ class HTTPConnection(asyncio.Protocol):
 
     # --- the per-connection task ------------------------------------------------------------------------
 
+    def _start_eagerly(self, cycle: _Cycle) -> None:
+        """Rule 8: run ``_run`` here until it finishes or first waits; if it waits, a task takes it over."""
+        run = self._run(cycle)
+        self._task = _EAGER  # busy: cycles read meanwhile are queued (only re-entrant calls could see it)
+        # the run's own copy of the context variables, as a task would have had (and keeps, below)
+        context = contextvars.copy_context()
+        try:
+            waiting = context.run(run.send, None)
+        except StopIteration:
+            return  # answered without waiting: _run's own bookkeeping already set _task back to None
+        except asyncio.CancelledError:
+            return  # as a task that ends cancelled: _run's finally has run, nothing more to do
+        except Exception:  # _run catches everything of the answer's; this is a bug in its bookkeeping
+            logger.exception("connection %d failed", self._id)
+            self._task = None
+            self._closing = True
+            self._abort()
+            return
+        self._task = self._loop.create_task(_Started(run, waiting).run(), context=context)
+
     async def _run(self, cycle: _Cycle) -> None:
         try:
             while True:
@@ -521,6 +557,10 @@ class HTTPConnection(asyncio.Protocol):
         app = self._app
         try:
             if self._over_site_limit(request):
+                if self._task is _EAGER:
+                    # Rule 8: reject() may serve a custom error page by a child request, driven to its end
+                    # synchronously; the handlers of that child may need a task, as they always had one
+                    await asyncio.sleep(0)
                 response = app.reject(request, 403, 9)
                 response.close = True
             else:
@@ -638,8 +678,16 @@ class HTTPConnection(asyncio.Protocol):
         # passed through from a FastCGI or proxied backend keep the backend's spelling.
         content_length: int | None = None
         has_server = has_date = chunked_by_app = False
-        lines: list[bytes] = [b""]  # [0] becomes the status line
-        for name, value in response.headers:
+        headers = response.headers
+        if headers.__class__ is CheckedHeaders:
+            # protocol/wire.py: the first pairs were checked once and joined (a response-cache entry's entity
+            # headers); only what was added after them is checked here
+            block = headers.block  # type: ignore[attr-defined]
+            lines: list[bytes] = [b"", block.wire]  # [0] becomes the status line
+            headers = headers[len(block.pairs):]
+        else:
+            lines = [b""]
+        for name, value in headers:
             line = name + b": " + value
             if b"\r" in line or b"\n" in line or b":" in name:
                 # Response splitting (a CR/LF smuggled into a header): never write such a response.
@@ -966,6 +1014,46 @@ class HTTPConnection(asyncio.Protocol):
     @property
     def busy(self) -> bool:
         return self._task is not None
+
+
+# Rule 8: what _task holds while a cycle runs eagerly (not a task, but not None: the connection is busy).
+_EAGER: Any = object()
+
+
+class _Started:
+    """A coroutine that was started by hand and is now waiting on ``waiting`` (what it yielded: a future, or
+    None for a bare turn of the loop), continued by a task (Rule 8): values and exceptions the task sends
+    in go to the coroutine, what it yields goes to the task."""
+
+    __slots__ = ("_coro", "_waiting")
+
+    def __init__(self, coro: Any, waiting: Any) -> None:
+        self._coro = coro
+        self._waiting = waiting
+
+    async def run(self) -> Any:
+        return await self
+
+    def __await__(self) -> Any:
+        coro = self._coro
+        waiting = self._waiting
+        self._coro = self._waiting = None
+        try:
+            if waiting is None:
+                # it only gave the loop a turn, which the task's first step already was
+                waiting = coro.send(None)
+            while True:
+                try:
+                    value = yield waiting
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as exc:  # CancelledError included: the coroutine decides what it means
+                    waiting = coro.throw(exc)
+                else:
+                    waiting = coro.send(value)
+        except StopIteration as stop:
+            return stop.value
 
 
 class _FileShrank(OSError):

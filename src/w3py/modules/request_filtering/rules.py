@@ -26,6 +26,11 @@ Rule 5: ``alwaysAllowedUrls`` lifts the rules that scan the URL's text (``denyUr
     part of ``filteringRules``); ``alwaysAllowedQueryStrings`` lifts the query-string ones
     (``denyQueryStringSequences`` and the query part of ``filteringRules``). Limits, verbs, escaping,
     hidden segments and extensions still apply: they protect what is served, not what the URL says.
+Rule 6: a rule set remembers the raw paths (with the WebDAV switch) of requests it let through. The checks
+    of ``PATH_CHECKS`` read nothing but the path and that switch, so for such a path they would pass again,
+    and with all of them passing the first refusal can only come from the other checks, in the same
+    order: only those run. A path a check refused, or one seen only with a request refused otherwise, is
+    not remembered, and goes through the whole table each time.
 """
 
 from __future__ import annotations
@@ -222,10 +227,12 @@ def _content_length(rs: "RuleSet", v: _View) -> Denial | None:
     # Judged from the declared Content-Length, before any byte of the body is read (RL2, RL3). A chunked
     # body is limited while it is read (RuleSet.body_denial), which IIS does not do (RL4).
     if v.content_length is not None and v.content_length > rs.max_allowed_content_length:
-        return rs.content_length_denial.with_value(
-            f"Content-Length {v.content_length} > {rs.max_allowed_content_length}"
-        )
+        return _content_length_denial(rs, v.content_length)
     return None
+
+
+def _content_length_denial(rs: "RuleSet", content_length: int) -> Denial:
+    return rs.content_length_denial.with_value(f"Content-Length {content_length} > {rs.max_allowed_content_length}")
 
 
 def _max_url(rs: "RuleSet", v: _View) -> Denial | None:
@@ -245,8 +252,12 @@ def _max_url_segments(rs: "RuleSet", v: _View) -> Denial | None:
 def _max_query_string(rs: "RuleSet", v: _View) -> Denial | None:
     # Bytes after '?', as sent (RL11).
     if len(v.raw_query) > rs.max_query_string:
-        return rs.max_query_denial.with_value(f"query string of {len(v.raw_query)} bytes > {rs.max_query_string}")
+        return _max_query_denial(rs, len(v.raw_query))
     return None
+
+
+def _max_query_denial(rs: "RuleSet", length: int) -> Denial:
+    return rs.max_query_denial.with_value(f"query string of {length} bytes > {rs.max_query_string}")
 
 
 def _header_limits(rs: "RuleSet", v: _View) -> Denial | None:
@@ -348,6 +359,18 @@ def _filtering_rules(rs: "RuleSet", v: _View) -> Denial | None:
 
 
 Check = Callable[["RuleSet", _View], "Denial | None"]
+
+# The checks whose verdict depends on the raw path (and the WebDAV switch) alone (Rule 6): not on the verb,
+# the query string, the headers or the content length. A check added to CHECK_ORDER that reads anything else
+# from the view must not be named here.
+PATH_CHECKS = frozenset({
+    "maxUrl", "maxUrlSegments", "allowDoubleEscaping", "allowHighBitCharacters", "denyUrlSequences",
+    "hiddenSegments", "fileExtensions",
+})
+# Paths remembered per rule set as passing every path check (Rule 6), and the longest path remembered:
+# bounded, since paths come from clients (at most about 300 KB per rule set).
+PASSED_PATH_ENTRIES = 1024
+PASSED_PATH_MAX_BYTES = 256
 
 # THE ORDER (Rule 1). iis-reference.md §5.10's proposed order, with the two rules it leaves out placed
 # beside their kin: 404.20 (too many segments) with the URL-length limit, and the WebDAV ones (404.16,
@@ -546,6 +569,14 @@ class RuleSet:
         }
         self.steps: tuple[Check, ...] = tuple(fn for name, fn in CHECK_ORDER if fn is not None and active[name])
         self.active_rules: tuple[str, ...] = tuple(name for name, fn in CHECK_ORDER if fn is not None and active[name])
+        # Rule 6: what still runs for a path that passed before (CHECK_ORDER order), and the raw paths that did
+        # (one table per value of the WebDAV switch, which the path checks also read)
+        self.request_steps: tuple[Check, ...] = tuple(
+            fn for name, fn in CHECK_ORDER if fn is not None and active[name] and name not in PATH_CHECKS)
+        # the common case: nothing but the two length limits is left, and they need no view of the request
+        self._limits_only = self.request_steps == (_content_length, _max_query_string)
+        self._passed: dict[bytes, _PathFacts] = {}
+        self._passed_webdav: dict[bytes, _PathFacts] = {}
 
     # -- per request ---------------------------------------------------------------------------------------
 
@@ -563,9 +594,22 @@ class RuleSet:
         Returns None to let the request through, else the first ``Denial`` in ``CHECK_ORDER`` order.
         ``webdav`` marks a request the WebDAV module will handle (for the ``applyToWebDAV`` switches).
         """
-        facts = _path_facts(raw_path)
-        if facts.__class__ is not _PathFacts:
-            return Denial(BAD_REQUEST, "urlCanonicalization", "HTTP.sys URL canonicalisation", str(facts))
+        passed = self._passed_webdav if webdav else self._passed
+        facts = passed.get(raw_path)
+        if facts is not None:
+            # Rule 6: every path check passed for this path before and would again
+            if self._limits_only:
+                if content_length is not None and content_length > self.max_allowed_content_length:
+                    return _content_length_denial(self, content_length)
+                if len(raw_query) > self.max_query_string:
+                    return _max_query_denial(self, len(raw_query))
+                return None
+            steps = self.request_steps
+        else:
+            facts = _path_facts(raw_path)
+            if facts.__class__ is not _PathFacts:
+                return Denial(BAD_REQUEST, "urlCanonicalization", "HTTP.sys URL canonicalisation", str(facts))
+            steps = self.steps
         view = _View(method, raw_path, raw_query, headers, content_length, webdav, facts)
         if self.always_allowed_urls and facts.path_lower in self.always_allowed_urls:
             view.url_allowed = True
@@ -574,10 +618,14 @@ class RuleSet:
             or view.unescaped_query() in self.always_allowed_queries
         ):
             view.query_allowed = True
-        for step in self.steps:
+        for step in steps:
             denial = step(self, view)
             if denial is not None:
                 return denial
+        if steps is self.steps and len(raw_path) <= PASSED_PATH_MAX_BYTES:
+            if len(passed) >= PASSED_PATH_ENTRIES:
+                passed.clear()
+            passed[raw_path] = facts
         return None
 
     def check_request(self, request: Any, webdav: bool = False) -> Denial | None:
