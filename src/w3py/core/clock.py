@@ -36,14 +36,17 @@ class Clock:
             t = time.gmtime(second)
             self._w3c = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
 
+    # Both read once or twice per request: the second is compared here, and _refresh only runs when it changed.
     def http_date(self) -> bytes:
         """The current time as an RFC 9110 IMF-fixdate, for the ``Date`` header."""
-        self._refresh()
+        if int(self.time()) != self._second:
+            self._refresh()
         return self._http_date
 
     def w3c(self) -> tuple[str, str]:
         """The current UTC date and time as the W3C log's ``date`` and ``time`` fields."""
-        self._refresh()
+        if int(self.time()) != self._second:
+            self._refresh()
         return self._w3c
 
 

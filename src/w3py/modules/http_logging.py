@@ -268,7 +268,11 @@ def _compile_line(keys: tuple[str, ...], namespace: dict[str, Any]) -> Any:
         "    response = ctx.response\n"
         "    result = ctx.result"
         + "".join(body)
-        + f"\n    return finish(f'{joined}')\n"
+        + f"\n    line = f'{joined}'"
+        # finish_line's three checks inline: it only runs (a Python frame) for a line that needs a change
+        + "\n    if len(line) > max_chars or not line.isprintable() or line.startswith('#'):"
+        + "\n        line = finish(line)"
+        + "\n    return line\n"
     )
     exec(compile(source, "<w3py W3C line>", "exec"), namespace)  # noqa: S102 - source from our own table only
     return namespace["w3c_line"]
@@ -294,6 +298,7 @@ class W3CLine:
             "slots": _HEADER_SLOTS,
             "text": _text,
             "finish": writer.finish_line,
+            "max_chars": writer.max_line_chars,
             "sitename": encode_value(writer.s_sitename),
             "computername": encode_value(writer.s_computername),
             "NETNAME_DELETED": WIN32_NETNAME_DELETED,
