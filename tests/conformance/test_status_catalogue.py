@@ -292,6 +292,7 @@ ELSEWHERE = {
     (500, 0): "needs a module that raises (tests/pipeline)",
     (403, 18): "an ExecuteURL error page in another application pool (tests/modules/test_custom_error_execute_url.py)",
     (413, 1): "the server-wide <w3py><compatibility iis10StatusCodes> switch (tests/integration/test_iis10_compat.py)",
+    (503, 2): "needs a request held in progress (tests/integration/test_concurrent_request_limit.py)",
     (431, 0): "the server-wide <w3py><compatibility iis10StatusCodes> switch (tests/integration/test_iis10_compat.py)",
 }
 

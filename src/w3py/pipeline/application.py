@@ -43,6 +43,7 @@ from w3py.pipeline.notifications import Notification, NotificationStatus
 from w3py.pipeline.paths import url_from_raw
 from w3py.protocol.messages import Request, Response, ResponseResult
 from w3py.status import (
+    CONCURRENT_REQUEST_LIMIT,
     CONFIG_DATA_INVALID,
     INTERNAL_SERVER_ERROR,
     LOGON_FAILED_SERVER_CONFIG,
@@ -77,6 +78,7 @@ def _empty_plan() -> "SitePlan":
     plan.pipeline = None
     plan.directory = "/"
     plan.use_cache = False
+    plan.concurrency = None
     return plan
 
 
@@ -92,7 +94,7 @@ class SitePlan(engine.Plan):
     to physical paths, and the Server-header and response-cache switches."""
 
     __slots__ = ("mapper", "remove_server_header", "site", "server_config", "directory", "use_cache",
-                 "application", "vdir", "pipeline")
+                 "application", "vdir", "pipeline", "concurrency")
 
 
 _EMPTY_PLAN: "SitePlan"
@@ -130,6 +132,9 @@ class PipelineApplication:
         self._errors: dict[tuple[Any, ...], SitePlan] = {}
         self._skipped_logged: set[str] = set()
         self.cache = ResponseCache()
+        # (site id, application path) -> requests of that application in progress in this process
+        # (serverRuntime/@appConcurrentRequestLimit, counted per worker process as IIS counts per w3wp)
+        self._running: dict[tuple[int, str], int] = {}
 
     # --- options / plans ----------------------------------------------------------------------------------
     def options_for(self, site: Any, effective: Any = None) -> SiteOptions:
@@ -243,6 +248,7 @@ class PipelineApplication:
             plan.mapper = None
             plan.remove_server_header = False
             plan.use_cache = False
+            plan.concurrency = None
         else:
             # the ancestor's modules (already provisioned) render and log the 500.19
             plan = SitePlan(list(base.modules), config=base.config, error=status_error)
@@ -251,6 +257,7 @@ class PipelineApplication:
             plan.remove_server_header = base.remove_server_header
             plan.header_spelling = base.header_spelling
             plan.use_cache = False
+            plan.concurrency = None  # a 500.19 is answered whatever the load
         plan.site = site
         plan.server_config = self.config
         plan.pipeline = self  # child requests (child.py) run in the same application
@@ -267,6 +274,7 @@ class PipelineApplication:
             HandlersSection,
             ModulesSection,
             RequestFilteringSection,
+            ServerRuntimeSection,
         )
 
         error: tuple[Status, int, str | None, ConfigError | None] | None = None
@@ -345,6 +353,9 @@ class PipelineApplication:
         plan.header_spelling = getattr(protocol, "header_spelling", None)  # decided once per plan
         # the response cache serves this path only while HttpCacheModule is in its module list (IIS)
         plan.use_cache = options.response_cache and "HttpCacheModule" in plan.by_name
+        runtime = effective[ServerRuntimeSection]
+        # serverRuntime/@appConcurrentRequestLimit: requests of one application in progress at once
+        plan.concurrency = ((site.id, mapped.application.path), runtime.app_concurrent_request_limit)
         return plan
 
     # --- requests -----------------------------------------------------------------------------------------
@@ -403,6 +414,15 @@ class PipelineApplication:
             ctx.current_notification = Notification.BEGIN_REQUEST
             engine.fail(ctx, exc)
             return ctx
+        concurrency = ctx.plan.concurrency
+        if concurrency is not None:
+            key, limit = concurrency
+            running = self._running
+            count = running.get(key, 0)
+            if count >= limit:
+                return await self._over_concurrent_limit(ctx, limit)
+            running[key] = count + 1
+            ctx.concurrency_key = key
         try:
             if ctx.plan.use_cache and cache.enabled:
                 hit = cache.lookup(ctx, cached)
@@ -425,9 +445,39 @@ class PipelineApplication:
             if not ctx.response.win32:
                 ctx.response.win32 = win32.ERROR_NETNAME_DELETED
             received = request.head_bytes + request.body.received
+            self._release(ctx)
             engine.run_completion(ctx, ResponseResult(0, received, False, clock.CLOCK.monotonic()))
             raise
         return ctx
+
+    async def _over_concurrent_limit(self, ctx: HTTPContext, limit: int) -> HTTPContext:
+        """IIS Web Core at BEGIN_REQUEST: the application already has ``limit`` requests in progress
+        (``serverRuntime/@appConcurrentRequestLimit``), so this one is refused with 503.2 before any module's
+        request notification; its error page (SEND_RESPONSE) and log line (LOG_REQUEST) still happen."""
+        ctx.module_data = [None] * len(ctx.plan.modules)
+        ctx.current_notification = Notification.BEGIN_REQUEST
+        ctx.response.set_status(CONCURRENT_REQUEST_LIMIT, 0,
+                                f"the application already has {limit} requests in progress "
+                                "(serverRuntime/@appConcurrentRequestLimit)")
+        ctx.finished = True
+        pending = engine.run_send_response(ctx)
+        if pending is not None:
+            if engine.outside_task():
+                await asyncio.sleep(0)
+            await pending
+        return ctx
+
+    def _release(self, ctx: HTTPContext) -> None:
+        """The request no longer counts in its application's requests in progress."""
+        key = ctx.concurrency_key
+        if key is not None:
+            ctx.concurrency_key = None
+            running = self._running
+            left = running.get(key, 1) - 1
+            if left > 0:
+                running[key] = left
+            else:
+                running.pop(key, None)
 
     def finish(self, ctx: HTTPContext) -> Response:
         """The listener's Response for a context that went through ``run_context``."""
@@ -437,6 +487,18 @@ class PipelineApplication:
         response = engine.to_response(ctx)
         if ctx.plan.remove_server_header:
             response.server_header = False
+        if ctx.concurrency_key is not None:
+            # IIS counts a request in progress until its response has been sent (the listener's completion
+            # hook, called exactly once, also when the client went away)
+            complete = response.on_complete
+            if complete is None:
+                self._release(ctx)
+            else:
+                def release_then_complete(result: ResponseResult) -> None:
+                    self._release(ctx)
+                    complete(result)
+
+                response.on_complete = release_then_complete
         return response
 
     def reject(self, request: Request, status: int, substatus: int) -> Response:

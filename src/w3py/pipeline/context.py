@@ -182,6 +182,7 @@ class HTTPContext:
         "cache_depends",
         "child",
         "_server_variables",
+        "concurrency_key",
     )
 
     def __init__(self, request: Request, site: Any = None) -> None:
@@ -220,6 +221,9 @@ class HTTPContext:
         # a ChildInfo (parent, depth) when this is a child request (pipeline/child.py), None for a client's
         self.child: Any = None
         self._server_variables: dict[str, str] | None = None
+        # the application this request is counted in (serverRuntime/@appConcurrentRequestLimit), until its
+        # response is sent; None when it is not counted
+        self.concurrency_key: Any = None
 
     # --- status -------------------------------------------------------------------------------------------
     @property
