@@ -193,7 +193,7 @@ def test_redirect_mode_sends_302_to_absolute_location() -> None:
     r = _run(_section("Custom", rows=rows), "X-Test-Status: 404.0\r\n")
     assert r.status == 302
     assert r.header("location") == "http://example.test:8080/errors/missing.html"
-    assert b'href="http://example.test:8080/errors/missing.html"' in r.body
+    assert b'<a HREF="http://example.test:8080/errors/missing.html">here</a>' in r.body  # IIS's Document Moved
 
 
 # ExecuteURL runs a real child request: tests/modules/test_custom_error_execute_url.py and

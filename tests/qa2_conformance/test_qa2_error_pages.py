@@ -33,10 +33,6 @@ def test_japanese_detailed_page_title(tmp_path, client) -> None:
     assert _title(r.content) == "IIS 10.0 詳細エラー - 404.0 - Not Found"
 
 
-@pytest.mark.xfail(strict=True, reason="custom_error owner (custom_error_pages redirect body): httpErrors "
-                   "responseMode=Redirect sends IIS's 'Document Moved' entity like every IIS redirect (reference "
-                   "§4.2 HE18); w3py sends its own '<html><head><title>Moved</title>...' page (the courtesy "
-                   "and httpRedirect bodies now match IIS: w3py.modules.default_document.moved_body)")
 def test_custom_error_redirect_body_is_document_moved(tmp_path, client) -> None:
     config = ('<system.webServer><httpErrors errorMode="Custom" existingResponse="Replace">'
               '<remove statusCode="404" /><error statusCode="404" path="/sorry.html" responseMode="Redirect" />'
@@ -49,10 +45,6 @@ def test_custom_error_redirect_body_is_document_moved(tmp_path, client) -> None:
                          b'This document may be found <a HREF="' + location.encode() + b'">here</a></body>')
 
 
-@pytest.mark.xfail(strict=True, reason="custom_error owner: IIS's detailed page head is 'Cache-Control: private' "
-                   "then 'Content-Type: text/html; charset=utf-8' (reference §4.3, IIS 8.5 capture; HTTP.sys "
-                   "writes known headers in HTTP_HEADER_ID order, Cache-Control first); w3py sends Content-Type "
-                   "first")
 def test_detailed_page_header_order(tmp_path) -> None:
     import socket
 

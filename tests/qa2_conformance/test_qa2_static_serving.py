@@ -172,10 +172,6 @@ def test_static_headers_in_iis_order(tmp_path) -> None:
     assert _in_order(exp, ["Cache-Control", "Content-Type", "Expires", "Last-Modified", "ETag"]), exp
 
 
-@pytest.mark.xfail(strict=True, reason="listener owner (server/connection.py, response head): IIS 10 sends a "
-                   "static file as '... ETag, Server, Date, Content-Length' (HTTP.sys appends Date and the "
-                   "Content-Length it computes after the headers IIS gave it); w3py writes Content-Length "
-                   "before Server and Date")
 def test_static_head_ends_with_server_date_content_length(tmp_path) -> None:
     with live_site(tmp_path, files={"a.txt": "hello"}) as site:
         names = _header_names(site.port, b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -195,10 +191,6 @@ def test_percent_u_escape_is_decoded(tmp_path, client) -> None:
         assert client.get(site.url("/%uD800.txt")).status_code == 400
 
 
-@pytest.mark.xfail(strict=True, reason="listener owner (server/connection.py writes Server and Date last): HTTP.sys "
-                   "writes the known headers in HTTP_HEADER_ID order with Server among them, then unknown ones "
-                   "(Public, X-Powered-By, customHeaders), then Date and Content-Length; IIS's OPTIONS answer is "
-                   "'Allow, Server, Public, Date, Content-Length'")
 def test_options_head_order(tmp_path) -> None:
     with live_site(tmp_path, files={"a.txt": "hello"}) as site:
         names = _header_names(site.port, b"OPTIONS /a.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")

@@ -35,9 +35,9 @@ def test_response_bytes_under_a_frozen_clock(frozen_clock) -> None:
     assert asyncio.run(main()) == (
         b"HTTP/1.1 200 OK\r\n"
         b"Content-Type: text/plain\r\n"
-        b"Content-Length: 13\r\n"
         b"Server: w3py/0.1.0\r\n"
         b"Date: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
+        b"Content-Length: 13\r\n"
         b"\r\n"
         b"Hello, world!"
     )

@@ -157,9 +157,10 @@ class CustomErrorModule(Module):
         if action is Action.DETAILED:
             lang = pages.page_language(tags)
             body = pages.render_detailed(self._facts(ctx, lang), _texts(code, response.status.substatus, lang), lang)
-            self._replace(ctx, body, pages.DETAILED_CONTENT_TYPE)
             # IIS sends its detailed page with "Cache-Control: private": it holds paths no shared cache should keep
+            # (set first: HTTP.sys writes Cache-Control ahead of Content-Type)
             response.set_header(b"cache-control", b"private")
+            self._replace(ctx, body, pages.DETAILED_CONTENT_TYPE)
             return None
         return self._custom(ctx, tags)
 

@@ -25,6 +25,18 @@ from typing import Iterable
 FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"server", b"date"})
 
 
+# The response headers HTTP.sys knows by id (HTTP_HEADER_ID), lower-case. It writes them first, in the order
+# IIS gave them, with its own Server among them; headers it does not know (X-Powered-By, Public, customHeaders)
+# come after Server, and the ones it generates (Date, Connection, Content-Length) last.
+KNOWN_RESPONSE_HEADERS = frozenset({
+    b"cache-control", b"connection", b"date", b"keep-alive", b"pragma", b"trailer", b"transfer-encoding",
+    b"upgrade", b"via", b"warning", b"allow", b"content-length", b"content-type", b"content-encoding",
+    b"content-language", b"content-location", b"content-md5", b"content-range", b"expires", b"last-modified",
+    b"accept-ranges", b"age", b"etag", b"location", b"proxy-authenticate", b"retry-after", b"server",
+    b"set-cookie", b"vary", b"www-authenticate",
+})
+
+
 def header_line_ok(name: bytes, value: bytes) -> bool:
     """The listener's rule for one response header: no CR or LF anywhere, no ``:`` in the name."""
     return not (b"\r" in name or b"\n" in name or b":" in name or b"\r" in value or b"\n" in value)
@@ -34,11 +46,13 @@ class HeaderBlock:
     """Header pairs spelled for the wire, checked by the listener's rule, and their joined lines. Made only by
     ``header_block``."""
 
-    __slots__ = ("pairs", "wire")
+    __slots__ = ("pairs", "wire", "all_known")
 
     def __init__(self, pairs: tuple[tuple[bytes, bytes], ...], wire: bytes) -> None:
         self.pairs = pairs
         self.wire = wire  # "Name: value" lines joined by CRLF, without a trailing CRLF; never empty
+        # whether every name is one HTTP.sys knows (then the Server line goes after the whole block)
+        self.all_known = all(name.lower() in KNOWN_RESPONSE_HEADERS for name, _ in pairs)
 
 
 def header_block(pairs: Iterable[tuple[bytes, bytes]]) -> HeaderBlock | None:

@@ -61,7 +61,7 @@ from w3py.errors import ProtocolError
 from w3py.protocol.events import END_OF_MESSAGE, Data
 from w3py.protocol.messages import FileBody, Request, Response, ResponseResult
 from w3py.protocol.parser import RequestParser
-from w3py.protocol.wire import FRAMING_HEADERS, CheckedHeaders
+from w3py.protocol.wire import KNOWN_RESPONSE_HEADERS, FRAMING_HEADERS, CheckedHeaders
 from w3py.server.app_pools import APP_OFFLINE, root_pool
 from w3py.server.bindings import normalize_ip
 from w3py.server.flow_control import (
@@ -685,8 +685,13 @@ class HTTPConnection(asyncio.Protocol):
             block = headers.block  # type: ignore[attr-defined]
             lines: list[bytes] = [b"", block.wire]  # [0] becomes the status line
             headers = headers[len(block.pairs):]
+            server_at = None if block.all_known else 2
         else:
             lines = [b""]
+            server_at = None
+        # HTTP.sys's order: the headers it knows as IIS gave them, Server, the ones it does not know
+        # (X-Powered-By, Public, customHeaders), then what it generates: Date, Connection, Content-Length.
+        known = KNOWN_RESPONSE_HEADERS
         for name, value in headers:
             line = name + b": " + value
             if b"\r" in line or b"\n" in line or b":" in name:
@@ -712,6 +717,8 @@ class HTTPConnection(asyncio.Protocol):
                     has_server = True
                 else:
                     has_date = True
+            elif server_at is None and lname not in known:
+                server_at = len(lines)
             lines.append(line)
 
         body = response.body
@@ -735,15 +742,20 @@ class HTTPConnection(asyncio.Protocol):
                 content_length = file_length
         else:
             stream = body
+            add_chunked = False
             if content_length is None and not chunked_by_app and not no_body:
                 if request.http_version == "1.1":
-                    chunked_by_app = True
-                    lines.append(b"Transfer-Encoding: chunked")
+                    chunked_by_app = add_chunked = True
                 else:
                     keep_alive = False  # HTTP/1.0: the end of the body is the end of the connection
-        if content_length is not None and content_length >= 0:
-            lines.append(b"Content-Length: %d" % content_length)
 
+        if response.server_header and not has_server:
+            if server_at is None:
+                lines.append(SERVER_LINE)
+            else:
+                lines.insert(server_at, SERVER_LINE)
+        if not has_date:
+            lines.append(b"Date: " + clock.CLOCK.http_date())
         if keep_alive:
             self._closing = False
             if request.http_version == "1.0":
@@ -751,10 +763,10 @@ class HTTPConnection(asyncio.Protocol):
         else:
             self._closing = True
             lines.append(b"Connection: close")
-        if response.server_header and not has_server:
-            lines.append(SERVER_LINE)
-        if not has_date:
-            lines.append(b"Date: " + clock.CLOCK.http_date())
+        if stream is not None and add_chunked:
+            lines.append(b"Transfer-Encoding: chunked")
+        if content_length is not None and content_length >= 0:
+            lines.append(b"Content-Length: %d" % content_length)
 
         reason = response.reason
         status_line = STATUS_LINES.get(status) if not reason else None

@@ -550,12 +550,11 @@ def render_builtin(status: int) -> bytes:
 
 
 def render_redirect(location: str) -> bytes:
-    """The small body sent with a Redirect-mode 302 (§4.2 step 5): a link to ``location``, escaped."""
-    href = _esc(location)
-    return (
-        "<html><head><title>Moved</title></head>"
-        f'<body><p>This page is at <a href="{href}">{href}</a>.</p></body></html>'
-    ).encode("utf-8")
+    """The body sent with a Redirect-mode 302 (§4.2 step 5): IIS's "Document Moved" entity, the same as every
+    other IIS redirect carries (``default_document.moved_body``, which escapes the link)."""
+    from w3py.modules.default_document import moved_body  # one redirect entity for the whole server
+
+    return moved_body(location.encode("utf-8"))
 
 
 def replace_entity_headers(
