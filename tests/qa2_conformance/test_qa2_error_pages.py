@@ -23,9 +23,6 @@ def test_detailed_page_in_english(tmp_path, client) -> None:
     assert "HTTP Error 404.0 - Not Found" in r.text and "Detailed Error Information:" in r.text
 
 
-@pytest.mark.xfail(strict=True, reason="custom_error owner (w3py.modules.custom_error_pages): a Japanese IIS "
-                   "titles its detailed page 'IIS 10.0 詳細エラー - 404.0 - Not Found' (the <h3> is already "
-                   "'HTTP エラー 404.0 - Not Found'); w3py keeps the English <title> on the Japanese page")
 def test_japanese_detailed_page_title(tmp_path, client) -> None:
     with live_site(tmp_path, files={"a.txt": "x"}) as site:
         r = client.get(site.url("/missing.txt"), headers={"Accept-Language": "ja-JP"})

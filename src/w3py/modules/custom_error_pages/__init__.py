@@ -363,6 +363,7 @@ def config_excerpt(text: str, line: int, context: int = CONFIG_SOURCE_CONTEXT_LI
 # Section titles and row labels of the detailed page. Texts about the error itself come from the catalog.
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
+        "title": "{product} Detailed Error - {status} - {reason}",
         "heading": "HTTP Error {status} - {reason}",
         "causes": "Most likely causes:",
         "try": "Things you can try:",
@@ -385,6 +386,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "more_link": "View more information &raquo;",
     },
     "ja": {
+        "title": "{product} 詳細エラー - {status} - {reason}",
         "heading": "HTTP エラー {status} - {reason}",
         "causes": "考えられる原因:",
         "try": "対処方法:",
@@ -517,7 +519,7 @@ def render_detailed(facts: DetailFacts, texts: PageTexts, lang: str = DEFAULT_PA
 
     page = _detailed_template().substitute(
         lang=_esc(lang),
-        title=_esc(f"{DETAILED_TITLE_PRODUCT} Detailed Error - {code} - {reason}"),
+        title=_esc(labels["title"].format(product=DETAILED_TITLE_PRODUCT, status=code, reason=reason)),
         heading=_esc(labels["heading"].format(status=code, reason=reason)),
         short=_esc(texts.description),
         sections="\n".join(sections),
