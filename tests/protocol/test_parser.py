@@ -39,6 +39,21 @@ def test_simple_get() -> None:
     assert request.head_bytes == len(b"GET /a/b?x=1 HTTP/1.1\r\nHost: Example.COM:8080\r\nUser-Agent: t\r\n\r\n")
 
 
+def test_every_field_of_the_request_built_positionally() -> None:
+    """The parser builds Request with positional arguments: each field must get its own value."""
+    from w3py.protocol.messages import EMPTY_BODY
+
+    raw = b"PUT /u?q HTTP/1.0\r\nHost: h\r\nContent-Length: 2\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n\r\nab"
+    request = parse(raw)[0]
+    assert (request.method, request.target, request.path, request.query, request.http_version) == (
+        "PUT", b"/u?q", b"/u", b"q", "1.0")
+    assert request.site is None and request.client == ("", 0) and request.server == ("", 0)
+    assert request.tls is False and request.connection_id == 0 and request.body is EMPTY_BODY
+    assert (request.content_length, request.chunked, request.expect_continue, request.keep_alive) == (2, False, False, True)
+    assert request.head_bytes == len(raw) - 2 and request.host == "h"
+    assert request.received_at > 0 and request.received_wall > 1e9
+
+
 def test_pipelined_requests_in_one_feed_come_out_in_order() -> None:
     events = parse(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
     assert [e.path for e in events if type(e) is Request] == [b"/1", b"/2"]

@@ -103,9 +103,11 @@ class FileBody:
     length: int = -1  # -1: to the end of the file
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ResponseResult:
-    """What the listener reports once a response is done (for the W3C log's sc-bytes, cs-bytes, time-taken)."""
+    """What the listener reports once a response is done (for the W3C log's sc-bytes, cs-bytes, time-taken).
+    Treat it as read-only; it is not frozen because a frozen dataclass costs 0.35 µs more to build, once per
+    request."""
 
     bytes_sent: int  # sc-bytes: status line + headers + body as written to the socket
     bytes_received: int  # cs-bytes: request head + body bytes read

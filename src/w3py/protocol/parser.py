@@ -63,7 +63,9 @@ from w3py.protocol.limits import (
     URL_SEGMENT_MAX_COUNT,
     URL_SEGMENT_MAX_LENGTH,
 )
-from w3py.protocol.messages import Request
+from w3py.protocol.messages import EMPTY_BODY, Request
+
+_NO_ADDRESS = ("", 0)  # Request.client/server until the listener sets them
 
 # Methods that carry a body and therefore need a length: HTTP.sys answers 411 when one comes without
 # Content-Length or chunking.
@@ -532,22 +534,29 @@ class RequestParser:
         if self._expect is not None:
             expect_continue = self._expect.strip(b" \t").lower() == b"100-continue" and version == "1.1"
 
+        # Positional, in Request's field order (half the cost of keywords, once per request); the field each
+        # value fills is named on its line, and tests/protocol checks every field of the Request built here.
         request = Request(
-            method=method,
-            target=target,
-            path=path,
-            query=query,
-            http_version=version,
-            headers=self._headers,
-            site=None,
-            content_length=content_length,
-            chunked=chunked,
-            expect_continue=expect_continue,
-            keep_alive=parser.should_keep_alive(),
-            head_bytes=self._head_exact,
-            received_at=self._received_at,
-            received_wall=self._received_wall,
-            host=host,
+            method,  # method
+            target,  # target
+            path,  # path
+            query,  # query
+            version,  # http_version
+            self._headers,  # headers
+            None,  # site (the listener routes)
+            _NO_ADDRESS,  # client (the listener fills in the connection's facts)
+            _NO_ADDRESS,  # server
+            False,  # tls
+            content_length,  # content_length
+            chunked,  # chunked
+            expect_continue,  # expect_continue
+            parser.should_keep_alive(),  # keep_alive
+            self._head_exact,  # head_bytes
+            self._received_at,  # received_at
+            self._received_wall,  # received_wall
+            0,  # connection_id
+            EMPTY_BODY,  # body
+            host,  # host
         )
         self._events.append(request)
         self._in_head = False
