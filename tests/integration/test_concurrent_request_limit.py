@@ -76,3 +76,28 @@ def test_default_limit_lets_concurrent_requests_through(tmp_path) -> None:
             assert httpx.get(site.url("/a.txt")).status_code == 200
         finally:
             stalled.close()
+
+
+def test_a_request_that_fails_below_the_engine_is_not_left_counted(tmp_path, monkeypatch) -> None:
+    """An unexpected error between admission and the response (here: the response cache's store) must not
+    leave the request counted, or a limit of 1 would refuse every later request with 503.2."""
+    from w3py.pipeline.cache import ResponseCache
+
+    locations = ('<location path="Default Web Site"><system.webServer>'
+                 '<serverRuntime appConcurrentRequestLimit="1" /></system.webServer></location>')
+    with live_site(tmp_path, files={"a.txt": "hello"}, locations=locations) as site:
+        calls = {"n": 0}
+        original = ResponseCache.store
+
+        def failing_store(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("simulated bug in the response cache")
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(ResponseCache, "store", failing_store)
+        with httpx.Client() as client:
+            assert client.get(site.url("/a.txt")).status_code == 500  # the listener's answer to the bug
+        with httpx.Client() as client:
+            assert client.get(site.url("/a.txt")).status_code == 200
+        assert site.app._running == {}

@@ -448,6 +448,11 @@ class PipelineApplication:
             self._release(ctx)
             engine.run_completion(ctx, ResponseResult(0, received, False, clock.CLOCK.monotonic()))
             raise
+        except BaseException:
+            # a bug below the engine (it turns module failures into 500.0 itself): the request must not stay
+            # counted, or the application would refuse everything with 503.2 once enough of them leaked
+            self._release(ctx)
+            raise
         return ctx
 
     async def _over_concurrent_limit(self, ctx: HTTPContext, limit: int) -> HTTPContext:
