@@ -296,8 +296,12 @@ def run_send_response(ctx: HTTPContext) -> Awaitable[None] | None:
     Returns None, or — Rule 8 — an awaitable the caller must await to finish the notification when a
     handler had to wait."""
     ctx.current_notification = Notification.SEND_RESPONSE
-    entries = ctx.plan.send_response
-    for fn, _is_async, module in entries:
+    return _send_response_from(ctx, ctx.plan.send_response)
+
+
+def _send_response_from(ctx: HTTPContext, entries: Sequence[Entry]) -> Awaitable[None] | None:
+    """Run ``entries`` until one returns an awaitable (Rule 8); then the rest run after it is awaited."""
+    for index, (fn, _is_async, module) in enumerate(entries):
         ctx.current_module = module
         try:
             rv = fn(ctx)
@@ -308,7 +312,7 @@ def run_send_response(ctx: HTTPContext) -> Awaitable[None] | None:
             fail(ctx, exc)
             continue
         if rv is not None:  # Rule 8 (rare: an ExecuteURL error page); the common path pays this test only
-            return _send_response_after(ctx, rv, entries[entries.index((fn, _is_async, module)) + 1:])
+            return _send_response_after(ctx, rv, entries[index + 1:])
     ctx.current_module = None
     return None
 
@@ -323,19 +327,9 @@ async def _send_response_after(ctx: HTTPContext, waiting: Awaitable[Any], rest: 
         raise
     except Exception as exc:
         fail(ctx, exc)
-    for fn, _is_async, module in rest:
-        ctx.current_module = module
-        try:
-            rv = fn(ctx)
-            if rv is not None:
-                await rv
-        except HTTPError as exc:
-            apply_http_error(ctx, exc)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            fail(ctx, exc)
-    ctx.current_module = None
+    pending = _send_response_from(ctx, rest)
+    if pending is not None:
+        await pending
 
 
 def complete_now(pending: Awaitable[None] | None) -> bool:
