@@ -16,6 +16,7 @@ import pytest
 from w3py.logs.httperr import HTTPERREntry, HTTPERRLog
 from w3py.logs.reader import read_log
 from w3py.testing.live_site import free_port, site_root
+from w3py.testing.server import read_to_close
 
 
 def _ipv6_loopback_available() -> bool:
@@ -99,12 +100,7 @@ def _refusal_lines(tmp_path, heads: list[bytes]) -> list[dict]:
         for head in heads:
             with socket.create_connection(("127.0.0.1", site.port), timeout=5) as conn:
                 conn.sendall(head)
-                answer = b""
-                try:
-                    while chunk := conn.recv(65536):
-                        answer += chunk
-                except ConnectionResetError:
-                    pass
+                answer = read_to_close(conn)
             assert answer.startswith(b"HTTP/1.1 400 ")
         deadline = time.monotonic() + 5
         while len(site.server.httperr_lines()) < len(heads) and time.monotonic() < deadline:

@@ -8,7 +8,7 @@ import socket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from w3py.testing.server import HELLO, ResponseReader, running_server, site
+from w3py.testing.server import HELLO, ResponseReader, read_to_close, running_server, site
 
 SEEDS = [
     b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -43,12 +43,7 @@ def test_random_bytes_never_break_the_server(tmp_path) -> None:
                     sock.shutdown(socket.SHUT_WR)
                 except OSError:
                     pass
-                received = b""
-                try:
-                    while chunk := sock.recv(65536):
-                        received += chunk
-                except ConnectionResetError:
-                    pass
+                received = read_to_close(sock)
                 # nothing, or responses that start with a status line and a complete head
                 assert received == b"" or (received.startswith(b"HTTP/1.1 ") and b"\r\n\r\n" in received)
                 status = int(received[9:12]) if received else 0

@@ -9,7 +9,7 @@ import h11
 import httpx
 
 from w3py.protocol.messages import Request, Response
-from w3py.testing.server import HELLO, HandlerApp, ResponseReader, exchange
+from w3py.testing.server import HELLO, HandlerApp, ResponseReader, exchange, read_to_close
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(serve) -> None:
@@ -268,12 +268,7 @@ def test_body_stream_that_fails_midway_cuts_the_connection(serve) -> None:
     srv = serve(app=app)
     with srv.connect() as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        data = b""
-        try:
-            while chunk := sock.recv(65536):
-                data += chunk
-        except ConnectionResetError:
-            pass
+        data = read_to_close(sock)
     assert data.startswith(b"HTTP/1.1 200") and not data.endswith(b"0\r\n\r\n")  # no terminating chunk
     (result,) = app.results
     assert result.completed is False

@@ -394,6 +394,18 @@ class ResponseReader:
             return False
 
 
+def read_to_close(sock: socket.socket) -> bytes:
+    """Everything the server sends on ``sock`` until it closes the connection. A reset after (or instead
+    of) the data ends the read too: a server that closes with unread request bytes pending resets."""
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        pass
+    return data
+
+
 def exchange(
     server: RunningServer, data: bytes, count: int = 1, check_close: bool = False
 ) -> tuple[list[RawResponse], bool | None]:
