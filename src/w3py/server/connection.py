@@ -725,6 +725,7 @@ class HTTPConnection(asyncio.Protocol):
         no_body = request.method == "HEAD" or status < 200 or status == 204 or status == 304
         stream = None
         file_length = 0
+        add_chunked = False  # the listener frames a stream of unknown length itself
         if isinstance(body, bytes):
             if status >= 200 and status != 204 and status != 304:
                 # A body's length is the body's: a different declared length would break the framing
@@ -742,7 +743,6 @@ class HTTPConnection(asyncio.Protocol):
                 content_length = file_length
         else:
             stream = body
-            add_chunked = False
             if content_length is None and not chunked_by_app and not no_body:
                 if request.http_version == "1.1":
                     chunked_by_app = add_chunked = True
@@ -763,7 +763,7 @@ class HTTPConnection(asyncio.Protocol):
         else:
             self._closing = True
             lines.append(b"Connection: close")
-        if stream is not None and add_chunked:
+        if add_chunked:
             lines.append(b"Transfer-Encoding: chunked")
         if content_length is not None and content_length >= 0:
             lines.append(b"Content-Length: %d" % content_length)
